@@ -1,0 +1,1 @@
+"""The auth service's own package: models, rules, schemas."""

@@ -1,0 +1,1 @@
+"""The localization service's own package: models, rules, schemas."""

@@ -1,0 +1,1 @@
+"""The orders service's own package: models, rules, schemas."""

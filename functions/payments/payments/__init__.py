@@ -1,0 +1,1 @@
+"""The payments service's own package: models, rules, schemas."""

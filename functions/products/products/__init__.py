@@ -1,0 +1,1 @@
+"""The products service's own package: models, rules, schemas."""

@@ -1,0 +1,30 @@
+"""Ports, paths and names of the local stack, in one place.
+
+Every value can be overridden by the environment variable of the same name, so a
+test stack can run beside a `make up` stack on free ports.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = Path(os.environ.get("MERIDIAN_STATE_DIR", ROOT / ".local"))
+STACK_NAME = os.environ.get("STACK_NAME", "meridian")
+REGION = os.environ.get("AWS_REGION", "us-east-1")
+
+AWS_PORT = int(os.environ.get("AWS_PORT", "4566"))
+GATEWAY_HTTPS_PORT = int(os.environ.get("GATEWAY_HTTPS_PORT", "8443"))
+GATEWAY_HTTP_PORT = int(os.environ.get("GATEWAY_HTTP_PORT", "8080"))
+# plain-HTTP listener on 127.0.0.1 for service-to-service calls (API_BASE_URL locally): no TLS, no rate limits
+GATEWAY_INTERNAL_PORT = int(os.environ.get("GATEWAY_INTERNAL_PORT", "8081"))
+WORKERS_PER_FUNCTION = int(os.environ.get("WORKERS_PER_FUNCTION", "2"))
+
+# gateway rate limits (nginx limit_req): strict zone for login/register, general zone per client IP
+GATEWAY_AUTH_RATE = os.environ.get("GATEWAY_AUTH_RATE", "10r/m")
+GATEWAY_AUTH_BURST = int(os.environ.get("GATEWAY_AUTH_BURST", "10"))
+GATEWAY_GENERAL_RATE = os.environ.get("GATEWAY_GENERAL_RATE", "100r/s")
+GATEWAY_GENERAL_BURST = int(os.environ.get("GATEWAY_GENERAL_BURST", "200"))
+
+AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                   "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}

@@ -1,0 +1,1 @@
+"""Code every Meridian service shares: HTTP app, errors, money, auth, resilience, clients."""

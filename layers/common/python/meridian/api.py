@@ -1,0 +1,230 @@
+"""The HTTP app every service builds on: a Chalice app that
+
+* routes API Gateway *proxy* events (`/api/v1/<service>/{proxy+}`) to Chalice's own
+  route table, so the same code runs behind a proxy resource on AWS and locally;
+* maps typed `DomainError`s (and anything unexpected) to `application/problem+json`;
+* echoes / assigns `X-Request-Id` and puts it in every log line;
+* serves `GET /api/v1/<service>/health` and `GET /api/v1/<service>/openapi.json`;
+* writes JSON with Decimal as strings and `charset=utf-8`.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+import uuid
+from typing import Any, Callable
+
+from chalice import Chalice, Response
+
+from . import jsonutil
+from .errors import (PROBLEM_CONTENT_TYPE, BadRequest, DomainError, MethodNotAllowed, NotFound,
+                     UnsupportedMediaType, problem_body, problem_from_error)
+from .observability import logger
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+_current: dict[str, Any] = {"app": None}
+
+
+def current_app() -> "ServiceApp":
+    return _current["app"]
+
+
+def current_request():
+    return _current["app"].current_request
+
+
+class _Route:
+    __slots__ = ("pattern", "regex", "names", "specificity")
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+        parts, names = [], []
+        for segment in pattern.strip("/").split("/"):
+            if segment.startswith("{") and segment.endswith("}"):
+                name = segment[1:-1]
+                if name.endswith("+"):
+                    names.append(name[:-1])
+                    parts.append(f"(?P<{name[:-1]}>.+)")
+                else:
+                    names.append(name)
+                    parts.append(f"(?P<{name}>[^/]+)")
+            else:
+                parts.append(re.escape(segment))
+        self.regex = re.compile("^/" + "/".join(parts) + "/?$")
+        self.names = names
+        # literal segments win over parameters: '/products/internal' before '/products/{id}'
+        self.specificity = [0 if s.startswith("{") else 1 for s in pattern.strip("/").split("/")]
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    merged = {"Content-Type": JSON_CONTENT_TYPE}
+    merged.update(headers or {})
+    return Response(body=jsonutil.dumps(body) if body is not None else "", status_code=status, headers=merged)
+
+
+def problem_response(error: DomainError, request_id: str | None) -> Response:
+    return Response(body=jsonutil.dumps(problem_from_error(error, request_id)), status_code=error.status,
+                    headers={"Content-Type": PROBLEM_CONTENT_TYPE, **error.headers})
+
+
+class ServiceApp(Chalice):
+    """Chalice app of one service, mounted at /api/v1/<service>."""
+
+    def __init__(self, service: str, *, title: str | None = None, version: str = "1.0.0"):
+        super().__init__(app_name=f"meridian-{service}")
+        self.service = service
+        self.prefix = f"/api/v1/{service}"
+        self.title = title or f"Meridian {service} API"
+        self.version = version
+        self._compiled: list[_Route] | None = None
+        self._register_builtin_routes()
+
+    # ------------------------------------------------------------------ routing
+    def route(self, path: str, **kwargs: Any) -> Callable:
+        """Like Chalice.route, but paths are relative to /api/v1/<service> and errors map to problems."""
+        full = self.prefix + ("" if path == "/" else path)
+        register = super().route(full, **kwargs)
+
+        def decorator(view: Callable) -> Callable:
+            @functools.wraps(view)
+            def guarded(*args: Any, **kw: Any) -> Any:
+                try:
+                    result = view(*args, **kw)
+                except DomainError as error:
+                    return problem_response(error, self.request_id)
+                if isinstance(result, Response):
+                    return result
+                return json_response(result)
+
+            self._compiled = None
+            return register(guarded)
+
+        return decorator
+
+    def _routes(self) -> list[_Route]:
+        if self._compiled is None:
+            routes = [_Route(p) for p in self.routes]
+            routes.sort(key=lambda r: r.specificity, reverse=True)
+            self._compiled = routes
+        return self._compiled
+
+    def _resolve(self, path: str) -> tuple[str, dict[str, str]] | None:
+        for route in self._routes():
+            match = route.regex.match(path)
+            if match:
+                return route.pattern, {k: v for k, v in match.groupdict().items()}
+        return None
+
+    # ------------------------------------------------------------------ entry point
+    @property
+    def request_id(self) -> str | None:
+        return getattr(self, "_request_id", None)
+
+    def __call__(self, event: dict, context: Any) -> dict:
+        _current["app"] = self
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        request_id = headers.get("x-request-id") or getattr(context, "aws_request_id", None) or str(uuid.uuid4())
+        self._request_id = request_id
+        logger.append_keys(request_id=request_id)
+        method = (event.get("httpMethod") or event.get("requestContext", {}).get("httpMethod") or "GET").upper()
+        path = event.get("path") or "/"
+        try:
+            resolved = self._resolve(path)
+            if resolved is None:
+                raise NotFound(f"No route for {path}.")
+            pattern, params = resolved
+            if method not in self.routes[pattern] and not (method == "HEAD" and "GET" in self.routes[pattern]):
+                raise MethodNotAllowed(f"{method} is not allowed on {path}.",
+                                       headers={"Allow": ", ".join(sorted(self.routes[pattern]))})
+            if method == "HEAD":
+                method = "GET"
+            event = dict(event, httpMethod=method, pathParameters=params or None,
+                         requestContext=dict(event.get("requestContext") or {}, resourcePath=pattern,
+                                             httpMethod=method))
+            result = super().__call__(event, context)
+        except DomainError as error:
+            result = problem_response(error, request_id).to_dict()
+        result = self._finish(result, request_id)
+        logger.remove_keys(["request_id"])
+        return result
+
+    def _finish(self, result: dict, request_id: str) -> dict:
+        headers = result.setdefault("headers", {})
+        status = result.get("statusCode", 200)
+        if status == 500 and "Code" in (result.get("body") or ""):
+            result["body"] = jsonutil.dumps(problem_body(500, "Internal Server Error",
+                                                         "An unexpected error occurred.", "internal", request_id))
+            headers["Content-Type"] = PROBLEM_CONTENT_TYPE
+        elif status in (400, 415) and '"Code"' in (result.get("body") or ""):
+            # Chalice's own errors (bad JSON body, content type) become problems too
+            message = json.loads(result["body"]).get("Message", "Bad request")
+            error = BadRequest(message) if status == 400 else UnsupportedMediaType(message)
+            result["body"] = jsonutil.dumps(problem_from_error(error, request_id))
+            headers["Content-Type"] = PROBLEM_CONTENT_TYPE
+        headers["X-Request-Id"] = request_id
+        return result
+
+    # ------------------------------------------------------------------ built-in routes
+    def _register_builtin_routes(self) -> None:
+        @self.route("/health", methods=["GET"])
+        def health():
+            """Liveness of this service."""
+            return {"status": "ok", "service": self.service}
+
+        @self.route("/openapi.json", methods=["GET"])
+        def openapi():
+            """This service's OpenAPI 3 document."""
+            return self.openapi_document()
+
+    def openapi_document(self) -> dict:
+        paths: dict[str, dict] = {}
+        for pattern, methods in sorted(self.routes.items()):
+            item = paths.setdefault(pattern, {})
+            for method, entry in methods.items():
+                doc = (entry.view_function.__doc__ or entry.view_name).strip().splitlines()[0]
+                operation: dict[str, Any] = {
+                    "operationId": f"{self.service}_{entry.view_name}",
+                    "summary": doc,
+                    "tags": [self.service],
+                    "responses": {"default": {"description": "problem+json on error",
+                                              "content": {PROBLEM_CONTENT_TYPE: {}}}},
+                }
+                params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                          for n in entry.view_args]
+                if params:
+                    operation["parameters"] = params
+                schema = getattr(entry.view_function, "__request_schema__", None)
+                if schema is not None:
+                    operation["requestBody"] = {"required": True,
+                                                "content": {"application/json": {"schema": schema}}}
+                item[method.lower()] = operation
+        return {"openapi": "3.0.3", "info": {"title": self.title, "version": self.version}, "paths": paths}
+
+    # ------------------------------------------------------------------ request helpers
+    def json_body(self) -> Any:
+        """The request body parsed as JSON; 400 problem when it is not JSON."""
+        request = self.current_request
+        raw = request.raw_body
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("The request body is not valid JSON.") from None
+
+    def header(self, name: str) -> str | None:
+        return (self.current_request.headers or {}).get(name.lower())
+
+    def query(self, name: str) -> str | None:
+        params = self.current_request.query_params or {}
+        return params.get(name)
+
+
+def documents(schema_json: dict) -> Callable:
+    """Attach a JSON schema for the request body to a view, for the OpenAPI document."""
+    def decorate(view: Callable) -> Callable:
+        view.__request_schema__ = schema_json
+        return view
+    return decorate

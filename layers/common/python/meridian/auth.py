@@ -1,0 +1,171 @@
+"""Access-token verification and role-based access control, used by every service.
+
+Tokens are asymmetric JWTs (EdDSA or RS256) with a `kid`. Verification pins the
+algorithm to the key's own, requires and checks iss, aud, exp, iat, sub, jti (and nbf
+when present), and finds keys in the auth service's JWKS (cached; refetched once, at
+most every 30 s, when an unknown kid shows up, which is how key rotation is picked up).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import jwt
+
+from .errors import Forbidden, Unauthorized
+
+ROLES = ("customer", "admin", "super_admin")
+ALLOWED_ALGORITHMS = ("EdDSA", "RS256")
+LEEWAY_SECONDS = 30
+
+
+def role_rank(role: str) -> int:
+    try:
+        return ROLES.index(role)
+    except ValueError:
+        return -1
+
+
+def role_at_least(role: str, minimum: str) -> bool:
+    return role_rank(role) >= role_rank(minimum) >= 0
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    role: str
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    def is_at_least(self, minimum: str) -> bool:
+        return role_at_least(self.role, minimum)
+
+
+class JwksKeySource:
+    """Public keys by kid, from a JWKS URL (or a static set in tests)."""
+
+    def __init__(self, url: str | None = None, *, ttl: float = 300.0, refetch_interval: float = 30.0):
+        self.url = url
+        self.ttl = ttl
+        self.refetch_interval = refetch_interval
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+        self._static = False
+        self._lock = threading.Lock()
+
+    def use_static(self, jwks: dict) -> None:
+        self._keys = self._parse(jwks)
+        self._static = True
+        self._fetched_at = time.monotonic()
+
+    @staticmethod
+    def _parse(jwks: dict) -> dict[str, jwt.PyJWK]:
+        keys = {}
+        for data in jwks.get("keys", []):
+            if data.get("kid") and data.get("alg") in ALLOWED_ALGORITHMS:
+                keys[data["kid"]] = jwt.PyJWK(data)
+        return keys
+
+    def _fetch(self) -> None:
+        import requests
+
+        from .resilience import DEFAULT_TIMEOUT
+
+        url = self.url or os.environ["JWKS_URL"]
+        response = requests.get(url, timeout=DEFAULT_TIMEOUT)
+        response.raise_for_status()
+        self._keys = self._parse(response.json())
+        self._fetched_at = time.monotonic()
+
+    def key(self, kid: str) -> jwt.PyJWK | None:
+        with self._lock:
+            age = time.monotonic() - self._fetched_at
+            if not self._static and (not self._keys or age > self.ttl or
+                                     (kid not in self._keys and age > self.refetch_interval)):
+                try:
+                    self._fetch()
+                except Exception as exc:  # keep serving the cached keys
+                    if not self._keys:
+                        from .errors import ServiceUnavailable
+                        raise ServiceUnavailable("Token keys are unavailable.", retry_after=5) from exc
+            return self._keys.get(kid)
+
+
+key_source = JwksKeySource()
+
+
+def verify_access_token(token: str, *, source: JwksKeySource | None = None) -> Principal:
+    source = source or key_source
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise Unauthorized("The access token is malformed.") from None
+    alg, kid = header.get("alg"), header.get("kid")
+    if alg not in ALLOWED_ALGORITHMS or not kid:
+        raise Unauthorized("The access token's algorithm or key id is not accepted.")
+    key = source.key(kid)
+    if key is None or key.algorithm_name != alg:
+        raise Unauthorized("The access token was signed by an unknown key.")
+    try:
+        claims = jwt.decode(
+            token, key.key, algorithms=[key.algorithm_name],
+            audience=os.environ.get("JWT_AUDIENCE", "meridian-api"),
+            issuer=os.environ.get("JWT_ISSUER", "https://meridian.local/auth"),
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"], "verify_nbf": True},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("The access token has expired.") from None
+    except jwt.PyJWTError:
+        raise Unauthorized("The access token is invalid.") from None
+    if claims.get("role") not in ROLES:
+        raise Unauthorized("The access token carries no known role.")
+    return Principal(user_id=claims["sub"], role=claims["role"], claims=claims)
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthorized("An access token is required.")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Use the Bearer scheme.")
+    return token.strip()
+
+
+def authenticate() -> Principal:
+    """The verified principal of the current request (cached on the request)."""
+    from .api import current_request
+
+    request = current_request()
+    cached = getattr(request, "_meridian_principal", None)
+    if cached is not None:
+        return cached
+    principal = verify_access_token(bearer_token((request.headers or {}).get("authorization")))
+    request._meridian_principal = principal
+    return principal
+
+
+def principal() -> Principal:
+    return authenticate()
+
+
+def require_role(minimum: str) -> Callable:
+    """View decorator: 401 without a valid token, 403 below `minimum` (customer < admin < super_admin)."""
+    if minimum not in ROLES:
+        raise ValueError(f"unknown role {minimum}")
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            who = authenticate()
+            if not who.is_at_least(minimum):
+                raise Forbidden(f"This action needs the {minimum} role.")
+            return view(*args, **kwargs)
+
+        guarded.__required_role__ = minimum
+        return guarded
+
+    return decorate

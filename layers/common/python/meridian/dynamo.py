@@ -1,0 +1,37 @@
+"""PynamoDB helpers: exact Decimal numbers and UTC timestamps.
+
+PynamoDB's NumberAttribute returns float; money must never pass through float.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pynamodb.attributes import Attribute
+from pynamodb.constants import NUMBER
+
+
+class DecimalAttribute(Attribute[Decimal]):
+    attr_type = NUMBER
+
+    def serialize(self, value: Decimal) -> str:
+        if isinstance(value, float):
+            raise TypeError("DecimalAttribute refuses float; use Decimal")
+        return format(Decimal(value), "f")
+
+    def deserialize(self, value: str) -> Decimal:
+        return Decimal(value)
+
+
+def table_meta(table_name: str):
+    """A PynamoDB Meta class for a service's table (endpoint from AWS_ENDPOINT_URL)."""
+    import os
+
+    class Meta:
+        pass
+
+    Meta.table_name = table_name
+    Meta.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        Meta.host = endpoint
+    return Meta

@@ -1,0 +1,94 @@
+"""Money as Decimal with ISO 4217 minor units.
+
+One rounding rule everywhere: amounts are rounded once, at the end of a computation,
+to the currency's minor units with ROUND_HALF_UP (half away from zero), the rule
+shoppers and most tax authorities expect. Never float.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+
+ROUNDING = ROUND_HALF_UP
+BASE_CURRENCY = "USD"
+
+# ISO 4217: code -> (minor units, English name). Every currency the ECB publishes,
+# plus EUR, plus common zero- and three-decimal currencies.
+CURRENCIES: dict[str, tuple[int, str]] = {
+    "AED": (2, "UAE Dirham"), "ARS": (2, "Argentine Peso"), "AUD": (2, "Australian Dollar"),
+    "BGN": (2, "Bulgarian Lev"), "BHD": (3, "Bahraini Dinar"), "BRL": (2, "Brazilian Real"),
+    "CAD": (2, "Canadian Dollar"), "CHF": (2, "Swiss Franc"), "CLP": (0, "Chilean Peso"),
+    "CNY": (2, "Yuan Renminbi"), "COP": (2, "Colombian Peso"), "CZK": (2, "Czech Koruna"),
+    "DKK": (2, "Danish Krone"), "EGP": (2, "Egyptian Pound"), "EUR": (2, "Euro"),
+    "GBP": (2, "Pound Sterling"), "HKD": (2, "Hong Kong Dollar"), "HUF": (2, "Forint"),
+    "IDR": (2, "Rupiah"), "ILS": (2, "New Israeli Sheqel"), "INR": (2, "Indian Rupee"),
+    "IQD": (3, "Iraqi Dinar"), "ISK": (0, "Iceland Krona"), "JOD": (3, "Jordanian Dinar"),
+    "JPY": (0, "Yen"), "KRW": (0, "Won"), "KWD": (3, "Kuwaiti Dinar"), "LYD": (3, "Libyan Dinar"),
+    "MXN": (2, "Mexican Peso"), "MYR": (2, "Malaysian Ringgit"), "NOK": (2, "Norwegian Krone"),
+    "NZD": (2, "New Zealand Dollar"), "OMR": (3, "Rial Omani"), "PHP": (2, "Philippine Peso"),
+    "PLN": (2, "Zloty"), "RON": (2, "Romanian Leu"), "SAR": (2, "Saudi Riyal"),
+    "SEK": (2, "Swedish Krona"), "SGD": (2, "Singapore Dollar"), "THB": (2, "Baht"),
+    "TND": (3, "Tunisian Dinar"), "TRY": (2, "Turkish Lira"), "TWD": (2, "New Taiwan Dollar"),
+    "UAH": (2, "Hryvnia"), "USD": (2, "US Dollar"), "VND": (0, "Dong"), "ZAR": (2, "Rand"),
+}
+
+
+class UnknownCurrency(ValueError):
+    pass
+
+
+def minor_units(currency: str) -> int:
+    try:
+        return CURRENCIES[currency][0]
+    except KeyError:
+        raise UnknownCurrency(currency) from None
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def round_to_minor(amount: Decimal, currency: str) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 38
+        return amount.quantize(quantum(currency), rounding=ROUNDING)
+
+
+def parse_amount(text: str | int | Decimal, *, max_digits: int = 18) -> Decimal:
+    """A finite, non-negative Decimal from user input; ValueError otherwise."""
+    if isinstance(text, float):
+        raise ValueError("amounts must be strings or integers, not floats")
+    raw = str(text).strip()
+    if not raw or len(raw) > max_digits + 2:
+        raise ValueError("amount is empty or too long")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError("amount is not a number") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError("amount must be a finite, non-negative number")
+    return value
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, amount: str | int | Decimal, currency: str) -> "Money":
+        return cls(round_to_minor(Decimal(str(amount)), currency), currency)
+
+    def __add__(self, other: "Money") -> "Money":
+        if other.currency != self.currency:
+            raise ValueError("cannot add different currencies")
+        return Money(self.amount + other.amount, self.currency)
+
+    def times(self, quantity: int) -> "Money":
+        return Money(self.amount * quantity, self.currency)
+
+    def rounded(self) -> "Money":
+        return Money(round_to_minor(self.amount, self.currency), self.currency)
+
+    def to_json(self) -> dict[str, str]:
+        return {"amount": format(round_to_minor(self.amount, self.currency), "f"), "currency": self.currency}

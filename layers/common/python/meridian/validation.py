@@ -1,0 +1,38 @@
+"""Marshmallow helpers: every input goes through a schema; failures become 400 per field."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from marshmallow import Schema, ValidationError
+
+from .errors import ValidationFailed
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                name = prefix or "_schema"
+            for k, v in _flatten(value, name).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out[prefix or "_schema"] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            for k, v in _flatten(value, f"{prefix}.{index}" if prefix else str(index)).items():
+                out.setdefault(k, []).extend(v)
+    else:
+        out[prefix or "_schema"] = [str(messages)]
+    return out
+
+
+def load(schema: Schema, data: Any, *, partial: bool = False) -> Any:
+    """Validate and deserialize `data`, raising ValidationFailed (400) with per-field errors."""
+    if data is None:
+        raise ValidationFailed({"_schema": ["A JSON object body is required."]})
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        raise ValidationFailed(_flatten(exc.messages)) from None
