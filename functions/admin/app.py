@@ -1,4 +1,57 @@
-"""HTTP routes of the admin service (thin: parse → call → map)."""
+"""HTTP routes of the admin service: users and roles, audit log, dashboard, dead letters."""
 from meridian.api import ServiceApp
+from meridian.auth import principal, require_role
+from meridian.pagination import page_limit
+from meridian.validation import load
+
+from admin import audit, dashboard, queues, roles
+from admin.schemas import RedriveSchema, RoleChangeSchema
 
 app = ServiceApp("admin")
+
+
+@app.route("/users", methods=["GET"])
+@require_role("admin")
+def list_users():
+    """Accounts with their roles (from the auth service)."""
+    return roles.list_users(page_limit(app.query("limit")), app.query("cursor"))
+
+
+@app.route("/users/{user_id}/role", methods=["PUT"])
+@require_role("admin")
+def change_role(user_id):
+    """Change a user's role; only a super_admin grants or removes admin."""
+    body = load(RoleChangeSchema(), app.json_body())
+    return roles.change_role(principal(), user_id, body["role"])
+
+
+@app.route("/audit-log", methods=["GET"])
+@require_role("admin")
+def audit_log():
+    """Append-only record of every admin action, newest first."""
+    return audit.list_entries(page_limit(app.query("limit")), app.query("cursor"))
+
+
+@app.route("/dashboard", methods=["GET"])
+@require_role("admin")
+def get_dashboard():
+    """Orders by status, revenue per currency, FX freshness, queue depths."""
+    return dashboard.dashboard()
+
+
+@app.route("/dead-letters", methods=["GET"])
+@require_role("admin")
+def list_dead_letters():
+    """Messages that failed processing, per dead-letter queue."""
+    return {"items": queues.dead_letters(app.query("queue"))}
+
+
+@app.route("/dead-letters/redrive", methods=["POST"])
+@require_role("admin")
+def redrive_dead_letters():
+    """Send dead letters back to their source queue."""
+    body = load(RedriveSchema(), app.json_body() or {})
+    moved = queues.redrive(body["queue"], body["max_messages"])
+    audit.record(actor=principal().user_id, action="dead_letters.redrive", target=body["queue"] or "*",
+                 after={"moved": moved})
+    return {"moved": moved}

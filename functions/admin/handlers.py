@@ -1,5 +1,22 @@
 """Non-HTTP entry points of the admin service."""
+import json
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+from meridian.observability import logger
+
+from admin import audit
+
+processor = BatchProcessor(event_type=EventType.SQS)
 
 
+def _record(record) -> None:
+    event = json.loads(record.body)
+    created = audit.record_platform_event(event["detail-type"], event["detail"])
+    logger.info("audit event", extra={"detail_type": event["detail-type"], "new": created})
+
+
+@logger.inject_lambda_context
 def record_audit_event(event, context):
-    raise NotImplementedError
+    """Bus events (product.changed, user.role_changed, fx.rates.refreshed) → audit log."""
+    return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)
