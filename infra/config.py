@@ -25,6 +25,17 @@ GATEWAY_AUTH_RATE = os.environ.get("GATEWAY_AUTH_RATE", "10r/m")
 GATEWAY_AUTH_BURST = int(os.environ.get("GATEWAY_AUTH_BURST", "10"))
 GATEWAY_GENERAL_RATE = os.environ.get("GATEWAY_GENERAL_RATE", "100r/s")
 GATEWAY_GENERAL_BURST = int(os.environ.get("GATEWAY_GENERAL_BURST", "200"))
+# paths that use the strict zone; address the gateway listens on (HTTPS and HTTP); body size limit
+GATEWAY_STRICT_PATHS = ("/api/v1/auth/login", "/api/v1/auth/register")
+GATEWAY_LISTEN_ADDRESS = os.environ.get("GATEWAY_LISTEN_ADDRESS", "127.0.0.1")
+GATEWAY_CLIENT_MAX_BODY_SIZE = os.environ.get("GATEWAY_CLIENT_MAX_BODY_SIZE", "1m")
+GATEWAY_HSTS_MAX_AGE = int(os.environ.get("GATEWAY_HSTS_MAX_AGE", "31536000"))
+# where function URLs are served through the gateway
+FUNCTION_URL_PATHS = {"PaymentsWebhookFunction": "/webhooks/payments"}
+
+# local stand-ins for external services (FX feed, card payment gateway)
+FX_STUB_PORT = int(os.environ.get("FX_STUB_PORT", "8091"))
+SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8092"))
 
 AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                    "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}

@@ -1,4 +1,105 @@
 """HTTP routes of the auth service (thin: parse → call → map)."""
-from meridian.api import ServiceApp
+from auth import accounts, browser, directory, keys, schemas
+from meridian.api import ServiceApp, json_response
+from meridian.pagination import page_limit
+from meridian.service_auth import require_service
+from meridian.validation import load
 
 app = ServiceApp("auth")
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _with_new_session(login: accounts.Login) -> object:
+    cookie = browser.refresh_cookie(login.refresh.token, login.refresh.max_age)
+    return json_response(login.access.to_json(), 200, {**NO_STORE, "Set-Cookie": cookie})
+
+
+def _refresh_token() -> str | None:
+    return browser.refresh_token_from(app.header("cookie"))
+
+
+@app.route("/register", methods=["POST"])
+def register():
+    """Create an account; a verification e-mail follows."""
+    data = load(schemas.RegisterSchema(), app.json_body())
+    account = accounts.register(data["email"], data["password"], name=data["name"], locale=data["locale"],
+                                currency=data["currency"])
+    return json_response({"user_id": account.user_id, "email": account.email}, 201,
+                         {"Location": "/api/v1/users/me", **NO_STORE})
+
+
+@app.route("/login", methods=["POST"])
+def login():
+    """Exchange e-mail and password for an access token and a refresh cookie."""
+    data = load(schemas.LoginSchema(), app.json_body())
+    return _with_new_session(accounts.login(data["email"], data["password"]))
+
+
+@app.route("/refresh", methods=["POST"])
+def refresh():
+    """Rotate the refresh cookie and issue a new access token (CSRF header required)."""
+    browser.check_csrf(app.current_request.headers)
+    return _with_new_session(accounts.refresh(_refresh_token()))
+
+
+@app.route("/logout", methods=["POST"])
+def logout():
+    """Revoke the session of the refresh cookie and clear it (CSRF header required)."""
+    browser.check_csrf(app.current_request.headers)
+    accounts.logout(_refresh_token())
+    return json_response(None, 204, {**NO_STORE, "Set-Cookie": browser.cleared_refresh_cookie()})
+
+
+@app.route("/.well-known/jwks.json", methods=["GET"])
+def jwks():
+    """Public keys that verify access tokens."""
+    return json_response(keys.current_key_set().public_jwks(), 200, {"Cache-Control": "public, max-age=300"})
+
+
+@app.route("/verify-email", methods=["POST"])
+def verify_email():
+    """Confirm an e-mail address with the token from the verification e-mail."""
+    data = load(schemas.TokenSchema(), app.json_body())
+    accounts.verify_email(data["token"])
+    return json_response(None, 204)
+
+
+@app.route("/password/forgot", methods=["POST"])
+def forgot_password():
+    """Send a reset e-mail if the account exists (the answer never says)."""
+    data = load(schemas.ForgotPasswordSchema(), app.json_body())
+    accounts.forgot_password(data["email"])
+    return json_response({"status": "accepted"}, 202)
+
+
+@app.route("/password/reset", methods=["POST"])
+def reset_password():
+    """Set a new password with the token from the reset e-mail; every session ends."""
+    data = load(schemas.ResetPasswordSchema(), app.json_body())
+    accounts.reset_password(data["token"], data["password"])
+    return json_response(None, 204)
+
+
+# ---------------------------------------------------------------------------- internal (service-signed)
+@app.route("/internal/users", methods=["GET"])
+@require_service("admin")
+def list_users():
+    """Accounts ordered by e-mail (admin service only)."""
+    return directory.list_accounts(limit=page_limit(app.query("limit")), cursor=app.query("cursor"),
+                                   email_prefix=app.query("email"))
+
+
+@app.route("/internal/users/{user_id}", methods=["GET"])
+@require_service()
+def get_user(user_id):
+    """One account's public facts (any platform service)."""
+    return directory.view(directory.get_account(user_id))
+
+
+@app.route("/internal/users/{user_id}/role", methods=["PUT"])
+@require_service("admin")
+def set_role(user_id):
+    """Change an account's role (admin service only); effective at the next login or refresh."""
+    data = load(schemas.SetRoleSchema(), app.json_body())
+    return directory.set_role(user_id, data["role"])

@@ -1,5 +1,22 @@
 """Non-HTTP entry points of the auth service."""
+from __future__ import annotations
+
+import json
+
+from auth import emails
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from meridian.observability import logger
+
+_processor = BatchProcessor(event_type=EventType.SQS)
 
 
+def _send_one(record) -> None:
+    message = json.loads(record.body)
+    message_id = emails.send(emails.render(message))
+    logger.info("account e-mail sent", extra={"kind": message.get("kind"), "ses_message_id": message_id})
+
+
+@logger.inject_lambda_context(clear_state=True)
 def send_email(event, context):
-    raise NotImplementedError
+    """AuthEmailQueue → SES; failed records are reported back (partial batch response) and retried."""
+    return process_partial_response(event=event, record_handler=_send_one, processor=_processor, context=context)

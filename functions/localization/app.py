@@ -1,4 +1,43 @@
 """HTTP routes of the localization service (thin: parse → call → map)."""
-from meridian.api import ServiceApp
+from localization import refresh, schemas, service
+from meridian.api import ServiceApp, json_response
+from meridian.auth import require_role
+from meridian.validation import load
 
 app = ServiceApp("localization")
+
+
+@app.route("/locales", methods=["GET"])
+def list_locales():
+    """Supported locales with their fallback chains and text direction."""
+    return service.locale_list()
+
+
+@app.route("/currencies", methods=["GET"])
+def list_currencies():
+    """ISO 4217 currencies with their minor units (?all=true: every one we know)."""
+    query = load(schemas.CurrenciesQuery(), app.current_request.query_params or {})
+    return service.currency_list(every=query["all"])
+
+
+@app.route("/rates", methods=["GET"])
+def get_rates():
+    """The latest exchange rates for ?base= (default USD), with as_of, source and stale."""
+    query = load(schemas.RatesQuery(), app.current_request.query_params or {})
+    return service.rates_view(query["base"])
+
+
+@app.route("/convert", methods=["GET"])
+def convert():
+    """Convert ?amount= from ?from= to ?to=, rounded once to the target's minor units."""
+    query = load(schemas.ConvertQuery(), app.current_request.query_params or {})
+    return service.convert_view(query["amount"], query["from_"], query["to"])
+
+
+@app.route("/rates/refresh", methods=["POST"])
+@require_role("admin")
+def refresh_rates():
+    """Fetch the provider's rates now (the hourly schedule's work); 202 with the outcome."""
+    body = load(schemas.RefreshBody(), app.json_body() or {})
+    outcome = refresh.refresh(accept_large_moves=body["accept_large_moves"], trigger="admin")
+    return json_response(outcome.to_json(), status=202)

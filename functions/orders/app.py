@@ -1,4 +1,52 @@
 """HTTP routes of the orders service (thin: parse → call → map)."""
-from meridian.api import ServiceApp
+from meridian.api import ServiceApp, json_response
+from meridian.auth import principal, require_role
+from meridian.pagination import page_limit
+from meridian.validation import load
+from orders import cancellation, customers, idempotency, queries, schemas
+from orders.state_machine import FULFILLED
 
 app = ServiceApp("orders")
+
+
+@app.route("/", methods=["POST"])
+@require_role("customer")
+def place_order():
+    """Check out: reserve stock, price it, open a payment intent (Idempotency-Key required)."""
+    who = principal()
+    key = idempotency.check_key(app.header("Idempotency-Key"))
+    body = app.json_body()
+    order = load(schemas.CheckoutSchema(), body)
+    result = idempotency.place_order_once(
+        user_id=who.user_id, key=key, body=body, order=order, actor=f"{who.role}:{who.user_id}",
+        email=customers.email_of(app.header("Authorization")), lambda_context=app.lambda_context)
+    return json_response(result["body"], result["status"])
+
+
+@app.route("/", methods=["GET"])
+@require_role("customer")
+def list_orders():
+    """Your orders, newest first (admin: ?user_id= or ?status=, else every order)."""
+    return queries.list_orders(principal(), limit=page_limit(app.query("limit")), cursor=app.query("cursor"),
+                               user_id=app.query("user_id"), status=app.query("status"))
+
+
+@app.route("/{order_id}", methods=["GET"])
+@require_role("customer")
+def get_order(order_id):
+    """One order with its history (owner or admin)."""
+    return queries.order_detail(order_id, principal())
+
+
+@app.route("/{order_id}/cancel", methods=["POST"])
+@require_role("customer")
+def cancel_order(order_id):
+    """Cancel a pending order: its payment intent is cancelled and its stock released."""
+    return cancellation.cancel_by_request(order_id, principal())
+
+
+@app.route("/{order_id}/fulfil", methods=["POST"])
+@require_role("admin")
+def fulfil_order(order_id):
+    """Mark a paid order fulfilled (admin)."""
+    return queries.move_by_admin(order_id, FULFILLED, principal(), reason="fulfilled")

@@ -1,13 +1,43 @@
 """Non-HTTP entry points of the orders service."""
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from meridian.observability import logger
 
 
+def _payment_event(record) -> str:
+    from orders import payment_events
+
+    body = json.loads(record.body)
+    return payment_events.apply(body["detail-type"], body["detail"])
+
+
+@logger.inject_lambda_context(clear_state=True)
 def on_payment_event(event, context):
-    raise NotImplementedError
+    """payment.succeeded / failed / refunded from the bus (via SQS): move the order."""
+    return process_partial_response(event=event, record_handler=_payment_event,
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)
 
 
+def _order_email(record) -> str:
+    from orders import emails
+
+    body = json.loads(record.body)
+    return emails.send(body["order_id"], body["kind"])
+
+
+@logger.inject_lambda_context(clear_state=True)
 def send_order_email(event, context):
-    raise NotImplementedError
+    """Send queued order emails through SES (each once)."""
+    return process_partial_response(event=event, record_handler=_order_email,
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)
 
 
+@logger.inject_lambda_context(clear_state=True)
 def reconcile(event, context):
-    raise NotImplementedError
+    """Scheduled: cancel expired pending orders, mark paid orders whose webhook was lost."""
+    from orders import reconciliation
+
+    return reconciliation.reconcile()

@@ -1,4 +1,61 @@
 """HTTP routes of the payments service (thin: parse → call → map)."""
-from meridian.api import ServiceApp
+from meridian.api import ServiceApp, json_response
+from meridian.auth import principal, require_role
+from meridian.pagination import page_limit
+from meridian.service_auth import require_service
+from meridian.validation import load
+from payments import schemas, service
 
 app = ServiceApp("payments")
+
+
+@app.route("/{payment_id}", methods=["GET"])
+@require_role("customer")
+def get_payment(payment_id):
+    """One payment (its owner or an admin)."""
+    return service.payment_view(service.visible_payment(payment_id, principal()))
+
+
+@app.route("/{payment_id}/refund", methods=["POST"])
+@require_role("admin")
+def refund_payment(payment_id):
+    """Refund a payment, all or part (admin); the order becomes refunded when the gateway confirms."""
+    request = load(schemas.RefundRequest(), app.json_body() or {})
+    body = service.refund(payment_id, request["amount"], idempotency_key=app.header("Idempotency-Key"))
+    return json_response(body, 202)
+
+
+# ------------------------------------------------------------------ internal API (orders only)
+@app.route("/internal/intents", methods=["POST"])
+@require_service("orders")
+def create_intent():
+    """Create (or return) the payment and gateway intent of an order."""
+    request = load(schemas.CreateIntentRequest(), app.json_body())
+    payment, created = service.create_intent(order_id=str(request["order_id"]), user_id=request["user_id"],
+                                             amount=request["amount"], currency=request["currency"])
+    return json_response(service.intent_view(payment), 201 if created else 200)
+
+
+@app.route("/internal/payments/{payment_id}/cancel", methods=["POST"])
+@require_service("orders")
+def cancel_payment(payment_id):
+    """Cancel a pending payment's intent; 409 once it succeeded."""
+    return service.payment_view(service.cancel(payment_id))
+
+
+@app.route("/internal/payments/{payment_id}/refund", methods=["POST"])
+@require_service("orders")
+def refund_for_order(payment_id):
+    """Refund a payment in full (an order that was paid after it was cancelled)."""
+    payment = service.get_payment(payment_id)
+    if payment.status in ("refund_pending", "refunded"):
+        return json_response(service.payment_view(payment), 202)
+    return json_response(service.refund(payment_id, None, idempotency_key=f"auto-refund-{payment_id}"), 202)
+
+
+@app.route("/internal/payments", methods=["GET"])
+@require_service("orders")
+def list_payments():
+    """Payments in one status changed since a time (reconciliation)."""
+    return service.list_by_status(app.query("status") or "succeeded", since=app.query("since"),
+                                  limit=page_limit(app.query("limit")), cursor=app.query("cursor"))

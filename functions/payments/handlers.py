@@ -1,9 +1,28 @@
 """Non-HTTP entry points of the payments service."""
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from meridian.observability import logger
 
 
+@logger.inject_lambda_context(clear_state=True)
 def receive_webhook(event, context):
-    raise NotImplementedError
+    """Function URL: verify the gateway's signature and queue the event (payload v2 in, v2 out)."""
+    from payments import webhook
+
+    return webhook.receive(event)
 
 
+def _apply(record) -> str:
+    from payments import processor
+
+    return processor.apply_event(json.loads(record.body))
+
+
+@logger.inject_lambda_context(clear_state=True)
 def process_webhook_events(event, context):
-    raise NotImplementedError
+    """SQS FIFO consumer: apply each event once; a failure skips the rest of its intent's group."""
+    processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+    return process_partial_response(event=event, record_handler=_apply, processor=processor, context=context)

@@ -1,4 +1,191 @@
-"""HTTP routes of the products service (thin: parse → call → map)."""
-from meridian.api import ServiceApp
+"""HTTP routes of the products service (thin: parse → call → map). See README.md."""
+import uuid
+
+from meridian import locales
+from meridian.api import ServiceApp, json_response
+from meridian.auth import authenticate, require_role
+from meridian.errors import Forbidden, NotFound
+from meridian.service_auth import require_service
+from meridian.validation import load
+from products import inventory, listing, pim, presenter, pricing
+from products.errors import ProductNotFound
+from products.idempotency import run_once
+from products.schemas import (
+    InventorySchema,
+    ListQuerySchema,
+    LocalizationSchema,
+    ProductCreateSchema,
+    ProductPatchSchema,
+    ProductQuerySchema,
+    ReservationSchema,
+)
 
 app = ServiceApp("products")
+
+PUBLIC_CACHE = "public, max-age=30"
+
+
+# --------------------------------------------------------------------------- request helpers
+def _query(schema):
+    params = app.current_request.query_params or {}
+    return load(schema, {name: params.get(name) for name in params})
+
+
+def _locale(requested):
+    return locales.resolve_locale(requested, app.header("accept-language"))
+
+
+def _is_admin() -> bool:
+    """True for a valid admin token; anonymous callers are shoppers (a bad token is still a 401)."""
+    if not app.header("authorization"):
+        return False
+    return authenticate().is_at_least("admin")
+
+
+def _actor():
+    return authenticate().user_id
+
+
+def _localized_response(body, served, *, cache: bool):
+    headers = {"Content-Language": presenter.content_language(served), "Vary": "Accept-Language, Authorization"}
+    if cache:
+        headers["Cache-Control"] = PUBLIC_CACHE
+    return json_response(body, 200, headers)
+
+
+# --------------------------------------------------------------------------- catalog (anyone)
+@app.route("/", methods=["GET"])
+def list_products():
+    """Active products, localized and priced, by category and text query, with an opaque cursor."""
+    query = _query(ListQuerySchema())
+    admin = _is_admin()
+    if query["status"] not in (None, "active") and not admin:
+        raise Forbidden("Only admins can list draft or archived products.")
+    locale, currency = _locale(query["locale"]), pricing.currency_of(query["currency"])
+    items, next_cursor, served = listing.list_products(
+        locale=locale, currency=currency, category=query["category"], q=query["q"], limit=query["limit"],
+        cursor=query["cursor"], status=query["status"] or "active", admin=admin)
+    return _localized_response({"items": items, "next_cursor": next_cursor, "locale": locale, "currency": currency},
+                               served or [locale], cache=not admin)
+
+
+@app.route("/{product_id}", methods=["GET"])
+def get_product(product_id):
+    """One product (by id or slug), localized and priced; admins also see drafts and archived ones."""
+    query = _query(ProductQuerySchema())
+    locale, currency = _locale(query["locale"]), pricing.currency_of(query["currency"])
+    product, admin = pim.find(product_id, locale), _is_admin()
+    if product.status != "active" and not admin:
+        raise ProductNotFound(product_id)
+    view, served = presenter.public_view(product, locale=locale, currency=currency, detail=True, admin=admin)
+    return _localized_response(view, [served], cache=not admin)
+
+
+# --------------------------------------------------------------------------- PIM (admin)
+@app.route("/", methods=["POST"])
+@require_role("admin")
+def create_product():
+    """Create a product (text in en, base price in USD); Idempotency-Key accepted."""
+    body = app.json_body()
+    data = load(ProductCreateSchema(), body)
+
+    def create():
+        return 201, presenter.admin_view(pim.create(data, actor=_actor()))
+
+    status, result = run_once(f"products:create:{_actor()}", app.header("idempotency-key"), body, create)
+    return json_response(result, status, {"Location": f"{app.prefix}/{result['id']}"})
+
+
+@app.route("/{product_id}", methods=["PATCH"])
+@require_role("admin")
+def update_product(product_id):
+    """Change a product's text (en), price, category, status, slug, images or attributes."""
+    changes = load(ProductPatchSchema(), app.json_body())
+    return presenter.admin_view(pim.update(product_id, changes, actor=_actor()))
+
+
+@app.route("/{product_id}", methods=["DELETE"])
+@require_role("admin")
+def archive_product(product_id):
+    """Archive a product (it stays for orders and audit; shoppers no longer see it)."""
+    pim.archive(product_id, actor=_actor())
+    return json_response(None, 204)
+
+
+@app.route("/{product_id}/localizations", methods=["GET"])
+@require_role("admin")
+def list_localizations(product_id):
+    """Every localized text of a product."""
+    return {"items": pim.localizations(product_id)}
+
+
+@app.route("/{product_id}/localizations/{locale}", methods=["PUT"])
+@require_role("admin")
+def put_localization(product_id, locale):
+    """Set a product's name, description and slug in one locale."""
+    data = load(LocalizationSchema(), app.json_body())
+    code = locales.validate(locale)
+    result = pim.localize(product_id, code, data, actor=_actor())
+    return json_response(result, 200, {"Content-Language": code})
+
+
+@app.route("/{product_id}/inventory", methods=["GET"])
+@require_role("admin")
+def get_inventory(product_id):
+    """Available, held and sold units per SKU."""
+    product = pim.load(product_id, consistent=True)
+    return {"product_id": product.id, "items": inventory.stock_levels(product)}
+
+
+@app.route("/{product_id}/inventory", methods=["PUT"])
+@require_role("admin")
+def put_inventory(product_id):
+    """Set the units available to sell for the product (or one SKU of it)."""
+    data = load(InventorySchema(), app.json_body())
+    return pim.set_inventory(product_id, data["quantity"], data["sku"], actor=_actor())
+
+
+# --------------------------------------------------------------------------- internal (orders service)
+@app.route("/internal/reservations", methods=["POST"])
+@require_service("orders")
+def reserve_stock():
+    """Reserve stock for every line or none (idempotent by reservation_id)."""
+    data = load(ReservationSchema(), app.json_body())
+    view, _ = inventory.reserve(data["reservation_id"], data["items"], ttl_seconds=data["ttl_seconds"],
+                                caller="orders")
+    return json_response(view, 201)
+
+
+@app.route("/internal/reservations/{reservation_id}", methods=["GET"])
+@require_service("orders")
+def get_reservation(reservation_id):
+    """A reservation and its status."""
+    return inventory.get_reservation(_uuid(reservation_id))
+
+
+@app.route("/internal/reservations/{reservation_id}/commit", methods=["POST"])
+@require_service("orders")
+def commit_reservation(reservation_id):
+    """The reserved units are sold (idempotent)."""
+    return inventory.commit(_uuid(reservation_id))
+
+
+@app.route("/internal/reservations/{reservation_id}/release", methods=["POST"])
+@require_service("orders")
+def release_reservation(reservation_id):
+    """Give the reserved units back to stock (idempotent)."""
+    return inventory.release(_uuid(reservation_id))
+
+
+@app.route("/internal/products/{product_id}", methods=["GET"])
+@require_service("orders")
+def internal_product(product_id):
+    """A product in any status, base price, stock levels and every localized text."""
+    return presenter.admin_view(pim.load(product_id))
+
+
+def _uuid(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise NotFound(f"Reservation {value} does not exist.") from None

@@ -1,4 +1,64 @@
 """HTTP routes of the users service (thin: parse → call → map)."""
-from meridian.api import ServiceApp
+from meridian.api import ServiceApp, json_response
+from meridian.auth import principal, require_role
+from meridian.pagination import page_limit
+from meridian.validation import load
+from users import addresses, profiles, schemas
 
 app = ServiceApp("users")
+
+
+@app.route("/me", methods=["GET"])
+@require_role("customer")
+def get_me():
+    """The caller's profile."""
+    who = principal()
+    return profiles.view(profiles.get_or_create(who), who.role)
+
+
+@app.route("/me", methods=["PATCH"])
+@require_role("customer")
+def patch_me():
+    """Change the caller's name, locale or currency preference."""
+    changes = load(schemas.ProfilePatchSchema(), app.json_body())
+    who = principal()
+    return profiles.view(profiles.update(who, changes), who.role)
+
+
+@app.route("/me/addresses", methods=["GET"])
+@require_role("customer")
+def list_addresses():
+    """The caller's address book, a page at a time."""
+    return addresses.list_page(principal().user_id, limit=page_limit(app.query("limit")), cursor=app.query("cursor"))
+
+
+@app.route("/me/addresses", methods=["POST"])
+@require_role("customer")
+def add_address():
+    """Add an address to the caller's address book."""
+    data = load(schemas.AddressSchema(), app.json_body())
+    address = addresses.add(principal().user_id, data)
+    return json_response(addresses.view(address), 201, {"Location": f"/api/v1/users/me/addresses/{address.address_id}"})
+
+
+@app.route("/me/addresses/{address_id}", methods=["GET"])
+@require_role("customer")
+def get_address(address_id):
+    """One of the caller's addresses (another user's id: 404)."""
+    return addresses.view(addresses.get(principal().user_id, address_id))
+
+
+@app.route("/me/addresses/{address_id}", methods=["PATCH"])
+@require_role("customer")
+def patch_address(address_id):
+    """Change some fields of one of the caller's addresses."""
+    changes = load(schemas.AddressPatchSchema(), app.json_body(), partial=True)
+    return addresses.view(addresses.change(principal().user_id, address_id, changes))
+
+
+@app.route("/me/addresses/{address_id}", methods=["DELETE"])
+@require_role("customer")
+def delete_address(address_id):
+    """Remove one of the caller's addresses."""
+    addresses.remove(principal().user_id, address_id)
+    return json_response(None, 204)

@@ -35,3 +35,18 @@ def table_meta(table_name: str):
     if endpoint:
         Meta.host = endpoint
     return Meta
+
+
+def share_connection(*models):
+    """Let several PynamoDB models of ONE table use one connection (one botocore client).
+
+    PynamoDB builds a connection per model class, each with its own botocore session, and
+    creating one costs ~100 ms (cold starts, tests). Pass the model that declares the table's
+    indexes first. Returns the shared pynamodb Connection (for TransactWrite).
+    """
+    first = models[0]._get_connection()
+    for model in models[1:]:
+        if model.Meta.table_name != first.table_name:
+            raise ValueError(f"{model.__name__} is on another table")
+        model._connection = first
+    return first.connection

@@ -1,0 +1,68 @@
+"""Marshmallow schemas of the localization API's inputs (query strings and bodies)."""
+from __future__ import annotations
+
+import re
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from meridian.money import BASE_CURRENCY, CURRENCIES, parse_amount
+
+MAX_INTEGER_DIGITS = 15
+MAX_FRACTION_DIGITS = 8
+_PLAIN = re.compile(rf"^\d{{1,{MAX_INTEGER_DIGITS}}}(\.\d{{1,{MAX_FRACTION_DIGITS}}})?$")
+_NEGATIVE = re.compile(r"^-\s*\d+(\.\d+)?$")
+
+
+class CurrencyCode(fields.String):
+    """An ISO 4217 code we know (case-insensitive in, upper case out); the error names it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        if text not in CURRENCIES:
+            raise ValidationError(f"{value[:12]!r} is not a supported ISO 4217 currency.")
+        return text
+
+
+class Amount(fields.String):
+    """A non-negative decimal in plain notation ("10", "19.99"): at most MAX_INTEGER_DIGITS
+    before the point and MAX_FRACTION_DIGITS after it (no exponents, no signs); Decimal out."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if len(text) > MAX_INTEGER_DIGITS + MAX_FRACTION_DIGITS + 1:
+            raise ValidationError(f"Amount is too long (at most {MAX_INTEGER_DIGITS} digits before the point "
+                                  f"and {MAX_FRACTION_DIGITS} after it).")
+        if _NEGATIVE.match(text):
+            raise ValidationError("Amount must not be negative.")
+        if not _PLAIN.match(text):
+            raise ValidationError("Amount must be a number such as 10 or 19.99.")
+        try:
+            return parse_amount(text, max_digits=MAX_INTEGER_DIGITS + MAX_FRACTION_DIGITS)
+        except ValueError as error:  # pragma: no cover - the pattern already excludes it
+            raise ValidationError(f"Amount is not usable ({error}).") from None
+
+
+class RatesQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    base = CurrencyCode(load_default=BASE_CURRENCY)
+
+
+class ConvertQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    amount = Amount(required=True)
+    from_ = CurrencyCode(required=True, data_key="from")
+    to = CurrencyCode(required=True)
+
+
+class CurrenciesQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    all = fields.Boolean(load_default=False)
+
+
+class RefreshBody(Schema):
+    accept_large_moves = fields.Boolean(load_default=False)

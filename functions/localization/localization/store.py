@@ -1,0 +1,77 @@
+"""Reading and writing rate snapshots (data access only; the rules are in refresh.py)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from meridian.rates import RateSnapshot
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from .models import LATEST_PK, LATEST_SK, SNAPSHOT_SK, RateSnapshotRecord
+
+
+def _conditional_failed(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _record(snapshot: RateSnapshot, pk: str, sk: str, fetched_at: str) -> RateSnapshotRecord:
+    rates = {code: format(value, "f") for code, value in snapshot.rates.items() if code != snapshot.base}
+    return RateSnapshotRecord(pk, sk, snapshot_id=snapshot.snapshot_id, base=snapshot.base, as_of=snapshot.as_of,
+                              source=snapshot.source, rates=rates, fetched_at=fetched_at,
+                              order_key=order_key(snapshot.as_of, fetched_at), confirmed_at=fetched_at)
+
+
+def _snapshot(record: RateSnapshotRecord) -> RateSnapshot:
+    return RateSnapshot(snapshot_id=record.snapshot_id, base=record.base, as_of=record.as_of, source=record.source,
+                        rates={code: Decimal(value) for code, value in record.rates.items()},
+                        confirmed_at=record.confirmed_at or record.fetched_at)
+
+
+def order_key(as_of: str, fetched_at: str) -> str:
+    return f"{as_of}|{fetched_at}"
+
+
+def save_snapshot(snapshot: RateSnapshot, fetched_at: str) -> None:
+    """Store an immutable snapshot (a second write of the same id is refused)."""
+    record = _record(snapshot, f"SNAPSHOT#{snapshot.snapshot_id}", SNAPSHOT_SK, fetched_at)
+    record.save(condition=RateSnapshotRecord.pk.does_not_exist())
+
+
+def move_latest(snapshot: RateSnapshot, fetched_at: str) -> bool:
+    """Point "latest" at `snapshot` unless a newer one is already there (conditional write)."""
+    record = _record(snapshot, LATEST_PK, LATEST_SK, fetched_at)
+    try:
+        record.save(condition=RateSnapshotRecord.pk.does_not_exist()
+                    | (RateSnapshotRecord.order_key < record.order_key))
+    except PutError as error:
+        if _conditional_failed(error):
+            return False
+        raise
+    return True
+
+
+def confirm_latest(snapshot_id: str, confirmed_at: str) -> bool:
+    """The provider re-sent the latest rates unchanged: remember when (drives `stale`)."""
+    pointer = RateSnapshotRecord(LATEST_PK, LATEST_SK)
+    try:
+        pointer.update(actions=[RateSnapshotRecord.confirmed_at.set(confirmed_at)],
+                       condition=(RateSnapshotRecord.snapshot_id == snapshot_id)
+                       & (RateSnapshotRecord.confirmed_at < confirmed_at))
+    except UpdateError as error:
+        if _conditional_failed(error):
+            return False
+        raise
+    return True
+
+
+def latest() -> RateSnapshot | None:
+    try:
+        return _snapshot(RateSnapshotRecord.get(LATEST_PK, LATEST_SK, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def snapshot(snapshot_id: str) -> RateSnapshot | None:
+    try:
+        return _snapshot(RateSnapshotRecord.get(f"SNAPSHOT#{snapshot_id}", SNAPSHOT_SK))
+    except DoesNotExist:
+        return None

@@ -1,0 +1,78 @@
+"""Checkout: a saga with compensation.
+
+    1. reserve stock           (products, reservation id = order id)     ← Conflict 409 when short
+    2. price the reservation   (products' USD prices × one FX snapshot; pricing.py's rounding rule)
+    3. create a payment intent (payments → gateway; idempotent per order)
+    4. store the order         pending_payment, with the FX snapshot, the intent and its history
+
+If anything after step 1 fails, what was done is undone (the intent cancelled, the stock
+released) and the error is answered (a gateway that is down → 503 + Retry-After). The
+order is written last, so no order is ever pending without an intent.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+
+from meridian.clock import iso, utcnow
+from meridian.config import int_env
+from meridian.observability import count, logger
+
+from . import inventory, payments_api, pricing, repository
+from .models import FxSnapshot, OrderLine, ShippingAddress
+from .state_machine import PENDING_PAYMENT
+from .views import order_view
+
+
+def payment_window() -> _dt.timedelta:
+    return _dt.timedelta(minutes=int_env("PAYMENT_EXPIRY_MINUTES", 30))
+
+
+def _compensate(order_id: str, payment: dict | None) -> None:
+    if payment is not None:
+        try:
+            payments_api.cancel(payment["id"])
+        except Exception as exc:  # noqa: BLE001 - compensation is best effort; reconciliation and sweeps follow up
+            logger.warning("compensation: could not cancel the payment", extra={"order_id": order_id,
+                                                                               "error": str(exc)})
+    try:
+        inventory.release(order_id)
+    except Exception as exc:  # noqa: BLE001 - the products sweep returns the stock when the hold expires
+        logger.warning("compensation: could not release the reservation", extra={"order_id": order_id,
+                                                                                 "error": str(exc)})
+    count("CheckoutsCompensated")
+
+
+def place_order(*, user_id: str, email: str | None, request: dict, actor: str) -> dict:
+    """Run the saga for a validated request; the 201 body."""
+    order_id = str(uuid.uuid4())
+    currency = request["currency"]
+    window = payment_window()
+    reservation = inventory.reserve(order_id, request["items"], ttl_seconds=int(window.total_seconds()) + 600)
+    payment = None
+    try:
+        priced = pricing.price(reservation["items"], currency)
+        payment = payments_api.create_intent(order_id=order_id, user_id=user_id, amount=priced.total.amount,
+                                             currency=currency)
+        now = utcnow()
+        order = repository.new_order(
+            id=order_id, user_id=user_id, email=email, status=PENDING_PAYMENT,
+            items=[OrderLine(product_id=line.product_id, sku=line.sku, name=line.name, quantity=line.quantity,
+                             base_unit_price=format(line.base_unit_price.amount, "f"),
+                             unit_price=format(line.unit_price.amount, "f"),
+                             line_total=format(line.line_total.amount, "f")) for line in priced.lines],
+            currency=currency, total=priced.total.amount, base_total=priced.base_total.amount,
+            fx=FxSnapshot(snapshot_id=priced.snapshot_id or None, rate=pricing.fx_json(priced)["rate"],
+                          as_of=priced.as_of, source=priced.source, stale=priced.stale,
+                          base_currency=priced.base_total.currency),
+            shipping_address=ShippingAddress(**request["shipping_address"]),
+            reservation_id=order_id, payment_id=payment["id"], intent_id=payment["intent_id"],
+            client_secret=payment["client_secret"], created_at=iso(now), updated_at=iso(now),
+            expires_at=iso(now + window))
+        repository.create(order, reason="order placed", actor=actor)
+    except BaseException:
+        _compensate(order_id, payment)
+        raise
+    count("OrdersPlaced", currency=currency)
+    logger.info("order placed", extra={"order_id": order_id, "payment_id": payment["id"], "currency": currency})
+    return order_view(order, repository.history(order_id))

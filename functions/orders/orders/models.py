@@ -1,0 +1,128 @@
+"""The orders table (PynamoDB).
+
+  ORDER#<id> / ORDER                 the order (gsi1: USER#<user> / <created_at>#<id>;
+                                     gsi2: STATUS#<status> / <expires_at or updated_at>#<id>)
+  ORDER#<id> / HISTORY#<at>#<n>      one append-only history item per status move
+  ORDER#<id> / EMAIL#<kind>          marker: this email was sent (sent once)
+
+One Query on pk=ORDER#<id> returns the order with its whole history.
+"""
+from __future__ import annotations
+
+from meridian.config import require_env
+from meridian.dynamo import DecimalAttribute, table_meta
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+TABLE_NAME = require_env("TABLE_NAME")
+ORDER_SK = "ORDER"
+
+
+class UserIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class StatusIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class OrderLine(MapAttribute):
+    product_id = UnicodeAttribute()
+    sku = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    quantity = NumberAttribute()
+    base_unit_price = UnicodeAttribute()      # USD, as the products service priced it
+    unit_price = UnicodeAttribute()           # order currency, rounded to its minor units
+    line_total = UnicodeAttribute()           # unit_price × quantity (exact)
+
+
+class FxSnapshot(MapAttribute):
+    """The exchange rate the order was charged at: written once, never changed."""
+    snapshot_id = UnicodeAttribute(null=True)
+    rate = UnicodeAttribute()
+    as_of = UnicodeAttribute()
+    source = UnicodeAttribute()
+    stale = BooleanAttribute(default=False)
+    base_currency = UnicodeAttribute()
+
+
+class ShippingAddress(MapAttribute):
+    name = UnicodeAttribute()
+    line1 = UnicodeAttribute()
+    line2 = UnicodeAttribute(null=True)
+    city = UnicodeAttribute()
+    region = UnicodeAttribute(null=True)
+    postal_code = UnicodeAttribute()
+    country = UnicodeAttribute()
+
+
+class OrderModel(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=ORDER_SK)
+    id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    items = ListAttribute(of=OrderLine)
+    currency = UnicodeAttribute()
+    total = DecimalAttribute()
+    base_total = DecimalAttribute()           # USD before conversion (reporting)
+    fx = FxSnapshot()
+    shipping_address = ShippingAddress()
+    reservation_id = UnicodeAttribute()
+    payment_id = UnicodeAttribute()
+    intent_id = UnicodeAttribute()
+    client_secret = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()           # pending_payment after this → cancelled by reconciliation
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    by_user = UserIndex()
+    by_status = StatusIndex()
+
+    @staticmethod
+    def key(order_id: str) -> str:
+        return f"ORDER#{order_id}"
+
+
+class OrderHistoryModel(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)     # HISTORY#<at>#<n>
+    status = UnicodeAttribute()
+    from_status = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    actor = UnicodeAttribute()
+
+
+class EmailMarker(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)     # EMAIL#<kind>
+    sent_at = UnicodeAttribute()
+    message_id = UnicodeAttribute(null=True)
+
+
+def connection() -> Connection:
+    meta = OrderModel.Meta
+    return Connection(region=meta.region, host=getattr(meta, "host", None))

@@ -1,0 +1,42 @@
+"""Order reads for the API, and the admin's plain moves."""
+from __future__ import annotations
+
+from meridian import pagination
+from meridian.errors import ValidationFailed
+
+from . import repository
+from .models import ORDER_SK, OrderModel
+from .state_machine import STATUSES, move
+from .views import order_view
+
+
+def order_detail(order_id: str, who) -> dict:
+    order = repository.visible(order_id, who)
+    return order_view(order, repository.history(order_id))
+
+
+def list_orders(who, *, limit: int, cursor: str | None, user_id: str | None, status: str | None) -> dict:
+    if status is not None and status not in STATUSES:
+        raise ValidationFailed({"status": [f"One of {', '.join(STATUSES)}."]})
+    admin = who.is_at_least("admin")
+    if not admin or user_id:
+        orders, last = repository.page_for_user(user_id if admin and user_id else who.user_id, limit=limit,
+                                                cursor=cursor)
+        purpose = "orders-user"
+        if status:
+            orders = [o for o in orders if o.status == status]
+    elif status:
+        orders, last = repository.page_by_status(status, limit=limit, cursor=cursor)
+        purpose = "orders-status"
+    else:
+        result = OrderModel.scan(OrderModel.sk == ORDER_SK, limit=limit,
+                                 last_evaluated_key=pagination.decode_cursor(cursor, "orders-all"))
+        orders, last, purpose = list(result), result.last_evaluated_key, "orders-all"
+    items = [order_view(o, repository.history(o.id)) for o in orders]
+    return pagination.page(items, last, purpose)
+
+
+def move_by_admin(order_id: str, target: str, who, *, reason: str) -> dict:
+    order = repository.get(order_id)
+    move(order, target, reason=reason, actor=f"{who.role}:{who.user_id}")
+    return order_view(order, repository.history(order_id))

@@ -1,0 +1,52 @@
+"""Request bodies of the orders API (marshmallow)."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+from meridian.money import CURRENCIES
+
+MAX_LINES, MAX_QUANTITY = 50, 100
+
+
+class StrictInteger(fields.Integer):
+    """An integer that refuses bools, floats and strings."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError("Must be a whole number.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class LineSchema(Schema):
+    product_id = fields.UUID(required=True)
+    sku = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+class AddressSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    line1 = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    line2 = fields.String(load_default=None, validate=validate.Length(max=200))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    region = fields.String(load_default=None, validate=validate.Length(max=100))
+    postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$",
+                                                                     error="Use an ISO 3166-1 alpha-2 code, e.g. DE."))
+
+
+class CheckoutSchema(Schema):
+    items = fields.List(fields.Nested(LineSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_LINES))
+    currency = fields.String(load_default="USD", validate=validate.OneOf(sorted(CURRENCIES),
+                                                                         error="Not a supported currency."))
+    shipping_address = fields.Nested(AddressSchema, required=True)
+
+    @validates("items")
+    def distinct_lines(self, items, **kwargs):
+        seen = set()
+        for line in items:
+            if "product_id" not in line:
+                continue
+            key = (line["product_id"], line.get("sku"))
+            if key in seen:
+                raise ValidationError("Each product (and SKU) may appear once; add up the quantities.")
+            seen.add(key)

@@ -1,0 +1,164 @@
+"""The products table (one DynamoDB table, pk/sk + two GSIs), as PynamoDB models.
+
+Item kinds (pk / sk):
+  PRODUCT#<id>   / META              the product: price, status, category, variants, stock,
+                                     open holds, and a listing copy of its localized texts
+  PRODUCT#<id>   / L10N#<locale>     localized details (name, description, slug): the source
+                                     of truth, one item per (product, locale)
+  CLAIM#SLUG#<slug>, CLAIM#SLUG#<locale>#<slug>, CLAIM#SKU#<sku> / CLAIM
+                                     uniqueness claims (conditional put)
+  RESERVATION#<id> / META            a stock reservation of the orders service
+  IDEMPOTENCY#<scope> / META         the first response of an admin create (Idempotency-Key)
+
+Indexes:
+  gsi1  CATALOG#<status>#<category> / <created_at>#<id>   listing by category
+        RESERVATIONS#DUE#<shard>   / <due_at>#<id>       reservations with work left (sweep)
+  gsi2  CATALOG#<status>           / <created_at>#<id>   listing across categories
+"""
+from __future__ import annotations
+
+from meridian.config import require_env
+from meridian.dynamo import DecimalAttribute, table_meta
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+TABLE_NAME = require_env("TABLE_NAME")
+
+META = "META"
+SIMPLE_STOCK_KEY = "_"   # stock key of a product without variants (a SKU can't start with "_")
+
+
+def product_pk(product_id: str) -> str:
+    return f"PRODUCT#{product_id}"
+
+
+def l10n_sk(locale: str) -> str:
+    return f"L10N#{locale}"
+
+
+def catalog_partition(status: str, category: str | None = None) -> str:
+    return f"CATALOG#{status}#{category}" if category else f"CATALOG#{status}"
+
+
+class Gsi1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class VariantAttribute(MapAttribute):
+    sku = UnicodeAttribute()
+    attributes = MapAttribute(default=dict)
+    base_price = DecimalAttribute(null=True)    # None: the product's base price
+
+
+class ProductItem(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=META)
+    id = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    category = UnicodeAttribute()
+    status = UnicodeAttribute()
+    base_price = DecimalAttribute()
+    currency = UnicodeAttribute(default="USD")
+    sku = UnicodeAttribute(null=True)
+    attributes = MapAttribute(default=dict)
+    images = ListAttribute(of=UnicodeAttribute, default=list)
+    variants = ListAttribute(of=VariantAttribute, default=list)
+    stock = MapAttribute(default=dict)      # stock key → units available to reserve
+    holds = MapAttribute(default=dict)      # "<reservation id>|<stock key>" → units held
+    sold = MapAttribute(default=dict)       # stock key → units sold (committed)
+    l10n = MapAttribute(default=dict)       # locale → {name, description, slug} (listing copy)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+
+    by_category = Gsi1()
+    by_status = Gsi2()
+
+
+class LocalizedDetailsItem(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    product_id = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    slug = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+
+
+class ClaimItem(Model):
+    """Holds a unique value (slug, SKU) for one product; written with attribute_not_exists."""
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="CLAIM")
+    product_id = UnicodeAttribute()
+    claimed_at = NumberAttribute(null=True)  # epoch seconds
+
+
+class ReservationLine(MapAttribute):
+    product_id = UnicodeAttribute()
+    sku = UnicodeAttribute(null=True)
+    stock_key = UnicodeAttribute()
+    quantity = NumberAttribute()
+    unit_price = DecimalAttribute()
+    currency = UnicodeAttribute(default="USD")
+    name = UnicodeAttribute()
+
+
+class ReservationItem(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=META)
+    id = UnicodeAttribute()
+    status = UnicodeAttribute()             # pending → held → committed | released | expired; pending → rejected
+    caller = UnicodeAttribute(null=True)
+    request_hash = UnicodeAttribute(null=True)  # same id + different items → 422
+    lines = ListAttribute(of=ReservationLine)
+    hold_until = UnicodeAttribute()         # ISO 8601 UTC
+    hold_until_epoch = NumberAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    failure = MapAttribute(null=True)       # why it was rejected
+    expires_at = NumberAttribute(null=True)  # table TTL: set only once finished, never while stock is held
+    gsi1pk = UnicodeAttribute(null=True)    # present while work is left (hold to expire, holds to clean up)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    due = Gsi1()
+
+
+class IdempotencyItem(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=META)
+    request_hash = UnicodeAttribute()
+    state = UnicodeAttribute()              # in_progress | done
+    status_code = NumberAttribute(null=True)
+    body = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+    done = BooleanAttribute(default=False)

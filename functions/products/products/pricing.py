@@ -1,0 +1,42 @@
+"""Prices in the shopper's currency, from the localization rate client (meridian.fx).
+
+The stored base price (USD) never changes with FX: conversion happens on every read,
+rounding once to the target currency's minor units. When no rate snapshot can be had at
+all, prices in the base currency itself are still served (rate 1); any other currency
+answers 503 with Retry-After.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from meridian import fx
+from meridian.clock import iso
+from meridian.errors import ServiceUnavailable, ValidationFailed
+from meridian.money import CURRENCIES, Money
+
+BASE_CURRENCY = "USD"
+
+
+def currency_of(raw: str | None) -> str:
+    """The requested currency (upper-case ISO 4217), the base currency when absent; 400 if unknown."""
+    if raw is None or not raw.strip():
+        return BASE_CURRENCY
+    code = raw.strip().upper()
+    if code not in CURRENCIES:
+        raise ValidationFailed({"currency": [f"{raw!r} is not a supported ISO 4217 currency."]})
+    return code
+
+
+def price(amount: Decimal, currency: str, base: str = BASE_CURRENCY) -> tuple[dict, dict]:
+    """(price {amount, currency}, fx {rate, as_of, source, stale}) of a base-currency amount."""
+    try:
+        conversion = fx.convert(amount, base, currency)
+    except ServiceUnavailable:
+        if currency != base:
+            raise
+        return Money.of(amount, base).to_json(), {"rate": "1", "as_of": iso(), "source": "identity", "stale": False}
+    return conversion.amount.to_json(), conversion.fx_json()
+
+
+def base_price(amount: Decimal, base: str = BASE_CURRENCY) -> dict:
+    return Money.of(amount, base).to_json()

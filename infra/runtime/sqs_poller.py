@@ -1,0 +1,252 @@
+"""SQS event sources with Lambda's event-source-mapping semantics.
+
+For every `Type: SQS` event of a function in template.yaml a poller thread long-polls
+the queue (short waits, so it stops promptly), hands up to BatchSize messages to the
+function as one `aws:sqs` event, and then deletes what succeeded:
+
+* handler error (or timeout)                 → delete nothing;
+* success, no ReportBatchItemFailures        → delete the whole batch;
+* success with `batchItemFailures`           → delete every record not listed; an invalid
+  list (empty/unknown itemIdentifier) fails the whole batch, as Lambda does;
+* FIFO queues: a failed record fails every later record of its message group too;
+  those later records are made visible again at once (the group stays locked by the
+  failed one), which keeps group order on moto too.
+
+Records left undeleted become visible again after the queue's visibility timeout, and
+the queue's RedrivePolicy (maxReceiveCount) moves them to its DLQ.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .invocation import Invocation
+
+log = logging.getLogger("meridian.runtime.sqs")
+MAX_RECEIVE = 10                        # SQS ReceiveMessage maximum per call
+
+
+@dataclass(frozen=True)
+class SqsEventSource:
+    function: str
+    event_name: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int = 10
+    report_batch_item_failures: bool = False
+    enabled: bool = True
+
+    @property
+    def fifo(self) -> bool:
+        return self.queue_arn.endswith(".fifo")
+
+
+def _queue_logical_id(queue: Any) -> str:
+    if isinstance(queue, dict) and "Fn::GetAtt" in queue:
+        target = queue["Fn::GetAtt"]
+        return (target if isinstance(target, list) else target.split("."))[0]
+    raise ValueError(f"an SQS event's Queue must be !GetAtt <Queue>.Arn, not {queue!r}")
+
+
+def sqs_event_sources(template) -> list[SqsEventSource]:
+    """Every SQS event source of the template, resolved to queue URL and ARN."""
+    sources = []
+    for function in template.functions():
+        for name, event in function.events_of("SQS").items():
+            props = event.get("Properties", {})
+            queue = _queue_logical_id(props["Queue"])
+            sources.append(SqsEventSource(
+                function=function.logical_id, event_name=name, queue_url=template.queue_url(queue),
+                queue_arn=template.arn(queue), batch_size=int(props.get("BatchSize", 10)),
+                report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                enabled=bool(props.get("Enabled", True))))
+    return sources
+
+
+# ---------------------------------------------------------------------------- pure semantics
+def _attribute_value(value: dict[str, Any]) -> dict[str, Any]:
+    binary = value.get("BinaryValue")
+    return {
+        "stringValue": value.get("StringValue"),
+        "binaryValue": base64.b64encode(binary).decode("ascii") if isinstance(binary, bytes) else binary,
+        "stringListValues": list(value.get("StringListValues") or []),
+        "binaryListValues": [base64.b64encode(b).decode("ascii") if isinstance(b, bytes) else b
+                             for b in value.get("BinaryListValues") or []],
+        "dataType": value.get("DataType"),
+    }
+
+
+def sqs_record(message: dict[str, Any], source: SqsEventSource, region: str) -> dict[str, Any]:
+    record = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message.get("Body", ""),
+        "attributes": dict(message.get("Attributes") or {}),
+        "messageAttributes": {k: _attribute_value(v) for k, v in (message.get("MessageAttributes") or {}).items()},
+        "md5OfBody": message.get("MD5OfBody"),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": source.queue_arn,
+        "awsRegion": region,
+    }
+    if message.get("MD5OfMessageAttributes"):
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def sqs_event(messages: list[dict[str, Any]], source: SqsEventSource, region: str) -> dict[str, Any]:
+    return {"Records": [sqs_record(m, source, region) for m in messages]}
+
+
+def failed_message_ids(records: list[dict[str, Any]], outcome: Invocation, source: SqsEventSource) -> set[str]:
+    """The records to leave on the queue (not delete) after an invocation."""
+    every = [r["messageId"] for r in records]
+    if outcome.failed:
+        return set(every)
+    if not source.report_batch_item_failures or not isinstance(outcome.payload, dict):
+        return set()
+    reported = outcome.payload.get("batchItemFailures")
+    if not reported:
+        return set()
+    if not isinstance(reported, list):
+        return set(every)
+    failed: set[str] = set()
+    for item in reported:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not identifier or identifier not in every:
+            return set(every)                      # Lambda: an invalid response fails the batch
+        failed.add(identifier)
+    if source.fifo:
+        failed = _with_later_records_of_same_group(records, failed)
+    return failed
+
+
+def released_behind_first_failure(records: list[dict[str, Any]], retry: set[str]) -> set[str]:
+    """FIFO: the kept records that follow an earlier kept record of their group.
+
+    They are made visible at once; their group stays locked by its first failed record
+    (in flight), so SQS still hands them out only after it, in order. moto needs this:
+    when a group's in-flight messages all become visible together it can deliver them
+    out of order.
+    """
+    seen_groups: set[str] = set()
+    released: set[str] = set()
+    for record in records:
+        if record["messageId"] not in retry:
+            continue
+        group = record["attributes"].get("MessageGroupId")
+        if group in seen_groups:
+            released.add(record["messageId"])
+        elif group is not None:
+            seen_groups.add(group)
+    return released
+
+
+def _with_later_records_of_same_group(records: list[dict[str, Any]], failed: set[str]) -> set[str]:
+    blocked_groups: set[str] = set()
+    out = set(failed)
+    for record in records:
+        group = record["attributes"].get("MessageGroupId")
+        if group in blocked_groups:
+            out.add(record["messageId"])
+        elif record["messageId"] in failed and group is not None:
+            blocked_groups.add(group)
+    return out
+
+
+# ---------------------------------------------------------------------------- the poller
+class SqsPoller:
+    """One thread per event source: receive → invoke → delete what succeeded."""
+
+    def __init__(self, source: SqsEventSource, sqs_client: Any, invoke: Callable[[str, dict], Invocation], *,
+                 region: str = "us-east-1", wait_seconds: int = 1, error_backoff: float = 1.0):
+        self.source = source
+        self.sqs = sqs_client
+        self.invoke = invoke
+        self.region = region
+        self.wait_seconds = wait_seconds
+        self.error_backoff = error_backoff
+        self.batches = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"sqs-{source.function}-{source.event_name}",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+                failures = 0
+            except Exception:  # keep polling: moto restarting, a worker being replaced, ...
+                failures += 1
+                log.exception("poller %s/%s failed", self.source.function, self.source.event_name)
+                self._stop.wait(min(10.0, self.error_backoff * failures))
+
+    def receive(self) -> list[dict[str, Any]]:
+        """Up to BatchSize messages: one long poll, then immediate receives while the queue has more."""
+        messages: list[dict[str, Any]] = []
+        wait = self.wait_seconds
+        while len(messages) < self.source.batch_size and not self._stop.is_set():
+            answer = self.sqs.receive_message(
+                QueueUrl=self.source.queue_url, WaitTimeSeconds=wait,
+                MaxNumberOfMessages=min(MAX_RECEIVE, self.source.batch_size - len(messages)),
+                MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"])
+            received = answer.get("Messages") or []
+            if not received:
+                break
+            messages.extend(received)
+            wait = 0
+        return messages
+
+    def poll_once(self) -> int:
+        """One receive → invoke → delete round; the number of records handed to the function."""
+        messages = self.receive()
+        if not messages:
+            return 0
+        event = sqs_event(messages, self.source, self.region)
+        try:
+            outcome = self.invoke(self.source.function, event)
+        except OSError as error:
+            log.warning("could not invoke %s: %s", self.source.function, error)
+            outcome = Invocation({"errorType": "Runtime.Unavailable", "errorMessage": str(error)}, "Runtime.Unavailable")
+        retry = failed_message_ids(event["Records"], outcome, self.source)
+        if outcome.failed:
+            log.warning("%s failed on a batch of %d from %s: %s", self.source.function, len(messages),
+                        self.source.queue_arn, outcome.error_type)
+        self.delete([m for m in messages if m["MessageId"] not in retry])
+        if self.source.fifo and retry:
+            released = released_behind_first_failure(event["Records"], retry)
+            self.release([m for m in messages if m["MessageId"] in released])
+        self.batches += 1
+        return len(messages)
+
+    def release(self, messages: list[dict[str, Any]]) -> None:
+        for start in range(0, len(messages), MAX_RECEIVE):
+            chunk = messages[start:start + MAX_RECEIVE]
+            self.sqs.change_message_visibility_batch(
+                QueueUrl=self.source.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                         for i, m in enumerate(chunk)])
+
+    def delete(self, messages: list[dict[str, Any]]) -> None:
+        for start in range(0, len(messages), MAX_RECEIVE):
+            chunk = messages[start:start + MAX_RECEIVE]
+            answer = self.sqs.delete_message_batch(
+                QueueUrl=self.source.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)])
+            for failure in answer.get("Failed") or []:
+                log.warning("could not delete a message from %s: %s", self.source.queue_arn, failure)

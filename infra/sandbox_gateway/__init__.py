@@ -1,0 +1,24 @@
+"""The sandbox payment gateway: a local stand-in for a card gateway (Stripe's shapes, JSON bodies).
+
+    python -m infra.sandbox_gateway --port P --webhook-url URL --aws-endpoint E --webhook-secret-id NAME
+
+Routes (nginx serves them under /sandbox/ with the prefix stripped):
+  POST /v1/payment_intents                       {amount (minor units), currency, metadata}  + Idempotency-Key
+  GET  /v1/payment_intents/{id}
+  POST /v1/payment_intents/{id}/cancel
+  POST /v1/payment_intents/{id}/confirm          {client_secret, card_number}   (the shopper's browser)
+  POST /v1/refunds                               {payment_intent, amount?}      + Idempotency-Key
+  GET  /v1/refunds/{id}
+  GET  /v1/health
+  GET|POST /v1/control                           {fail, delay_ms, duplicates, out_of_order, webhook_url}
+  POST /v1/control/reset
+  GET  /v1/deliveries                            webhook delivery counters
+
+Test cards: 4242424242424242 succeeds, 4000000000000002 is declined (card_declined),
+4000000000009995 fails for insufficient funds. Each state change sends a Stripe-style
+signed webhook (`Payment-Signature: t=<unix>,v1=HMAC-SHA256("<t>.<body>")`), retried with
+exponential backoff until the receiver answers 2xx.
+"""
+from .server import SandboxGateway
+
+__all__ = ["SandboxGateway"]

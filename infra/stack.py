@@ -1,0 +1,407 @@
+"""The whole platform on one machine: `LocalStack(settings).start()` … `.stop()`.
+
+start() shows each step as it happens: certificate → moto_server → provisioning →
+FX stub + sandbox payment gateway → Lambda runtime (workers per function) → nginx →
+health of every service through the gateway → merged OpenAPI → seeds → STATE_DIR/stack.json.
+stop() stops exactly what start() started, newest first. `python -m infra.stack up|down|
+status|logs` (infra/stack_cli.py) runs it detached for `make up`.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable
+
+from infra import config
+from infra.certs import Certificate, ensure_certificate
+from infra.gateway import GatewaySettings, check_config, nginx_process, write_config
+from infra.processes import ManagedProcess, StartupFailed, free_ports, http_ok, port_open, wait_until
+from infra.template import ROOT, LocalContext, Template
+
+STATE_FILE = "stack.json"
+CREDENTIALS_FILE = "credentials"
+
+
+@dataclass
+class StackSettings:
+    """Everything that differs between two stacks on one machine (ports, state dir, limits)."""
+    state_dir: Path = config.STATE_DIR
+    stack_name: str = config.STACK_NAME
+    region: str = config.REGION
+    aws_port: int = config.AWS_PORT
+    https_port: int = config.GATEWAY_HTTPS_PORT
+    http_port: int = config.GATEWAY_HTTP_PORT
+    internal_port: int = config.GATEWAY_INTERNAL_PORT
+    fx_port: int = config.FX_STUB_PORT
+    sandbox_port: int = config.SANDBOX_PORT
+    workers_per_function: int = config.WORKERS_PER_FUNCTION
+    listen_address: str = config.GATEWAY_LISTEN_ADDRESS
+    auth_rate: str = config.GATEWAY_AUTH_RATE
+    auth_burst: int = config.GATEWAY_AUTH_BURST
+    general_rate: str = config.GATEWAY_GENERAL_RATE
+    general_burst: int = config.GATEWAY_GENERAL_BURST
+    health_timeout: float = 120.0
+    run_seeds: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def on_free_ports(cls, state_dir: Path, **overrides: Any) -> StackSettings:
+        aws, https, http, internal, fx, sandbox = free_ports(6)
+        values = dict(state_dir=Path(state_dir), aws_port=aws, https_port=https, http_port=http,
+                      internal_port=internal, fx_port=fx, sandbox_port=sandbox)
+        values.update(overrides)
+        return cls(**values)
+
+    def to_json(self) -> dict:
+        return {f.name: str(v) if isinstance(v := getattr(self, f.name), Path) else v for f in fields(self)}
+
+
+def print_step(message: str) -> None:
+    print(message, flush=True)
+
+
+class LocalStack:
+    def __init__(self, settings: StackSettings | None = None, *, report: Callable[[str], None] = print_step):
+        self.settings = settings or StackSettings()
+        self.report = report
+        self.processes: dict[str, ManagedProcess] = {}
+        self.runtime: Any = None
+        self.certificate: Certificate | None = None
+        self.context = self._context(fx=False, sandbox=False)
+        self.template = Template(context=self.context)
+        self.services: list[str] = []
+        self._started_at = 0.0
+
+    # ------------------------------------------------------------------ addresses
+    @property
+    def state_dir(self) -> Path:
+        return self.settings.state_dir
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def base_url(self) -> str:
+        return f"https://localhost:{self.settings.https_port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://localhost:{self.settings.http_port}"
+
+    @property
+    def internal_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.internal_port}"
+
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.settings.aws_port}"
+
+    @property
+    def fx_stub_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.settings.fx_port}" if "fx_stub" in self.processes else None
+
+    @property
+    def sandbox_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.settings.sandbox_port}" if "sandbox" in self.processes else None
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.state_dir / CREDENTIALS_FILE
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return read_credentials(self.credentials_path)
+
+    def _context(self, *, fx: bool, sandbox: bool) -> LocalContext:
+        s = self.settings
+        parameters = {}
+        if fx:
+            parameters["FxProviderUrl"] = f"http://127.0.0.1:{s.fx_port}/eurofxref-daily.xml"
+        if sandbox:
+            parameters["PaymentGatewayUrl"] = f"http://127.0.0.1:{s.sandbox_port}"
+        return LocalContext(
+            stack_name=s.stack_name, region=s.region,
+            aws_endpoint=f"http://127.0.0.1:{s.aws_port}",
+            api_base_url=f"http://127.0.0.1:{s.internal_port}",
+            function_urls={fn: f"https://localhost:{s.https_port}{path}"
+                           for fn, path in config.FUNCTION_URL_PATHS.items()},
+            parameters=parameters)
+
+    # ------------------------------------------------------------------ clients
+    def session(self):
+        """A requests.Session that trusts this stack's certificate (and nothing else)."""
+        return trusting_session(self.certificate.cert if self.certificate else self.state_dir / "certs" / "gateway.crt")
+
+    def client(self, service: str):
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name=self.settings.region,
+                            aws_access_key_id="test", aws_secret_access_key="test")  # noqa: S106
+
+    def invoke(self, logical_id: str, event: dict | None = None) -> Any:
+        return self.runtime.invoke(logical_id, event if event is not None else {})
+
+    # ------------------------------------------------------------------ start
+    def start(self) -> LocalStack:
+        self._started_at = time.monotonic()
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.report(f"Meridian local stack '{self.settings.stack_name}' in {self.state_dir}")
+        try:
+            self._step("TLS certificate", self._ensure_certificate)
+            self._step(f"AWS APIs: moto_server on {self.aws_endpoint}", self._start_moto)
+            self._step("provisioning from template.yaml", self._provision)
+            self._start_stubs()
+            self._step(f"Lambda runtime ({self.settings.workers_per_function} workers per HTTP function)",
+                       self._start_runtime)
+            self._wait_stubs()
+            self._step(f"gateway: nginx on {self.base_url} (HTTP {self.settings.http_port} → 301, "
+                       f"internal {self.internal_url})", self._start_gateway)
+            self._step("every service healthy through the gateway", self._wait_healthy)
+            self._step("merged OpenAPI at /api/v1/openapi.json", self._merge_openapi)
+            if self.settings.run_seeds:
+                self._step("seed data", self._run_seeds)
+            self.write_state("up")
+        except BaseException:
+            self.report("start failed: stopping what was started")
+            self.stop()
+            raise
+        self.report(f"ready in {time.monotonic() - self._started_at:.1f}s")
+        return self
+
+    def _step(self, title: str, action: Callable[[], str | None]) -> None:
+        began = time.monotonic()
+        self.report(f"[{began - self._started_at:5.1f}s] {title} ...")
+        detail = action()
+        suffix = f": {detail}" if detail else ""
+        self.report(f"[{time.monotonic() - self._started_at:5.1f}s]   ok ({time.monotonic() - began:.1f}s){suffix}")
+
+    def _ensure_certificate(self) -> str:
+        self.certificate, created = ensure_certificate(self.state_dir / "certs")
+        return f"{'generated' if created else 'kept'} {self.certificate.cert}"
+
+    def _aws_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(config.AWS_CREDENTIALS)
+        env.update({"AWS_DEFAULT_REGION": self.settings.region, "AWS_REGION": self.settings.region})
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "common" / "python")])
+        env.pop("AWS_ENDPOINT_URL", None)
+        return env
+
+    def _spawn(self, name: str, argv: list[str]) -> ManagedProcess:
+        process = ManagedProcess(name, argv, self.log_dir / f"{name}.log", env=self._aws_env(), cwd=ROOT).start()
+        self.processes[name] = process
+        return process
+
+    def _start_moto(self) -> str:
+        binary = Path(sys.executable).parent / "moto_server"
+        argv = [str(binary)] if binary.exists() else [sys.executable, "-m", "moto.server"]
+        process = self._spawn("moto", [*argv, "-H", "127.0.0.1", "-p", str(self.settings.aws_port)])
+        wait_until(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), what="moto_server", timeout=30,
+                   process=process)
+        return f"pid {process.pid}"
+
+    def _provision(self) -> str:
+        from infra.provision import boto_clients, provision
+
+        done = provision(self.template, boto_clients(self.aws_endpoint, self.settings.region))
+        return f"{len(done)} resources"
+
+    def _start_stubs(self) -> None:
+        """FX feed stub and sandbox payment gateway (started now, waited for after the runtime)."""
+        s = self.settings
+        if importlib.util.find_spec("infra.fx_stub") is None:
+            self.report("  warning: infra.fx_stub does not exist yet: no local FX feed")
+        else:
+            self._spawn("fx_stub", [sys.executable, "-m", "infra.fx_stub", "--port", str(s.fx_port)])
+        if importlib.util.find_spec("infra.sandbox_gateway") is None:
+            self.report("  warning: infra.sandbox_gateway does not exist yet: no sandbox payment gateway")
+        else:
+            self._spawn("sandbox", [
+                sys.executable, "-m", "infra.sandbox_gateway", "--port", str(s.sandbox_port),
+                "--webhook-url", f"{self.internal_url}{config.FUNCTION_URL_PATHS['PaymentsWebhookFunction']}",
+                "--aws-endpoint", self.aws_endpoint,
+                "--webhook-secret-id", self.template.physical_name("WebhookSecret")])
+        self.context = self._context(fx="fx_stub" in self.processes, sandbox="sandbox" in self.processes)
+        self.template = Template(context=self.context)
+
+    def _wait_stubs(self) -> None:
+        for name, port in (("fx_stub", self.settings.fx_port), ("sandbox", self.settings.sandbox_port)):
+            if name in self.processes:
+                began = time.monotonic()
+                wait_until(lambda p=port: port_open(p), what=name, timeout=30, process=self.processes[name])
+                self.report(f"[{time.monotonic() - self._started_at:5.1f}s] {name} on 127.0.0.1:{port} "
+                            f"ok ({time.monotonic() - began:.1f}s)")
+
+    def _start_runtime(self) -> str:
+        from infra.runtime.supervisor import Runtime
+
+        extra_env = {"POWERTOOLS_TRACE_DISABLED": "true", **self.settings.extra_env}
+        self.runtime = Runtime(self.template, self.context, workers_per_function=self.settings.workers_per_function,
+                               log_dir=self.log_dir, extra_env=extra_env)
+        self.runtime.start()
+        workers = sum(len(ports) for ports in self.runtime.upstreams.values())
+        return f"{workers} workers for {len(self.runtime.upstreams)} functions"
+
+    def gateway_settings(self) -> GatewaySettings:
+        s = self.settings
+        url_routes = {config.FUNCTION_URL_PATHS.get(fn, f"/functions/{fn}"): fn
+                      for fn in getattr(self.runtime, "function_url_functions", [])}
+        return GatewaySettings(
+            state_dir=self.state_dir, certificate=self.certificate, upstreams=self.runtime.upstreams,
+            api_routes=self.runtime.api_routes, function_url_routes=url_routes,
+            sandbox_port=s.sandbox_port if "sandbox" in self.processes else None,
+            https_port=s.https_port, http_port=s.http_port, internal_port=s.internal_port,
+            listen_address=s.listen_address, auth_rate=s.auth_rate, auth_burst=s.auth_burst,
+            general_rate=s.general_rate, general_burst=s.general_burst)
+
+    def _start_gateway(self) -> str:
+        gateway = self.gateway_settings()
+        conf = write_config(gateway)
+        check_config(conf, gateway)
+        process = nginx_process(conf, gateway).start()
+        self.processes["nginx"] = process
+        for port in (self.settings.https_port, self.settings.http_port, self.settings.internal_port):
+            wait_until(lambda p=port: port_open(p, self._probe_host()), what=f"nginx port {port}", timeout=15,
+                       process=process)
+        return f"pid {process.pid}, config {conf}"
+
+    def _probe_host(self) -> str:
+        address = self.settings.listen_address
+        return "127.0.0.1" if address in ("0.0.0.0", "*") else address  # noqa: S104
+
+    def _wait_healthy(self) -> str:
+        session = self.session()
+        self.services = sorted(prefix.rstrip("/").rsplit("/", 1)[-1] for prefix in self.runtime.api_routes)
+        waiting = set(self.services)
+
+        def healthy() -> bool:
+            for service in sorted(waiting):
+                try:
+                    response = session.get(f"{self.base_url}/api/v1/{service}/health", timeout=5)
+                except OSError:
+                    return False
+                if response.status_code != 200:
+                    return False
+                waiting.discard(service)
+            return True
+
+        try:
+            wait_until(healthy, what="service health", timeout=self.settings.health_timeout,
+                       process=self.processes["nginx"], interval=0.1)
+        except StartupFailed as failure:
+            raise StartupFailed(f"{failure}; still unhealthy: {', '.join(sorted(waiting))} "
+                                f"(logs in {self.log_dir})") from None
+        return ", ".join(self.services)
+
+    def _merge_openapi(self) -> str:
+        from infra.openapi import write_merged
+
+        session = self.session()
+
+        def fetch(path: str) -> dict:
+            response = session.get(f"{self.internal_url}{path}", timeout=10)
+            response.raise_for_status()
+            return response.json()
+
+        merged = write_merged(self.services, fetch, self.gateway_settings().openapi_path)
+        return f"{len(merged['paths'])} paths"
+
+    def _run_seeds(self) -> str:
+        from infra.seeding import discover, run_seed
+
+        seeds = discover()
+        for seed in seeds:
+            output = run_seed(seed, self.template, state_dir=self.state_dir, log_path=self.log_dir / "seeds.log")
+            for line in output.strip().splitlines():
+                self.report(f"    {seed.name}: {line}")
+        return ", ".join(seed.name for seed in seeds) or "none yet (infra/seeds/ is empty)"
+
+    # ------------------------------------------------------------------ state
+    def state(self, status: str) -> dict:
+        return {
+            "status": status,
+            "supervisor_pid": os.getpid(),
+            "state_dir": str(self.state_dir),
+            "settings": self.settings.to_json(),
+            "base_url": self.base_url, "http_url": self.http_url, "internal_url": self.internal_url,
+            "aws_endpoint": self.aws_endpoint, "fx_stub_url": self.fx_stub_url, "sandbox_url": self.sandbox_url,
+            "certificate": str(self.certificate.cert) if self.certificate else None,
+            "credentials_file": str(self.credentials_path),
+            "services": self.services,
+            "pids": {name: p.pid for name, p in self.processes.items()},
+            "upstreams": getattr(self.runtime, "upstreams", {}),
+            "context": asdict(self.context),
+        }
+
+    def write_state(self, status: str) -> Path:
+        path = self.state_dir / STATE_FILE
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(self.state(status), indent=2), encoding="utf-8")
+        partial.replace(path)
+        return path
+
+    # ------------------------------------------------------------------ stop
+    def stop(self) -> None:
+        """Stop exactly what start() started, newest first. Safe to call twice."""
+        nginx = self.processes.pop("nginx", None)
+        if nginx:
+            nginx.stop()
+        if self.runtime is not None:
+            try:
+                self.runtime.stop()
+            finally:
+                self.runtime = None
+        for name in reversed(list(self.processes)):
+            self.processes.pop(name).stop()
+        (self.state_dir / STATE_FILE).unlink(missing_ok=True)
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def trusting_session(certificate: Path | str):
+    """requests.Session verifying TLS with `certificate`. trust_env is off: otherwise REQUESTS_CA_BUNDLE
+    (or a proxy variable) from the environment would win over `verify` and over the loopback address."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(certificate)
+    return session
+
+
+def read_credentials(path: Path) -> dict[str, str]:
+    """Seeded accounts {email: password}: a JSON object, or lines `email password` / `email: password`."""
+    if not path.exists():
+        return {}
+    text = path.read_text(encoding="utf-8").strip()
+    if text.startswith("{"):
+        data = json.loads(text)
+        if isinstance(data.get("accounts"), list):
+            return {a["email"]: a["password"] for a in data["accounts"]}
+        return {k: v for k, v in data.items() if isinstance(v, str)}
+    pairs = {}
+    for line in text.splitlines():
+        match = _CREDENTIAL_LINE.match(line.strip())
+        if match:
+            pairs[match.group(1)] = match.group(2).strip()
+    return pairs
+
+
+_CREDENTIAL_LINE = re.compile(r"^([^\s:=#]+@[^\s:=]+)\s*[:=]?\s*(\S.*)$")
+
+
+if __name__ == "__main__":
+    from infra.stack_cli import main
+
+    sys.exit(main())

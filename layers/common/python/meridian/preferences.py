@@ -1,0 +1,148 @@
+"""Which locales and currencies a user may choose as preferences.
+
+The localization service is the authority: its GET /api/v1/localization/locales and
+/currencies are read through ServiceClient and kept per execution environment for
+PREFERENCES_CACHE_TTL_SECONDS (default 600). When localization cannot be reached (or
+answers something unreadable), the built-in lists are used instead, meridian.locales.LOCALES
+and meridian.money.CURRENCIES, and localization is asked again after a short pause.
+
+    from meridian import preferences
+    code = preferences.validate_locale("pt-br")     # "pt-BR", or ValidationFailed 400 {"locale": [...]}
+    ccy = preferences.validate_currency("eur")      # "EUR"
+
+Tests: `preferences.use_static(locales=[...], currencies=[...])` and `preferences.reset()`.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any, Iterable
+
+from .errors import ServiceUnavailable, ValidationFailed
+from .observability import logger
+
+RETRY_AFTER_FAILURE = 30.0  # seconds before asking localization again after it failed
+
+
+def _builtin_locales() -> list[str]:
+    from .locales import LOCALES
+
+    return list(LOCALES)
+
+
+def _builtin_currencies() -> list[str]:
+    from .money import CURRENCIES
+
+    return list(CURRENCIES)
+
+
+def _codes(body: Any, keys: tuple[str, ...]) -> list[str]:
+    """Codes out of a list answer: ["en", …], [{"code": "en"}, …], or such a list under items/locales/…."""
+    if isinstance(body, dict):
+        for name in ("items", *keys, "data"):
+            if isinstance(body.get(name), list):
+                body = body[name]
+                break
+        else:
+            # a map {"EUR": {...}, …}
+            if body and all(isinstance(k, str) for k in body):
+                return [k for k in body if k]
+            return []
+    if not isinstance(body, list):
+        return []
+    codes = []
+    for entry in body:
+        if isinstance(entry, str):
+            codes.append(entry)
+        elif isinstance(entry, dict):
+            code = entry.get("code") or entry.get("tag") or entry.get("locale") or entry.get("currency")
+            if isinstance(code, str) and code:
+                codes.append(code)
+    return codes
+
+
+class _SupportedList:
+    def __init__(self, path: str, keys: tuple[str, ...], builtin) -> None:
+        self.path, self.keys, self.builtin = path, keys, builtin
+        self.lock = threading.Lock()
+        self.codes: dict[str, str] | None = None   # lower-case → canonical
+        self.expires = 0.0
+        self.static = False
+
+    def ttl(self) -> float:
+        try:
+            return float(os.environ.get("PREFERENCES_CACHE_TTL_SECONDS") or 600)
+        except ValueError:
+            return 600.0
+
+    def _fetch(self) -> list[str]:
+        from .clients import ServiceClient
+
+        response = ServiceClient("localization", timeout=(1.0, 2.0), attempts=1).get(self.path)
+        codes = _codes(response.body, self.keys) if response.ok else []
+        if not codes:
+            raise ServiceUnavailable(f"localization answered {response.status} without a usable list")
+        return codes
+
+    def current(self) -> dict[str, str]:
+        now = time.monotonic()
+        if self.codes is not None and (self.static or now < self.expires):
+            return self.codes
+        with self.lock:
+            if self.codes is not None and (self.static or time.monotonic() < self.expires):
+                return self.codes
+            try:
+                codes, ttl = self._fetch(), self.ttl()
+            except ServiceUnavailable as error:
+                logger.warning("localization unreachable; using the built-in list",
+                               extra={"list": self.path, "reason": error.detail})
+                codes, ttl = self.builtin(), RETRY_AFTER_FAILURE
+            self.codes = {code.lower(): code for code in codes}
+            self.expires = time.monotonic() + ttl
+            return self.codes
+
+    def use(self, codes: Iterable[str] | None) -> None:
+        with self.lock:
+            self.codes = {c.lower(): c for c in codes} if codes is not None else None
+            self.static = codes is not None
+            self.expires = 0.0
+
+
+_locales = _SupportedList("/locales", ("locales",), _builtin_locales)
+_currencies = _SupportedList("/currencies", ("currencies",), _builtin_currencies)
+
+
+def supported_locales() -> list[str]:
+    return sorted(_locales.current().values())
+
+
+def supported_currencies() -> list[str]:
+    return sorted(_currencies.current().values())
+
+
+def validate_locale(tag: str, *, field: str = "locale") -> str:
+    """The supported locale code as localization spells it; ValidationFailed (400) otherwise."""
+    found = _locales.current().get(str(tag or "").strip().replace("_", "-").lower())
+    if found is None:
+        raise ValidationFailed({field: [f"{tag!r} is not a supported locale."]})
+    return found
+
+
+def validate_currency(code: str, *, field: str = "currency") -> str:
+    """The supported ISO 4217 code (upper case); ValidationFailed (400) otherwise."""
+    found = _currencies.current().get(str(code or "").strip().lower())
+    if found is None:
+        raise ValidationFailed({field: [f"{code!r} is not a supported currency."]})
+    return found
+
+
+def use_static(*, locales: Iterable[str] | None = None, currencies: Iterable[str] | None = None) -> None:
+    """Use these lists instead of asking localization (tests)."""
+    _locales.use(locales)
+    _currencies.use(currencies)
+
+
+def reset() -> None:
+    _locales.use(None)
+    _currencies.use(None)

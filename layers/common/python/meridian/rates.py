@@ -1,0 +1,165 @@
+"""Exchange-rate snapshots and the one conversion rule (pure: no I/O).
+
+A snapshot holds, for one base currency, how many units of each currency one unit of
+the base buys (the base itself is 1). Cross rates for any pair are computed with Decimal
+at WORK_PRECISION digits and kept at RATE_DIGITS significant digits (≥ 12, as required);
+a conversion multiplies the exact amount by that rate and rounds ONCE, at the end, to the
+target currency's minor units (money.round_to_minor, ROUND_HALF_UP).
+
+`stale` is true once the snapshot was last confirmed by the provider longer ago than the
+configured maximum age (FX_MAX_AGE_HOURS, default 26 h: the ECB publishes once a day).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from .clock import iso, parse_iso, utcnow
+from .money import CURRENCIES, Money, UnknownCurrency, round_to_minor
+
+RATE_DIGITS = 18        # significant digits kept in a cross rate
+WORK_PRECISION = 34     # digits used while computing
+DEFAULT_MAX_AGE_HOURS = 26.0
+
+
+class NoRate(LookupError):
+    """The snapshot has no rate for this currency (it is valid ISO 4217, just not quoted)."""
+
+    def __init__(self, currency: str):
+        super().__init__(currency)
+        self.currency = currency
+
+
+def max_age() -> _dt.timedelta:
+    """The configured maximum age of a snapshot before it is served as stale."""
+    raw = os.environ.get("FX_MAX_AGE_HOURS") or ""
+    try:
+        hours = float(raw) if raw else DEFAULT_MAX_AGE_HOURS
+    except ValueError:
+        hours = DEFAULT_MAX_AGE_HOURS
+    return _dt.timedelta(hours=hours)
+
+
+def rate_text(rate: Decimal) -> str:
+    """A rate as a plain decimal string without trailing zeros ("0.92", "150", never "1E+2")."""
+    text = format(rate.normalize(), "f")
+    return text
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """The result of converting an amount: rounded money plus where the rate came from."""
+    amount: Money
+    rate: Decimal
+    as_of: str
+    source: str
+    stale: bool
+    snapshot_id: str
+
+    def to_json(self) -> dict:
+        return {"amount": self.amount.to_json(), "rate": rate_text(self.rate), "as_of": self.as_of,
+                "source": self.source, "stale": self.stale, "snapshot_id": self.snapshot_id}
+
+    def fx_json(self) -> dict:
+        """The `fx` block products and orders put beside a converted price."""
+        return {"rate": rate_text(self.rate), "as_of": self.as_of, "source": self.source, "stale": self.stale}
+
+
+@dataclass(frozen=True)
+class RateSnapshot:
+    snapshot_id: str
+    base: str
+    as_of: str                       # when the provider set these rates (UTC ISO 8601)
+    source: str                      # "ecb", "frankfurter", "static", ...
+    rates: Mapping[str, Decimal]     # units of currency per one unit of `base`
+    confirmed_at: str | None = None  # last time the provider confirmed them (defaults to as_of)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        rates = {code: Decimal(value) for code, value in self.rates.items()}
+        rates[self.base] = Decimal(1)
+        for code, value in rates.items():
+            if not value.is_finite() or value <= 0:
+                raise ValueError(f"rate for {code} must be a positive number")
+        object.__setattr__(self, "rates", rates)
+
+    # ---------------------------------------------------------------- lookups
+    def currencies(self) -> list[str]:
+        return sorted(self.rates)
+
+    def require(self, currency: str) -> Decimal:
+        if currency not in CURRENCIES:
+            raise UnknownCurrency(currency)
+        try:
+            return self.rates[currency]
+        except KeyError:
+            raise NoRate(currency) from None
+
+    def rate(self, from_ccy: str, to_ccy: str) -> Decimal:
+        """Units of `to_ccy` per one `from_ccy`, at RATE_DIGITS significant digits."""
+        key = (from_ccy, to_ccy)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        source, target = self.require(from_ccy), self.require(to_ccy)
+        if from_ccy == to_ccy:
+            value = Decimal(1)
+        else:
+            with localcontext() as ctx:
+                ctx.prec = WORK_PRECISION
+                exact = target / source
+                ctx.prec, ctx.rounding = RATE_DIGITS, ROUND_HALF_UP
+                value = (+exact).normalize()
+        self._cache[key] = value
+        return value
+
+    def rates_for(self, base: str) -> dict[str, Decimal]:
+        """Every quoted currency (except `base`) in units per one `base`."""
+        self.require(base)
+        return {code: self.rate(base, code) for code in self.currencies() if code != base}
+
+    # ---------------------------------------------------------------- conversion
+    def convert(self, amount: Decimal, from_ccy: str, to_ccy: str, *, now: _dt.datetime | None = None,
+                max_age_: _dt.timedelta | None = None) -> Conversion:
+        """Convert exactly, rounding once at the end to the target's minor units."""
+        if isinstance(amount, float):
+            raise TypeError("amounts must be Decimal, never float")
+        rate = self.rate(from_ccy, to_ccy)
+        with localcontext() as ctx:
+            ctx.prec = WORK_PRECISION
+            exact = Decimal(amount) * rate
+        money = Money(round_to_minor(exact, to_ccy), to_ccy)
+        return Conversion(money, rate, self.as_of, self.source, self.is_stale(now, max_age_), self.snapshot_id)
+
+    # ---------------------------------------------------------------- freshness
+    def age(self, now: _dt.datetime | None = None) -> _dt.timedelta:
+        return (now or utcnow()) - parse_iso(self.confirmed_at or self.as_of)
+
+    def is_stale(self, now: _dt.datetime | None = None, max_age_: _dt.timedelta | None = None) -> bool:
+        return self.age(now) > (max_age_ if max_age_ is not None else max_age())
+
+    # ---------------------------------------------------------------- wire format
+    def to_json(self, base: str | None = None, *, now: _dt.datetime | None = None) -> dict:
+        """The GET /rates body: rates for `base` (default: the snapshot's own base)."""
+        base = base or self.base
+        return {"base": base,
+                "rates": {code: rate_text(value) for code, value in self.rates_for(base).items()},
+                "as_of": self.as_of, "source": self.source, "stale": self.is_stale(now),
+                "snapshot_id": self.snapshot_id, "confirmed_at": self.confirmed_at or self.as_of}
+
+    @classmethod
+    def from_json(cls, body: Mapping) -> RateSnapshot:
+        return cls(snapshot_id=str(body.get("snapshot_id") or ""), base=body["base"], as_of=body["as_of"],
+                   source=body.get("source") or "unknown",
+                   rates={code: Decimal(str(value)) for code, value in body["rates"].items()},
+                   confirmed_at=body.get("confirmed_at"))
+
+
+def static_snapshot(rates: Mapping[str, str | Decimal], *, base: str = "EUR", source: str = "static",
+                    as_of: str | None = None, snapshot_id: str = "static") -> RateSnapshot:
+    """A snapshot from literal rates (tests, seeds)."""
+    return RateSnapshot(snapshot_id=snapshot_id, base=base, as_of=as_of or iso(), source=source,
+                        rates={code: Decimal(str(value)) for code, value in rates.items()})

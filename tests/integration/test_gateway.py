@@ -1,0 +1,188 @@
+"""The gateway as a client sees it: every service over HTTPS through nginx, redirects, headers,
+request ids, the login rate limit, the merged OpenAPI, problems for unknown paths, and a
+second stack (`python -m infra.stack up` / `down`, as `make up` / `make down`) that leaves
+no process behind.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import ssl
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import requests
+
+from infra.processes import command_lines_containing, descendants, free_ports, process_identity
+from infra.template import ROOT, Template
+
+SERVICES = sorted(spec.service for spec in Template().functions() if spec.api_paths)
+SECURITY_HEADERS = {"Strict-Transport-Security": "max-age=", "X-Content-Type-Options": "nosniff",
+                    "X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'",
+                    "Referrer-Policy": "no-referrer"}
+
+
+def _access_log(stack, request_id: str, attempts: int = 20) -> dict:
+    """The gateway's JSON access-log line of one request (nginx writes it just after answering)."""
+    for _ in range(attempts):
+        for line in (stack.log_dir / "nginx-access.log").read_text().splitlines():
+            entry = json.loads(line)
+            if entry["request_id"] == request_id:
+                return entry
+        time.sleep(0.05)
+    raise AssertionError(f"no access-log line for {request_id}")
+
+
+def test_seven_services_are_served():
+    assert SERVICES == ["admin", "auth", "localization", "orders", "payments", "products", "users"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_health_of_every_service_over_https(stack, service):
+    response = stack.session().get(f"{stack.base_url}/api/v1/{service}/health", timeout=10)
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.url.startswith("https://")
+
+
+def test_plain_http_redirects_to_https(stack):
+    plain = requests.Session()
+    plain.trust_env = False
+    response = plain.get(f"{stack.http_url}/api/v1/products/health?x=1", allow_redirects=False, timeout=10)
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"{stack.base_url}/api/v1/products/health?x=1"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products/health", "/api/v1/no-such-service/x"])
+def test_security_headers_on_every_response(stack, path):
+    response = stack.session().get(f"{stack.base_url}{path}", timeout=10)
+    for header, expected in SECURITY_HEADERS.items():
+        assert expected in response.headers.get(header, ""), header
+
+
+def test_request_id_is_passed_to_the_function_and_returned(stack):
+    request_id = f"it-{uuid.uuid4()}"
+    response = stack.session().get(f"{stack.base_url}/api/v1/users/health", headers={"X-Request-Id": request_id},
+                                   timeout=10)
+    assert response.headers["X-Request-Id"] == request_id
+    entry = _access_log(stack, request_id)
+    assert entry["status"] == 200 and entry["path"] == "/api/v1/users/health"
+    assert entry["upstream"] and entry["upstream_time"]  # answered by a worker, timed
+
+
+def test_request_id_is_generated_when_missing(stack):
+    response = stack.session().get(f"{stack.base_url}/api/v1/orders/health", timeout=10)
+    generated = response.headers["X-Request-Id"]
+    assert len(generated) >= 16
+    assert _access_log(stack, generated)["status"] == 200
+
+
+def test_unknown_path_is_a_404_problem(stack):
+    response = stack.session().get(f"{stack.base_url}/definitely/not/here", timeout=10)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 404 and body["request_id"] == response.headers["X-Request-Id"]
+
+
+def test_merged_openapi_lists_every_service(stack):
+    response = stack.session().get(f"{stack.base_url}/api/v1/openapi.json", timeout=10)
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    for service in SERVICES:
+        assert f"/api/v1/{service}/health" in document["paths"], service
+
+
+def test_internal_listener_serves_sibling_calls_over_plain_http(stack):
+    plain = requests.Session()
+    plain.trust_env = False
+    response = plain.get(f"{stack.internal_url}/api/v1/localization/health", timeout=10)
+    assert response.status_code == 200
+    assert stack.template.function("OrdersFunction").environment["API_BASE_URL"] == stack.internal_url
+
+
+def test_webhook_path_reaches_the_webhook_function(stack):
+    request_id = f"wh-{uuid.uuid4()}"
+    stack.session().post(f"{stack.base_url}/webhooks/payments", data=b"{}",
+                         headers={"X-Request-Id": request_id, "Content-Type": "application/json"}, timeout=10)
+    entry = _access_log(stack, request_id)
+    assert entry["upstream"], "nginx answered itself instead of the webhook function"
+    assert entry["status"] != 502
+
+
+def test_login_rate_limit_answers_429_problem_with_retry_after(stack):
+    """A burst bigger than the strict zone's, from its own loopback address (others are not throttled)."""
+    context = ssl.create_default_context(cafile=str(stack.certificate.cert))
+    connection = http.client.HTTPSConnection("localhost", stack.settings.https_port, context=context,
+                                             source_address=("127.0.0.77", 0), timeout=10)
+    body = b"{}"  # invalid: the function answers 400 fast, so the burst outruns the zone's refill
+    limit = stack.settings.auth_burst * 3 + 50
+    try:
+        for attempt in range(limit):
+            request_id = f"rl-{attempt}-{uuid.uuid4().hex[:8]}"
+            connection.request("POST", "/api/v1/auth/login", body=body,
+                               headers={"Content-Type": "application/json", "X-Request-Id": request_id})
+            response = connection.getresponse()
+            payload = response.read()
+            if response.status == 429 and not _access_log(stack, request_id)["upstream"]:
+                break  # answered by the gateway's zone, not by the auth function's own lockout
+        else:
+            pytest.fail(f"no gateway 429 after {limit} login attempts")
+    finally:
+        connection.close()
+    assert attempt >= stack.settings.auth_burst  # the burst itself is admitted
+    assert response.getheader("Content-Type") == "application/problem+json"
+    assert int(response.getheader("Retry-After")) >= 1
+    problem = json.loads(payload)
+    assert problem["status"] == 429 and problem["title"] == "Too Many Requests"
+    # the default address is not throttled by that burst
+    assert stack.session().get(f"{stack.base_url}/api/v1/auth/health", timeout=10).status_code == 200
+
+
+# ---------------------------------------------------------------------- make up / make down
+def _cli(command: str, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "infra.stack", command], cwd=ROOT, env=env, text=True,
+                          capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def test_up_then_down_leaves_no_process_behind(tmp_path):
+    state_dir = tmp_path / "second-stack"
+    aws, https, http_port, internal, fx, sandbox = free_ports(6)
+    env = dict(os.environ, MERIDIAN_STATE_DIR=str(state_dir), AWS_PORT=str(aws), GATEWAY_HTTPS_PORT=str(https),
+               GATEWAY_HTTP_PORT=str(http_port), GATEWAY_INTERNAL_PORT=str(internal), FX_STUB_PORT=str(fx),
+               SANDBOX_PORT=str(sandbox), WORKERS_PER_FUNCTION="1", SEED_PASSWORD=uuid.uuid4().hex)
+    started = _cli("up", env)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        assert f"https://localhost:{https}" in started.stdout
+        assert "moto_server" in started.stdout and "nginx" in started.stdout  # steps were shown
+        state = json.loads((state_dir / "stack.json").read_text())
+        supervisor = state["supervisor_pid"]
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = state["certificate"]
+        assert session.get(f"https://localhost:{https}/api/v1/products/health", timeout=10).status_code == 200
+
+        again = _cli("up", env)
+        assert again.returncode == 0 and "already up" in again.stdout
+        status = _cli("status", env, timeout=60)
+        assert status.returncode == 0, status.stdout
+        assert "products (gateway)" in status.stdout
+
+        started_processes = {process_identity(pid) for pid in descendants(supervisor)} - {None}
+        assert len(started_processes) >= 4  # moto, nginx (+ its worker), function workers, stubs
+        assert command_lines_containing(str(state_dir))  # workers and nginx name the state dir
+    finally:
+        stopped = _cli("down", env, timeout=90)
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    assert "stopped" in stopped.stdout
+    survivors = [identity for identity in started_processes if process_identity(identity[0]) == identity]
+    assert survivors == []
+    assert command_lines_containing(str(state_dir)) == {}
+    assert not (state_dir / "stack.json").exists()
+    assert _cli("status", env, timeout=60).returncode == 1  # reports "down"

@@ -1,0 +1,207 @@
+"""Fixtures of the orders tests: the OrdersFunction app, fake products / payments / users APIs.
+
+The sibling services are faked at the HTTP boundary (`responses` intercepts the calls
+ServiceClient makes to API_BASE_URL), so the orders code runs unchanged: its clients
+sign, time out, retry and trip breakers as they would against the real services.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from decimal import Decimal
+
+import pytest
+import responses
+
+from meridian import fx
+from meridian.testing import ApiClient, TokenFactory
+
+BASE = "http://services.test"
+RATES = {"USD": "1.08", "JPY": "162.37", "KWD": "0.3321", "GBP": "0.8573"}   # per 1 EUR (ECB style)
+ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "Berlin", "postal_code": "10115", "country": "DE"}
+
+
+class FakeProducts:
+    """POST /internal/reservations (+ /commit, /release), with real stock arithmetic."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.products: dict[str, dict] = {}
+        self.reservations: dict[str, dict] = {}
+        self.calls: list[tuple[str, str]] = []
+
+    def add(self, price: str, stock: int = 10, name: str = "Widget") -> str:
+        product_id = str(uuid.uuid4())
+        self.products[product_id] = {"price": price, "stock": stock, "name": name}
+        return product_id
+
+    def stock(self, product_id: str) -> int:
+        return self.products[product_id]["stock"]
+
+    def status(self, reservation_id: str) -> str | None:
+        found = self.reservations.get(reservation_id)
+        return found["status"] if found else None
+
+    def handle(self, request):
+        path = request.path_url.split("?")[0]
+        body = json.loads(request.body or b"{}")
+        assert request.headers.get("X-Service-Authorization", "").startswith("svc=orders,")
+        with self.lock:
+            self.calls.append((request.method, path))
+            if path.endswith("/internal/reservations"):
+                return self._reserve(body)
+            reservation_id, action = re.search(r"/reservations/([^/]+)/(commit|release)$", path).groups()
+            found = self.reservations.get(reservation_id)
+            if found is None:
+                return 404, {}, json.dumps({"status": 404, "detail": "no reservation"})
+            if action == "release" and found["status"] == "held":
+                for line in found["items"]:
+                    self.products[line["product_id"]]["stock"] += line["quantity"]
+                found["status"] = "released"
+            elif action == "commit" and found["status"] == "held":
+                found["status"] = "committed"
+            elif (action, found["status"]) not in (("release", "released"), ("commit", "committed")):
+                return 409, {}, json.dumps({"status": 409, "detail": f"reservation is {found['status']}"})
+            return 200, {"Content-Type": "application/json"}, json.dumps({"reservation_id": reservation_id,
+                                                                          "status": found["status"]})
+
+    def _reserve(self, body):
+        if body["reservation_id"] in self.reservations:
+            return 201, {"Content-Type": "application/json"}, json.dumps(self.reservations[body["reservation_id"]]["view"])
+        for line in body["items"]:
+            product = self.products.get(line["product_id"])
+            if product is None:
+                return 404, {"Content-Type": "application/problem+json"}, json.dumps(
+                    {"status": 404, "detail": f"Product {line['product_id']} does not exist."})
+            if product["stock"] < line["quantity"]:
+                return 409, {"Content-Type": "application/problem+json"}, json.dumps(
+                    {"status": 409, "detail": "Not enough stock", "product_id": line["product_id"],
+                     "reason": "insufficient_stock", "requested": line["quantity"], "available": product["stock"]})
+        items = []
+        for line in body["items"]:
+            product = self.products[line["product_id"]]
+            product["stock"] -= line["quantity"]
+            items.append({"product_id": line["product_id"], "sku": line.get("sku") or f"SKU-{line['product_id'][:6]}",
+                          "quantity": line["quantity"], "name": product["name"],
+                          "unit_price": {"amount": product["price"], "currency": "USD"}})
+        view = {"reservation_id": body["reservation_id"], "expires_at": "2099-01-01T00:00:00.000Z", "items": items}
+        self.reservations[body["reservation_id"]] = {"status": "held", "items": body["items"], "view": view}
+        return 201, {"Content-Type": "application/json"}, json.dumps(view)
+
+
+class FakePayments:
+    """The payments internal API: intents per order, cancel, refund, list succeeded."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.by_order: dict[str, dict] = {}
+        self.by_id: dict[str, dict] = {}
+        self.down = False                 # answer 503 like a payments service whose gateway is down
+        self.refunds: list[str] = []
+        self.cancels: list[str] = []
+
+    def succeed(self, payment_id: str) -> None:
+        self.by_id[payment_id]["status"] = "succeeded"
+
+    def handle(self, request):
+        path = request.path_url.split("?")[0]
+        assert request.headers.get("X-Service-Authorization", "").startswith("svc=orders,")
+        json_headers = {"Content-Type": "application/json"}
+        with self.lock:
+            if self.down:
+                return 503, {"Content-Type": "application/problem+json", "Retry-After": "5"}, json.dumps(
+                    {"status": 503, "detail": "The payment gateway is unavailable."})
+            if path.endswith("/internal/intents"):
+                body = json.loads(request.body)
+                if body["order_id"] in self.by_order:
+                    return 200, json_headers, json.dumps(self.by_order[body["order_id"]])
+                payment_id = str(uuid.uuid4())
+                payment = {"id": payment_id, "order_id": body["order_id"], "user_id": body["user_id"],
+                           "intent_id": f"pi_{uuid.uuid4().hex[:12]}", "client_secret": f"secret_{payment_id}",
+                           "status": "pending", "amount": {"amount": body["amount"], "currency": body["currency"]}}
+                self.by_order[body["order_id"]] = self.by_id[payment_id] = payment
+                return 201, json_headers, json.dumps(payment)
+            if request.method == "GET" and path.endswith("/internal/payments"):
+                items = [p for p in self.by_id.values() if p["status"] == "succeeded"]
+                return 200, json_headers, json.dumps({"items": items, "next_cursor": None})
+            payment_id, action = re.search(r"/internal/payments/([^/]+)/(cancel|refund)$", path).groups()
+            payment = self.by_id[payment_id]
+            if action == "cancel":
+                if payment["status"] == "succeeded":
+                    return 409, {"Content-Type": "application/problem+json"}, json.dumps(
+                        {"status": 409, "detail": "The payment is succeeded; it can no longer be cancelled."})
+                payment["status"] = "canceled"
+                self.cancels.append(payment_id)
+                return 200, json_headers, json.dumps(payment)
+            payment["status"] = "refund_pending"
+            self.refunds.append(payment_id)
+            return 202, json_headers, json.dumps(payment)
+
+
+class Services:
+    def __init__(self):
+        self.products = FakeProducts()
+        self.payments = FakePayments()
+        self.emails: dict[str, str] = {}
+
+    def users_me(self, request):
+        token = request.headers.get("Authorization", "")
+        return 200, {"Content-Type": "application/json"}, json.dumps({"email": self.emails.get(token,
+                                                                                                 "shopper@example.com")})
+
+
+@pytest.fixture
+def services():
+    found = Services()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, re.compile(f"{BASE}/api/v1/products/internal/.*"),
+                          callback=found.products.handle)
+        mock.add_callback(responses.POST, re.compile(f"{BASE}/api/v1/payments/internal/.*"),
+                          callback=found.payments.handle)
+        mock.add_callback(responses.GET, re.compile(f"{BASE}/api/v1/payments/internal/.*"),
+                          callback=found.payments.handle)
+        mock.add_callback(responses.GET, f"{BASE}/api/v1/users/me", callback=found.users_me)
+        yield found
+
+
+@pytest.fixture
+def static_rates():
+    fx.use_static(RATES, base="EUR", source="ecb")
+    yield RATES
+    fx.reset()
+
+
+@pytest.fixture
+def tokens():
+    return TokenFactory()
+
+
+@pytest.fixture
+def orders_app(load_function, services, static_rates):
+    """The OrdersFunction's Chalice app (services faked, rates static)."""
+    return load_function("OrdersFunction")
+
+
+@pytest.fixture
+def api(orders_app):
+    return ApiClient(orders_app)
+
+
+@pytest.fixture
+def checkout(api, tokens):
+    """Place an order: checkout(user, items, currency="EUR", key=None, address=ADDRESS) → ApiResponse."""
+
+    def place(user: str, items: list[dict], *, currency: str | None = "EUR", key: str | None = None,
+              extra: dict | None = None, headers: dict | None = None):
+        body = {"items": items, "shipping_address": ADDRESS, **({"currency": currency} if currency else {}),
+                **(extra or {})}
+        sent = {**tokens.header(user), "Idempotency-Key": key or str(uuid.uuid4()), **(headers or {})}
+        return api.post("/api/v1/orders", json=body, headers=sent)
+
+    return place
+
+
+def money(value) -> Decimal:
+    return Decimal(value["amount"])

@@ -1,0 +1,84 @@
+"""Idempotency-Key on checkout: same key + body → first response; other body → 422; concurrent → one order."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+from .conftest import ADDRESS
+
+
+def test_same_key_and_body_returns_the_first_response(checkout, services):
+    product = services.products.add("2.50", stock=10)
+    user, key = str(uuid.uuid4()), str(uuid.uuid4())
+    first = checkout(user, [{"product_id": product, "quantity": 2}], key=key)
+    second = checkout(user, [{"product_id": product, "quantity": 2}], key=key)
+    assert first.status == second.status == 201
+    assert second.json == first.json
+    assert len(services.payments.by_order) == 1                 # one intent
+    assert len(services.products.reservations) == 1             # one reservation
+    assert services.products.stock(product) == 8
+
+
+def test_same_key_with_another_body_is_422(checkout, services):
+    product = services.products.add("2.50", stock=10)
+    user, key = str(uuid.uuid4()), str(uuid.uuid4())
+    assert checkout(user, [{"product_id": product, "quantity": 1}], key=key).status == 201
+    response = checkout(user, [{"product_id": product, "quantity": 3}], key=key)
+    assert response.status == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert services.products.stock(product) == 9 and len(services.payments.by_order) == 1
+
+
+def test_the_key_belongs_to_its_user(checkout, services):
+    product = services.products.add("2.50", stock=10)
+    key = str(uuid.uuid4())
+    first = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}], key=key)
+    other = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}], key=key)
+    assert first.status == other.status == 201 and first.json["id"] != other.json["id"]
+
+
+def test_a_failed_checkout_can_be_retried_with_the_same_key(checkout, services):
+    product = services.products.add("2.50", stock=10)
+    user, key = str(uuid.uuid4()), str(uuid.uuid4())
+    services.payments.down = True
+    assert checkout(user, [{"product_id": product, "quantity": 1}], key=key).status == 503
+    services.payments.down = False
+    retried = checkout(user, [{"product_id": product, "quantity": 1}], key=key)
+    assert retried.status == 201
+    assert services.products.stock(product) == 9
+
+
+def test_concurrent_requests_with_one_key_place_one_order(orders_app, services, monkeypatch):
+    """Two requests race with one key: the second waits for the first and answers the same."""
+    from orders import checkout, idempotency
+
+    product = services.products.add("2.50", stock=10)
+    real = checkout.place_order
+    started = threading.Event()
+
+    def slow_place_order(**kwargs):
+        started.set()
+        time.sleep(0.5)                      # the second request arrives while this one runs
+        return real(**kwargs)
+
+    monkeypatch.setattr(checkout, "place_order", slow_place_order)
+    body = {"items": [{"product_id": product, "quantity": 1}], "shipping_address": ADDRESS}
+    order = {"items": [{"product_id": uuid.UUID(product), "quantity": 1, "sku": None}], "currency": "USD",
+             "shipping_address": {**ADDRESS, "line2": None, "region": None}}
+    results: list[dict] = []
+
+    def request():
+        results.append(idempotency.place_order_once(user_id="u1", key="same", body=body, order=order,
+                                                    email=None, actor="customer:u1"))
+
+    first = threading.Thread(target=request)
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=request)
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert len(results) == 2
+    assert results[0] == results[1]
+    assert len(services.payments.by_order) == 1 and services.products.stock(product) == 9

@@ -1,0 +1,51 @@
+"""Fixtures of the products tests: the ProductsFunction app on moto, tokens, signed service calls."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from meridian import fx
+from meridian.testing import ApiClient, TokenFactory
+
+# EUR-based like the ECB: 1 USD = 150 JPY, 1 USD = 0.925925… EUR
+RATES = {"USD": "1.08", "JPY": "162", "GBP": "0.85", "KWD": "0.332"}
+
+
+@pytest.fixture
+def products(load_function):
+    """A namespace: the app, an ApiClient, the service's modules, token helpers."""
+    fx.use_static(RATES, base="EUR", as_of="2025-01-02T15:00:00.000Z", source="ecb")
+    app = load_function("ProductsFunction")
+    from products import inventory, models, pim
+
+    tokens = TokenFactory()
+
+    class Loaded:
+        pass
+
+    loaded = Loaded()
+    loaded.app, loaded.client, loaded.tokens = app, ApiClient(app), tokens
+    loaded.inventory, loaded.models, loaded.pim = inventory, models, pim
+    loaded.admin = tokens.header(role="admin")
+    loaded.customer = tokens.header(role="customer")
+    yield loaded
+    fx.reset()
+
+
+@pytest.fixture
+def serialized_dynamodb(monkeypatch):
+    """DynamoDB applies each write atomically; moto in-process does not lock. Give each moto
+    write call the atomicity DynamoDB guarantees, so concurrency tests test OUR conditions."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self, *args, __original=original, **kwargs):
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+    return lock
+

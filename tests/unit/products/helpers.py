@@ -1,0 +1,29 @@
+"""Helpers shared by the products tests."""
+from __future__ import annotations
+
+import uuid
+
+
+def service_headers(caller: str, method: str, path: str) -> dict[str, str]:
+    from meridian import service_auth
+
+    return {service_auth.HEADER: service_auth.sign(caller, method, path)}
+
+
+def make_product(products, *, stock: int = 10, status: str = "active", category: str = "kitchen",
+                 name: str | None = None, base_price: str = "19.99", **extra) -> str:
+    body = {"name": name or f"Test kettle {uuid.uuid4().hex[:6]}", "description": "A kettle.", "category": category,
+            "base_price": base_price, "status": status, **extra}
+    if "variants" not in extra:
+        body["stock"] = stock
+    response = products.client.post("/api/v1/products", json=body, headers=products.admin)
+    assert response.status == 201, response.json
+    return response.json["id"]
+
+
+def available(products, product_id: str, sku: str | None = None) -> int:
+    from products.inventory import stock_levels
+
+    product = products.pim.load(product_id, consistent=True)
+    levels = stock_levels(product)
+    return next(level["available"] for level in levels if sku is None or level["sku"] == sku)

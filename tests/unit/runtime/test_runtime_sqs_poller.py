@@ -1,0 +1,226 @@
+"""SQS event-source semantics: partial batch failures, all-or-nothing, FIFO groups, redrive to the DLQ."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from infra.runtime.invocation import Invocation
+from infra.runtime.sqs_poller import SqsEventSource, SqsPoller, failed_message_ids, sqs_event, sqs_event_sources
+from infra.template import Template
+
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:q"
+
+
+def source(report=True, fifo=False, batch_size=10, url="https://sqs.us-east-1.amazonaws.com/123456789012/q"):
+    arn = QUEUE_ARN + (".fifo" if fifo else "")
+    return SqsEventSource("Fn", "Ev", url + (".fifo" if fifo else ""), arn, batch_size, report)
+
+
+def records(*specs):
+    """specs: message ids, or (id, group) pairs."""
+    out = []
+    for spec in specs:
+        mid, group = spec if isinstance(spec, tuple) else (spec, None)
+        attributes = {"ApproximateReceiveCount": "1"}
+        if group:
+            attributes["MessageGroupId"] = group
+        out.append({"messageId": mid, "attributes": attributes})
+    return out
+
+
+# ---------------------------------------------------------------------------- pure rules
+def test_handler_error_keeps_every_record():
+    assert failed_message_ids(records("a", "b"), Invocation({"errorType": "X"}, "X"), source()) == {"a", "b"}
+
+
+def test_without_report_batch_item_failures_success_deletes_all():
+    outcome = Invocation({"batchItemFailures": [{"itemIdentifier": "a"}]})
+    assert failed_message_ids(records("a", "b"), outcome, source(report=False)) == set()
+
+
+@pytest.mark.parametrize("payload", [None, {}, {"batchItemFailures": []}, {"batchItemFailures": None}, "ok"])
+def test_empty_or_null_responses_are_complete_success(payload):
+    assert failed_message_ids(records("a", "b"), Invocation(payload), source()) == set()
+
+
+def test_only_listed_records_are_kept():
+    outcome = Invocation({"batchItemFailures": [{"itemIdentifier": "b"}]})
+    assert failed_message_ids(records("a", "b", "c"), outcome, source()) == {"b"}
+
+
+@pytest.mark.parametrize("failures", [[{"itemIdentifier": "zzz"}], [{"itemIdentifier": ""}], [{"itemIdentifier": None}],
+                                      [{"id": "a"}], ["a"], "a"])
+def test_invalid_batch_item_failures_fail_the_whole_batch(failures):
+    outcome = Invocation({"batchItemFailures": failures})
+    assert failed_message_ids(records("a", "b"), outcome, source()) == {"a", "b"}
+
+
+def test_fifo_failure_also_fails_later_records_of_its_group():
+    batch = records(("a1", "A"), ("b1", "B"), ("a2", "A"), ("a3", "A"), ("b2", "B"))
+    outcome = Invocation({"batchItemFailures": [{"itemIdentifier": "a2"}]})
+    assert failed_message_ids(batch, outcome, source(fifo=True)) == {"a2", "a3"}
+
+
+def test_sqs_event_record_shape():
+    message = {"MessageId": "m1", "ReceiptHandle": "rh", "Body": "hello", "MD5OfBody": "x",
+               "Attributes": {"ApproximateReceiveCount": "2", "MessageGroupId": "g"},
+               "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "order"},
+                                     "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}}}
+    event = sqs_event([message], source(fifo=True), "eu-west-1")
+    record = event["Records"][0]
+    assert record["messageId"] == "m1" and record["receiptHandle"] == "rh" and record["body"] == "hello"
+    assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == QUEUE_ARN + ".fifo"
+    assert record["awsRegion"] == "eu-west-1"
+    assert record["attributes"] == {"ApproximateReceiveCount": "2", "MessageGroupId": "g"}
+    assert record["messageAttributes"]["kind"]["stringValue"] == "order"
+    assert record["messageAttributes"]["blob"]["binaryValue"] == "AAE="
+
+
+def test_template_sqs_sources():
+    sources = {s.function: s for s in sqs_event_sources(Template())}
+    webhooks = sources["PaymentsEventProcessorFunction"]
+    assert webhooks.fifo and webhooks.report_batch_item_failures and webhooks.batch_size == 10
+    assert webhooks.queue_url.endswith("/meridian-payment-webhooks.fifo")
+    assert webhooks.queue_arn == "arn:aws:sqs:us-east-1:123456789012:meridian-payment-webhooks.fifo"
+
+
+# ---------------------------------------------------------------------------- against moto
+class RecordingFunction:
+    """Stands in for a worker: records what it saw, fails records whose body starts with 'bad'."""
+
+    def __init__(self, raise_on=None):
+        self.seen: list[str] = []
+        self.raise_on = raise_on
+        self.lock = threading.Lock()
+
+    def __call__(self, logical_id, event):
+        bodies = [r["body"] for r in event["Records"]]
+        with self.lock:
+            self.seen.extend(bodies)
+        if self.raise_on and self.raise_on in bodies:
+            return Invocation({"errorType": "ValueError", "errorMessage": "boom"}, "ValueError")
+        return Invocation({"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]
+                                                 if r["body"].startswith("bad")]})
+
+
+@pytest.fixture
+def sqs(monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        yield boto3.client("sqs", region_name="us-east-1")
+
+
+def make_queue(sqs, name, max_receive=2, fifo=False):
+    suffix = ".fifo" if fifo else ""
+    extra = {"FifoQueue": "true", "ContentBasedDeduplication": "true"} if fifo else {}
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq{suffix}", Attributes=extra)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName=f"{name}{suffix}", Attributes={
+        **extra, "VisibilityTimeout": "1",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive)})})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn, dlq_url
+
+
+def dlq_bodies(sqs, dlq_url):
+    messages = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+    return sorted(m["Body"] for m in messages)
+
+
+def queue_is_empty(sqs, url):
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return attributes["ApproximateNumberOfMessages"] == "0" and attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def run_until(predicate, poller, timeout=10.0):
+    poller.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, "condition not reached in time"
+            time.sleep(0.1)
+    finally:
+        poller.stop()
+
+
+def test_failing_record_reaches_dlq_and_others_are_processed_once(sqs):
+    url, arn, dlq_url = make_queue(sqs, "orders")
+    for body in ("ok-1", "ok-2", "bad-1", "ok-3", "ok-4"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    function = RecordingFunction()
+    poller = SqsPoller(SqsEventSource("Fn", "Ev", url, arn, 10, True), sqs, function, wait_seconds=1)
+    run_until(lambda: dlq_bodies(sqs, dlq_url) == ["bad-1"], poller)
+    seen = Counter(function.seen)
+    assert seen == {"ok-1": 1, "ok-2": 1, "ok-3": 1, "ok-4": 1, "bad-1": 2}     # maxReceiveCount = 2
+    assert queue_is_empty(sqs, url)
+
+
+def test_handler_error_deletes_nothing_so_the_whole_batch_is_redriven(sqs):
+    url, arn, dlq_url = make_queue(sqs, "emails")
+    for body in ("poison", "innocent"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    function = RecordingFunction(raise_on="poison")
+    poller = SqsPoller(SqsEventSource("Fn", "Ev", url, arn, 10, True), sqs, function, wait_seconds=1)
+    run_until(lambda: dlq_bodies(sqs, dlq_url) == ["innocent", "poison"], poller)
+    assert Counter(function.seen) == {"poison": 2, "innocent": 2}
+
+
+def test_without_report_batch_item_failures_success_deletes_the_batch(sqs):
+    url, arn, dlq_url = make_queue(sqs, "audit")
+    for body in ("ok-1", "bad-but-ignored"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    function = RecordingFunction()
+    poller = SqsPoller(SqsEventSource("Fn", "Ev", url, arn, 10, False), sqs, function, wait_seconds=1)
+    run_until(lambda: queue_is_empty(sqs, url) and len(function.seen) == 2, poller)
+    assert Counter(function.seen) == {"ok-1": 1, "bad-but-ignored": 1} and dlq_bodies(sqs, dlq_url) == []
+
+
+def test_batch_size_is_respected(sqs):
+    url, arn, _ = make_queue(sqs, "small")
+    for i in range(5):
+        sqs.send_message(QueueUrl=url, MessageBody=f"ok-{i}")
+    sizes = []
+
+    def function(logical_id, event):
+        sizes.append(len(event["Records"]))
+        return Invocation(None)
+
+    poller = SqsPoller(SqsEventSource("Fn", "Ev", url, arn, 2, True), sqs, function, wait_seconds=1)
+    run_until(lambda: sum(sizes) == 5, poller)
+    assert max(sizes) <= 2 and sum(sizes) == 5
+
+
+def test_fifo_keeps_group_order_through_failures(sqs):
+    url, arn, dlq_url = make_queue(sqs, "webhooks", fifo=True)
+    for body, group in (("a-1", "A"), ("bad-a-2", "A"), ("a-3", "A"), ("b-1", "B")):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=group)
+    function = RecordingFunction()
+    poller = SqsPoller(SqsEventSource("Fn", "Ev", url, arn, 10, True), sqs, function, wait_seconds=1)
+    run_until(lambda: dlq_bodies(sqs, dlq_url) == ["bad-a-2"] and queue_is_empty(sqs, url), poller)
+    group_a = [b for b in function.seen if "a-" in b]
+    # a-3 is never handled before bad-a-2 has been handed over: it is retried with it, then after it
+    assert group_a == ["a-1", "bad-a-2", "a-3", "bad-a-2", "a-3", "a-3"]
+    assert function.seen.count("b-1") == 1
+
+
+def test_poller_stops_promptly(sqs):
+    url, arn, _ = make_queue(sqs, "idle")
+    poller = SqsPoller(SqsEventSource("Fn", "Ev", url, arn, 10, True), sqs, RecordingFunction(), wait_seconds=1)
+    poller.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    poller.stop()
+    assert not poller.alive and time.monotonic() - started < 2.5
+
+
+def test_fifo_records_behind_a_failure_are_released_not_the_failure():
+    from infra.runtime.sqs_poller import released_behind_first_failure
+
+    batch = records(("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B"), ("b2", "B"))
+    assert released_behind_first_failure(batch, {"a2", "a3", "b1", "b2"}) == {"a3", "b2"}
