@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def merge(documents: dict[str, dict], *, title: str = "Meridian API", version: str = "1.0.0") -> dict:

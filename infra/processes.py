@@ -13,8 +13,8 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 _PR_SET_PDEATHSIG = 1
 

@@ -14,9 +14,10 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from infra import config
 from infra.certs import Certificate, ensure_certificate
@@ -154,6 +155,7 @@ class LocalStack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.report(f"Meridian local stack '{self.settings.stack_name}' in {self.state_dir}")
         try:
+            self._step("ports free", self._check_ports_free)
             self._step("TLS certificate", self._ensure_certificate)
             self._step(f"AWS APIs: moto_server on {self.aws_endpoint}", self._start_moto)
             self._step("provisioning from template.yaml", self._provision)
@@ -181,6 +183,15 @@ class LocalStack:
         detail = action()
         suffix = f": {detail}" if detail else ""
         self.report(f"[{time.monotonic() - self._started_at:5.1f}s]   ok ({time.monotonic() - began:.1f}s){suffix}")
+
+    def _check_ports_free(self) -> str:
+        s = self.settings
+        ports = {"AWS_PORT": s.aws_port, "GATEWAY_HTTPS_PORT": s.https_port, "GATEWAY_HTTP_PORT": s.http_port,
+                 "GATEWAY_INTERNAL_PORT": s.internal_port, "FX_STUB_PORT": s.fx_port, "SANDBOX_PORT": s.sandbox_port}
+        busy = [f"{name}={port}" for name, port in ports.items() if port_open(port)]
+        if busy:
+            raise StartupFailed(f"in use: {', '.join(busy)} (another stack? `make down`, or set these variables)")
+        return ", ".join(str(p) for p in ports.values())
 
     def _ensure_certificate(self) -> str:
         self.certificate, created = ensure_certificate(self.state_dir / "certs")
@@ -320,7 +331,8 @@ class LocalStack:
         for seed in seeds:
             output = run_seed(seed, self.template, state_dir=self.state_dir, log_path=self.log_dir / "seeds.log")
             for line in output.strip().splitlines():
-                self.report(f"    {seed.name}: {line}")
+                if not line.startswith("{"):  # structured log lines stay in logs/seeds.log
+                    self.report(f"    {seed.name}: {line}")
         return ", ".join(seed.name for seed in seeds) or "none yet (infra/seeds/ is empty)"
 
     # ------------------------------------------------------------------ state
@@ -352,15 +364,20 @@ class LocalStack:
         """Stop exactly what start() started, newest first. Safe to call twice."""
         nginx = self.processes.pop("nginx", None)
         if nginx:
-            nginx.stop()
+            self._stopping("nginx", nginx.stop)
         if self.runtime is not None:
             try:
-                self.runtime.stop()
+                self._stopping("Lambda runtime", self.runtime.stop)
             finally:
                 self.runtime = None
         for name in reversed(list(self.processes)):
-            self.processes.pop(name).stop()
+            self._stopping(name, self.processes.pop(name).stop)
         (self.state_dir / STATE_FILE).unlink(missing_ok=True)
+
+    def _stopping(self, name: str, stop: Callable[[], None]) -> None:
+        began = time.monotonic()
+        stop()
+        self.report(f"  stopped {name} ({time.monotonic() - began:.1f}s)")
 
     def __enter__(self) -> LocalStack:
         return self.start()

@@ -196,6 +196,9 @@ def status() -> int:
     for name, child in sorted(state["pids"].items()):
         rows.append((name, pid_alive(child), f"pid {child}"))
     rows.append(("aws endpoint", http_ok(f"{state['aws_endpoint']}/moto-api/"), state["aws_endpoint"]))
+    for function, ports in sorted(state.get("upstreams", {}).items()):
+        healthy = sum(http_ok(f"http://127.0.0.1:{port}/__runtime/health") for port in ports)
+        rows.append((function, healthy == len(ports), f"{healthy}/{len(ports)} workers healthy"))
     session = trusting_session(state["certificate"])
     for service in state["services"]:
         url = f"{state['base_url']}/api/v1/{service}/health"

@@ -7,6 +7,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from meridian.observability import logger
 
 
+def _processor() -> BatchProcessor:
+    """Partial batch responses: failed records come back (then go to the DLQ); never raise."""
+    return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
 def _payment_event(record) -> str:
     from orders import payment_events
 
@@ -18,7 +23,7 @@ def _payment_event(record) -> str:
 def on_payment_event(event, context):
     """payment.succeeded / failed / refunded from the bus (via SQS): move the order."""
     return process_partial_response(event=event, record_handler=_payment_event,
-                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)
+                                    processor=_processor(), context=context)
 
 
 def _order_email(record) -> str:
@@ -32,7 +37,7 @@ def _order_email(record) -> str:
 def send_order_email(event, context):
     """Send queued order emails through SES (each once)."""
     return process_partial_response(event=event, record_handler=_order_email,
-                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)
+                                    processor=_processor(), context=context)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -25,4 +25,5 @@ def _apply(record) -> str:
 def process_webhook_events(event, context):
     """SQS FIFO consumer: apply each event once; a failure skips the rest of its intent's group."""
     processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+    processor.raise_on_entire_batch_failure = False     # report every failed record, never raise
     return process_partial_response(event=event, record_handler=_apply, processor=processor, context=context)

@@ -58,9 +58,9 @@ def _localized_response(body, served, *, cache: bool):
 def list_products():
     """Active products, localized and priced, by category and text query, with an opaque cursor."""
     query = _query(ListQuerySchema())
-    admin = _is_admin()
-    if query["status"] not in (None, "active") and not admin:
+    if query["status"] not in (None, "active") and not authenticate().is_at_least("admin"):
         raise Forbidden("Only admins can list draft or archived products.")
+    admin = _is_admin()
     locale, currency = _locale(query["locale"]), pricing.currency_of(query["currency"])
     items, next_cursor, served = listing.list_products(
         locale=locale, currency=currency, category=query["category"], q=query["q"], limit=query["limit"],

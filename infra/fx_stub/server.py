@@ -1,7 +1,7 @@
 """The FX stub: serves ECB-format XML (and a frankfurter-style JSON) from a rates file,
 and can be told to fail, hang or send garbage, so the refresh's degradation is testable.
 
-    GET  /eurofxref-daily.xml   the ECB daily feed format (base EUR), dated today (UTC)
+    GET  /eurofxref-daily.xml   the ECB daily feed format (base EUR), dated the latest publication day
     GET  /latest                the same rates as frankfurter JSON {"amount","base","date","rates"}
     GET  /_control              current state and how many feed requests were served
     POST /_control              {"mode": "ok"|"fail"|"hang"|"garbage", "rates": {"USD": "1.08", …},
@@ -68,7 +68,10 @@ class _State:
         self.served = 0
 
     def day(self) -> str:
-        return self.date or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+        """The set date, or the latest day whose rates the ECB has published (14:15 CET/CEST)."""
+        if self.date:
+            return self.date
+        return (_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(hours=13, minutes=15)).date().isoformat()
 
     def to_json(self) -> dict:
         return {"mode": self.mode, "date": self.day(), "hang_seconds": self.hang_seconds,

@@ -23,7 +23,7 @@ from infra import config
 from infra.template import LocalContext, Template
 
 from . import events
-from .scheduler import scheduled_event, schedule_sources
+from .scheduler import schedule_sources, scheduled_event
 from .spec import context_from_document
 from .sqs_poller import sqs_event, sqs_event_sources
 from .supervisor import Runtime

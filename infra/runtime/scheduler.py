@@ -13,9 +13,10 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from .invocation import Invocation
 from .schedules import Cron, Rate, parse

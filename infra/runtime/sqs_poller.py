@@ -20,8 +20,9 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .invocation import Invocation
 
@@ -176,6 +177,9 @@ class SqsPoller:
     def start(self) -> None:
         self._thread.start()
 
+    def request_stop(self) -> None:
+        self._stop.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         if self._thread.is_alive():
@@ -222,7 +226,8 @@ class SqsPoller:
             outcome = self.invoke(self.source.function, event)
         except OSError as error:
             log.warning("could not invoke %s: %s", self.source.function, error)
-            outcome = Invocation({"errorType": "Runtime.Unavailable", "errorMessage": str(error)}, "Runtime.Unavailable")
+            unavailable = "Runtime.Unavailable"
+            outcome = Invocation({"errorType": unavailable, "errorMessage": str(error)}, unavailable)
         retry = failed_message_ids(event["Records"], outcome, self.source)
         if outcome.failed:
             log.warning("%s failed on a batch of %d from %s: %s", self.source.function, len(messages),

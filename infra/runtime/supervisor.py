@@ -168,9 +168,9 @@ class Runtime:
             worker._log = open(worker.log_path, "ab")  # noqa: SIM115 - closed in stop()
         bootstrap_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
         try:
-            worker.process = subprocess.Popen(command, cwd=ROOT, env=bootstrap_env, stdin=subprocess.DEVNULL,
-                                              stdout=worker._log, stderr=subprocess.STDOUT,
-                                              pass_fds=(worker.listener.fileno(), ready_write))
+            worker.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                command, cwd=ROOT, env=bootstrap_env, stdin=subprocess.DEVNULL, stdout=worker._log,
+                stderr=subprocess.STDOUT, pass_fds=(worker.listener.fileno(), ready_write))
         finally:
             os.close(ready_write)
         worker.ready_read = ready_read
@@ -258,6 +258,8 @@ class Runtime:
     def stop(self) -> None:
         """Stop pollers and scheduler, then every worker (SIGTERM, then SIGKILL); idempotent."""
         self._stopping.set()
+        for poller in self.pollers:
+            poller.request_stop()                  # all at once: each may be in a 1 s long poll
         for poller in self.pollers:
             poller.stop()
         self.pollers.clear()

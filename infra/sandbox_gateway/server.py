@@ -235,11 +235,14 @@ def _handler_for(gateway: SandboxGateway):
 
         def _send(self, status: int, body: dict) -> None:
             data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):   # the client gave up (timeout): nothing to do
+                self.close_connection = True
 
         def _params(self) -> dict:
             length = int(self.headers.get("Content-Length") or 0)

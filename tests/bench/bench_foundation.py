@@ -56,6 +56,16 @@ def gateway_samples(stack) -> list[float]:
     return timed(call, REQUESTS)
 
 
+def direct_worker_samples(stack) -> list[float]:
+    """The same request straight to one ProductsFunction worker: what nginx adds is the difference."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    url = f"http://127.0.0.1:{stack.runtime.upstreams['ProductsFunction'][0]}/api/v1/products/health"
+    return timed(lambda: session.get(url, timeout=10), REQUESTS)
+
+
 def bare_get_item_samples(stack) -> list[float]:
     dynamodb = stack.client("dynamodb")
     table = stack.template.physical_name("ProductsTable")
@@ -76,19 +86,22 @@ def cold_start_floor_ms(stack) -> list[float]:
 
 def run(stack) -> None:
     gateway = gateway_samples(stack)
+    direct = direct_worker_samples(stack)
     bare = bare_get_item_samples(stack)
     g50, g99, b50, b99 = (percentile(gateway, 50), percentile(gateway, 99), percentile(bare, 50), percentile(bare, 99))
     added = g50 - b50
     print(f"latency, {REQUESTS} requests each after {WARM_UP} warm-up, keep-alive")
     print(f"  {'':52} {'p50 ms':>8} {'p99 ms':>8}")
     print(f"  {'GET /api/v1/products/health via nginx (HTTPS)':52} {g50:8.2f} {g99:8.2f}")
+    print(f"  {'  the same, straight to one worker (no nginx, no TLS)':52} "
+          f"{percentile(direct, 50):8.2f} {percentile(direct, 99):8.2f}")
     print(f"  {'bare DynamoDB GetItem on the same moto server':52} {b50:8.2f} {b99:8.2f}")
     verdict = "meets" if added <= P50_TARGET_MS else "MISSES"
     print(f"  gateway + runtime add {added:+.2f} ms at p50 (target <= {P50_TARGET_MS:.0f} ms): {verdict}")
 
     floors = cold_start_floor_ms(stack)
     floor = statistics.median(floors)
-    print(f"\ncold start, process start -> handler ready (runtime's first start of each worker)")
+    print("\ncold start, process start -> handler ready (runtime's first start of each worker)")
     print(f"  floor: python + import boto3 + DynamoDB client = {floor:.0f} ms "
           f"(median of {FLOOR_RUNS}: {', '.join(f'{f:.0f}' for f in sorted(floors))})")
     print(f"  {'function':34} {'ms':>7} {'x floor':>8}  target <= {COLD_START_TARGET}x")

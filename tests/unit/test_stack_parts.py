@@ -116,3 +116,27 @@ def test_two_stacks_get_distinct_ports_and_their_own_context(tmp_path):
         f"https://localhost:{one.https_port}/webhooks/payments"
     assert stack.template.function("ProductsFunction").environment["API_BASE_URL"] == stack.internal_url
     assert os.fspath(one.state_dir) in json.dumps(one.to_json())
+
+
+def test_start_refuses_ports_in_use_and_starts_nothing(tmp_path):
+    import socket
+
+    from infra.processes import StartupFailed
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        settings = StackSettings.on_free_ports(tmp_path, aws_port=taken.getsockname()[1])
+        stack = LocalStack(settings, report=lambda _: None)
+        with pytest.raises(StartupFailed, match="AWS_PORT"):
+            stack.start()
+    assert stack.processes == {} and stack.runtime is None
+    assert not (tmp_path / "stack.json").exists()
+
+
+def test_down_without_a_stack_says_not_running(tmp_path, monkeypatch, capsys):
+    from infra import stack_cli
+
+    monkeypatch.setattr(stack_cli, "_state_dir", lambda: tmp_path)
+    (tmp_path / "supervisor.pid").write_text("999999999")  # stale: no such process
+    assert stack_cli.down() == 0
+    assert "not running" in capsys.readouterr().out
+    assert not (tmp_path / "supervisor.pid").exists()

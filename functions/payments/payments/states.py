@@ -15,8 +15,9 @@ PENDING, SUCCEEDED, FAILED, CANCELED = "pending", "succeeded", "failed", "cancel
 REFUND_PENDING, PARTIALLY_REFUNDED, REFUNDED = "refund_pending", "partially_refunded", "refunded"
 
 # target status → the statuses it may be reached from
+# (a declined card leaves the intent open at the gateway: a second card may still succeed)
 REACHABLE_FROM: dict[str, set[str]] = {
-    SUCCEEDED: {PENDING},
+    SUCCEEDED: {PENDING, FAILED},
     FAILED: {PENDING},
     CANCELED: {PENDING},
     REFUND_PENDING: {SUCCEEDED, PARTIALLY_REFUNDED},

@@ -128,6 +128,11 @@ def _hold_line(reservation_id: str, line: ReservationLine) -> StockUnavailable |
             actions=[ProductItem.stock[key].set(ProductItem.stock[key] - qty), ProductItem.holds[hold].set(qty)],
             condition=(ProductItem.status == "active") & (ProductItem.stock[key] >= qty)
             & ProductItem.holds[hold].does_not_exist())
+        left = int(target.stock.as_dict().get(key, 0))
+        if left < 0:  # impossible on DynamoDB; a store without atomic conditional writes (moto) can get here
+            _release_line(reservation_id, line)
+            count("NegativeStockCorrected")
+            return StockUnavailable(line.product_id, line.sku, "insufficient_stock", qty, 0)
         return None
     except UpdateError as error:
         if not _conditional_failed(error):

@@ -11,7 +11,7 @@ another's items: a foreign address id simply is not found (404).
 from __future__ import annotations
 
 from meridian.config import require_env
-from meridian.dynamo import table_meta
+from meridian.dynamo import share_connection, table_meta
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
 
@@ -58,3 +58,6 @@ class Address(_UsersItem):
     @staticmethod
     def key(user_id: str, address_id: str) -> tuple[str, str]:
         return f"USER#{user_id}", f"{ADDRESS_PREFIX}{address_id}"
+
+
+share_connection(Profile, Address)

@@ -27,3 +27,25 @@ def available(products, product_id: str, sku: str | None = None) -> int:
     product = products.pim.load(product_id, consistent=True)
     levels = stock_levels(product)
     return next(level["available"] for level in levels if sku is None or level["sku"] == sku)
+
+
+def bulk_products(products, count: int, *, categories=("paper",)) -> set[str]:
+    """`count` active products written in batches (as pim.create would store them, minus the claims)."""
+    from decimal import Decimal
+
+    from meridian.clock import iso
+    from products.models import META, ProductItem, catalog_partition, product_pk
+
+    ids = set()
+    with ProductItem.batch_write() as batch:
+        for index in range(count):
+            pid, category, stamp = str(uuid.uuid4()), categories[index % len(categories)], iso()
+            name = f"Notebook {index}"
+            batch.save(ProductItem(
+                product_pk(pid), META, id=pid, slug=f"notebook-{index}", category=category, status="active",
+                base_price=Decimal("3.50"), stock={"_": 1}, holds={}, sold={},
+                l10n={"en": {"name": name, "description": "", "slug": f"notebook-{index}"}},
+                created_at=stamp, updated_at=stamp, gsi1pk=catalog_partition("active", category),
+                gsi1sk=f"{stamp}#{pid}", gsi2pk=catalog_partition("active"), gsi2sk=f"{stamp}#{pid}"))
+            ids.add(pid)
+    return ids

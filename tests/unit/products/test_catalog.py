@@ -5,7 +5,7 @@ import base64
 import json
 import uuid
 
-from .helpers import make_product
+from .helpers import bulk_products, make_product
 
 LIST = "/api/v1/products"
 
@@ -50,8 +50,9 @@ def test_prices_convert_with_the_rate_client_and_base_price_never_changes(produc
     assert jpy["base_price"] == {"amount": "19.99", "currency": "USD"}
     assert jpy["fx"] == {"rate": "150", "as_of": "2025-01-02T15:00:00.000Z", "source": "ecb", "stale": True}
 
-    from meridian import fx
     from decimal import Decimal
+
+    from meridian import fx
 
     for currency in ("EUR", "GBP", "KWD", "USD"):
         body = products.client.get(f"{LIST}/{pid}", query={"currency": currency.lower()}).json
@@ -68,18 +69,16 @@ def test_prices_convert_with_the_rate_client_and_base_price_never_changes(produc
     assert bad_locale.status == 400 and "locale" in bad_locale.json["errors"]
 
 
-def test_usd_prices_survive_without_any_rate_snapshot(products):
+def test_usd_prices_survive_without_any_rate_snapshot(products, monkeypatch):
     from meridian import fx
 
     pid = make_product(products, base_price="5.00")
-    fx.reset()
-    fx.use_static.__globals__["_cache"].static = False  # noqa: SLF001 - no snapshot, localization unreachable
-    import os
-
-    os.environ["API_BASE_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    fx.reset()  # no snapshot at all, and localization is unreachable:
+    monkeypatch.setenv("API_BASE_URL", "http://127.0.0.1:9")
     body = products.client.get(f"{LIST}/{pid}").json
     assert body["price"] == {"amount": "5.00", "currency": "USD"} and body["fx"]["rate"] == "1"
-    assert products.client.get(f"{LIST}/{pid}", query={"currency": "EUR"}).status == 503
+    unavailable = products.client.get(f"{LIST}/{pid}", query={"currency": "EUR"})
+    assert unavailable.status == 503 and "retry-after" in unavailable.headers
 
 
 def _all_pages(products, query, limit):
@@ -98,12 +97,7 @@ def _all_pages(products, query, limit):
 
 
 def test_pagination_sees_every_product_exactly_once(products):
-    created = set()
-    for index in range(260):
-        data = {"name": f"Notebook {index}", "description": "", "category": "stationery" if index % 2 else "paper",
-                "base_price": products.models.ProductItem.base_price.deserialize("3.50"), "status": "active",
-                "stock": 1}
-        created.add(products.pim.create(data, actor=None, emit=False).id)
+    created = bulk_products(products, 260, categories=("stationery", "paper"))
     make_product(products, status="draft", category="paper")  # never listed publicly
 
     seen, pages = _all_pages(products, {}, 23)

@@ -90,8 +90,8 @@ def api(prefix: str) -> dict:
 
 def template_document(code_dir: Path, extra_resources: dict | None = None) -> dict:
     resources = {
-        "EchoFunction": function("handlers.echo", api("/api/v1/echo"),
-                                 Environment={"Variables": {"GREETING": "hello", "POWERTOOLS_TRACE_DISABLED": "false"}}),
+        "EchoFunction": function("handlers.echo", api("/api/v1/echo"), Environment={
+            "Variables": {"GREETING": "hello", "POWERTOOLS_TRACE_DISABLED": "false"}}),
         "SlowFunction": function("handlers.slow", api("/api/v1/slow"), Timeout=1),
         "StubbornFunction": function("handlers.stubborn", api("/api/v1/stubborn"), Timeout=1),
         "HookFunction": function("handlers.hook", FunctionUrlConfig={"AuthType": "NONE"}),

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from infra.runtime import schedules
-from infra.runtime.scheduler import ScheduleSource, VirtualClock, scheduled_event, schedule_sources
+from infra.runtime.scheduler import ScheduleSource, VirtualClock, schedule_sources, scheduled_event
 from infra.template import Template
 
 UTC = timezone.utc

@@ -208,3 +208,32 @@ def test_stop_leaves_no_process(code_dir, tmp_path):
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_standalone_worker_reads_a_plain_local_context(tmp_path):
+    """`python -m infra.runtime.worker --function X --port 0 --context ctx.json` with just LocalContext fields."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    from infra.runtime.spec import ROOT
+
+    context_file = tmp_path / "ctx.json"
+    context_file.write_text(json.dumps(dataclasses.asdict(LocalContext(stack_name="solo"))))
+    process = subprocess.Popen([sys.executable, "-m", "infra.runtime.worker", "--function", "ProductsFunction",
+                                "--port", "0", "--context", str(context_file)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        ready = json.loads(process.stdout.readline())
+        assert ready["event"] == "ready" and ready["status"] == "ok" and ready["cold_start_ms"] > 0
+        connection = http.client.HTTPConnection("127.0.0.1", ready["port"], timeout=10)
+        connection.request("GET", "/api/v1/products/health")
+        response = connection.getresponse()
+        assert response.status == 200 and json.loads(response.read())["service"] == "products"
+        connection.request("GET", "/__runtime/health")
+        health = json.loads(connection.getresponse().read())
+        assert health["function"] == "ProductsFunction" and health["invocations"] == 1
+        connection.close()
+    finally:
+        process.terminate()
+        process.wait(5)

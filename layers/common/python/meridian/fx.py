@@ -23,15 +23,15 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from .errors import ServiceUnavailable, ValidationFailed
-from .money import UnknownCurrency
+from .money import CURRENCIES, Money, UnknownCurrency
 from .observability import logger
-from .rates import Conversion, NoRate, RateSnapshot, static_snapshot
+from .rates import Conversion, NoRate, RateSnapshot, max_age, static_snapshot
 
-__all__ = ["Conversion", "RateSnapshot", "UnsupportedCurrency", "convert", "rate", "snapshot",
+__all__ = ["Conversion", "RateSnapshot", "UnsupportedCurrency", "convert", "convert_many", "rate", "snapshot",
            "use_static", "reset"]
 
 ANCHOR = "EUR"              # the base we ask for: the ECB's own, so its rates arrive unchanged
@@ -51,6 +51,8 @@ class _RateCache:
         self.fetched_at = 0.0        # monotonic time of the last successful fetch
         self.retry_at = 0.0          # monotonic time before which we do not call localization again
         self.static = False
+        self.ttl_seconds = 60.0      # FX_CACHE_TTL_SECONDS and FX_MAX_AGE_HOURS, read once per fetch
+        self.max_age = max_age()
         self._client = None
 
     def ttl(self) -> float:
@@ -67,12 +69,13 @@ class _RateCache:
         return self._client
 
     def current(self) -> RateSnapshot:
-        now = time.monotonic()
-        if self.snapshot is not None and (self.static or now - self.fetched_at < self.ttl() or now < self.retry_at):
-            return self.snapshot
+        now, snap = time.monotonic(), self.snapshot
+        if snap is not None and (self.static or now - self.fetched_at < self.ttl_seconds or now < self.retry_at):
+            return snap
         with self.lock:
             now = time.monotonic()
-            if self.snapshot is not None and (now - self.fetched_at < self.ttl() or now < self.retry_at):
+            self.ttl_seconds, self.max_age = self.ttl(), max_age()
+            if self.snapshot is not None and (now - self.fetched_at < self.ttl_seconds or now < self.retry_at):
                 return self.snapshot
             try:
                 fresh = self._fetch()
@@ -107,6 +110,8 @@ def snapshot() -> RateSnapshot:
 
 
 def _normalise(code: str, field: str) -> str:
+    if code in CURRENCIES:   # the common case, already canonical
+        return code
     text = (code or "").strip().upper()
     if len(text) != 3 or not text.isalpha():
         raise UnsupportedCurrency(code, field=field, reason="is not an ISO 4217 currency code")
@@ -128,7 +133,20 @@ def convert(amount: Decimal, from_ccy: str, to_ccy: str, *, field: str = "curren
     """Convert `amount` (Decimal) and round once to the target's minor units."""
     from_ccy, to_ccy = _normalise(from_ccy, field), _normalise(to_ccy, field)
     try:
-        return snapshot().convert(amount, from_ccy, to_ccy)
+        return snapshot().convert(amount, from_ccy, to_ccy, max_age_=_cache.max_age)
+    except UnknownCurrency as error:
+        raise UnsupportedCurrency(str(error), field=field) from None
+    except NoRate as error:
+        raise UnsupportedCurrency(error.currency, field=field, reason="has no exchange rate") from None
+
+
+def convert_many(amounts: Iterable[Decimal], from_ccy: str, to_ccy: str, *,
+                 field: str = "currency") -> tuple[list[Money], Conversion]:
+    """Convert many amounts with one rate (a catalog page): the rounded Money list, and the
+    rate's details as the Conversion of one unit (use its fx_json())."""
+    from_ccy, to_ccy = _normalise(from_ccy, field), _normalise(to_ccy, field)
+    try:
+        return snapshot().convert_many(amounts, from_ccy, to_ccy)
     except UnknownCurrency as error:
         raise UnsupportedCurrency(str(error), field=field) from None
     except NoRate as error:
@@ -141,6 +159,7 @@ def use_static(rates: Mapping[str, str | Decimal], *, base: str = "EUR", as_of: 
     snap = static_snapshot(rates, base=base, as_of=as_of, source=source)
     with _cache.lock:
         _cache.snapshot, _cache.static, _cache.fetched_at, _cache.retry_at = snap, True, time.monotonic(), 0.0
+        _cache.max_age = max_age()
     return snap
 
 
@@ -148,4 +167,5 @@ def reset() -> None:
     """Forget every cached snapshot (tests)."""
     with _cache.lock:
         _cache.snapshot, _cache.static, _cache.fetched_at, _cache.retry_at = None, False, 0.0, 0.0
+        _cache.ttl_seconds, _cache.max_age = 60.0, max_age()
         _cache._client = None

@@ -7,7 +7,7 @@ shoppers and most tax authorities expect. Never float.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 ROUNDING = ROUND_HALF_UP
 BASE_CURRENCY = "USD"
@@ -44,14 +44,20 @@ def minor_units(currency: str) -> int:
         raise UnknownCurrency(currency) from None
 
 
+_QUANTA = {code: Decimal(1).scaleb(-units) for code, (units, _name) in CURRENCIES.items()}
+_ROUNDING_CONTEXT = Context(prec=38, rounding=ROUNDING)
+
+
 def quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_units(currency))
+    try:
+        return _QUANTA[currency]
+    except KeyError:
+        raise UnknownCurrency(currency) from None
 
 
 def round_to_minor(amount: Decimal, currency: str) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 38
-        return amount.quantize(quantum(currency), rounding=ROUNDING)
+    """THE rounding rule: to the currency's minor units, ROUND_HALF_UP, once, at the end."""
+    return amount.quantize(quantum(currency), rounding=ROUNDING, context=_ROUNDING_CONTEXT)
 
 
 def parse_amount(text: str | int | Decimal, *, max_digits: int = 18) -> Decimal:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from .clock import iso, parse_iso, utcnow
 from .money import CURRENCIES, Money, UnknownCurrency, round_to_minor
@@ -33,14 +34,22 @@ class NoRate(LookupError):
         self.currency = currency
 
 
+_WORK = Context(prec=WORK_PRECISION, rounding=ROUND_HALF_UP)
+_RATE = Context(prec=RATE_DIGITS, rounding=ROUND_HALF_UP)
+_max_age_cache: dict[str, _dt.timedelta] = {}
+
+
 def max_age() -> _dt.timedelta:
-    """The configured maximum age of a snapshot before it is served as stale."""
+    """The configured maximum age of a snapshot before it is served as stale (FX_MAX_AGE_HOURS)."""
     raw = os.environ.get("FX_MAX_AGE_HOURS") or ""
-    try:
-        hours = float(raw) if raw else DEFAULT_MAX_AGE_HOURS
-    except ValueError:
-        hours = DEFAULT_MAX_AGE_HOURS
-    return _dt.timedelta(hours=hours)
+    cached = _max_age_cache.get(raw)
+    if cached is None:
+        try:
+            hours = float(raw) if raw else DEFAULT_MAX_AGE_HOURS
+        except ValueError:
+            hours = DEFAULT_MAX_AGE_HOURS
+        cached = _max_age_cache[raw] = _dt.timedelta(hours=hours)
+    return cached
 
 
 def rate_text(rate: Decimal) -> str:
@@ -49,7 +58,15 @@ def rate_text(rate: Decimal) -> str:
     return text
 
 
-@dataclass(frozen=True)
+def _decimal(amount: Decimal | int) -> Decimal:
+    if isinstance(amount, Decimal):
+        return amount
+    if isinstance(amount, float) or not isinstance(amount, int):
+        raise TypeError("amounts must be Decimal (or int), never float")
+    return Decimal(amount)
+
+
+@dataclass(frozen=True, slots=True)
 class Conversion:
     """The result of converting an amount: rounded money plus where the rate came from."""
     amount: Money
@@ -85,6 +102,9 @@ class RateSnapshot:
             if not value.is_finite() or value <= 0:
                 raise ValueError(f"rate for {code} must be a positive number")
         object.__setattr__(self, "rates", rates)
+        confirmed = parse_iso(self.confirmed_at or self.as_of)
+        self._cache["confirmed"] = confirmed
+        self._cache["confirmed_epoch"] = confirmed.timestamp()
 
     # ---------------------------------------------------------------- lookups
     def currencies(self) -> list[str]:
@@ -108,11 +128,7 @@ class RateSnapshot:
         if from_ccy == to_ccy:
             value = Decimal(1)
         else:
-            with localcontext() as ctx:
-                ctx.prec = WORK_PRECISION
-                exact = target / source
-                ctx.prec, ctx.rounding = RATE_DIGITS, ROUND_HALF_UP
-                value = (+exact).normalize()
+            value = _RATE.plus(_WORK.divide(target, source)).normalize(_RATE)
         self._cache[key] = value
         return value
 
@@ -125,21 +141,27 @@ class RateSnapshot:
     def convert(self, amount: Decimal, from_ccy: str, to_ccy: str, *, now: _dt.datetime | None = None,
                 max_age_: _dt.timedelta | None = None) -> Conversion:
         """Convert exactly, rounding once at the end to the target's minor units."""
-        if isinstance(amount, float):
-            raise TypeError("amounts must be Decimal, never float")
-        rate = self.rate(from_ccy, to_ccy)
-        with localcontext() as ctx:
-            ctx.prec = WORK_PRECISION
-            exact = Decimal(amount) * rate
-        money = Money(round_to_minor(exact, to_ccy), to_ccy)
+        rate = self._cache.get((from_ccy, to_ccy)) or self.rate(from_ccy, to_ccy)
+        money = Money(round_to_minor(_WORK.multiply(_decimal(amount), rate), to_ccy), to_ccy)
         return Conversion(money, rate, self.as_of, self.source, self.is_stale(now, max_age_), self.snapshot_id)
+
+    def convert_many(self, amounts: Iterable[Decimal], from_ccy: str, to_ccy: str) -> tuple[list[Money], Conversion]:
+        """Convert many amounts with one rate (a catalog page): the Money list and the rate's details
+        (a Conversion of 1 unit)."""
+        rate = self.rate(from_ccy, to_ccy)
+        multiply = _WORK.multiply
+        moneys = [Money(round_to_minor(multiply(_decimal(a), rate), to_ccy), to_ccy) for a in amounts]
+        return moneys, self.convert(Decimal(1), from_ccy, to_ccy)
 
     # ---------------------------------------------------------------- freshness
     def age(self, now: _dt.datetime | None = None) -> _dt.timedelta:
-        return (now or utcnow()) - parse_iso(self.confirmed_at or self.as_of)
+        return (now or utcnow()) - self._cache["confirmed"]
 
     def is_stale(self, now: _dt.datetime | None = None, max_age_: _dt.timedelta | None = None) -> bool:
-        return self.age(now) > (max_age_ if max_age_ is not None else max_age())
+        limit = (max_age_ if max_age_ is not None else max_age()).total_seconds()
+        if now is None:
+            return time.time() - self._cache["confirmed_epoch"] > limit
+        return self.age(now).total_seconds() > limit
 
     # ---------------------------------------------------------------- wire format
     def to_json(self, base: str | None = None, *, now: _dt.datetime | None = None) -> dict:

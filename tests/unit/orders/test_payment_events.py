@@ -1,0 +1,117 @@
+"""Payment events from the bus (through SQS) move orders; repeats are harmless; the email goes once."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import boto3
+import pytest
+
+from meridian.testing import LambdaContext
+
+
+def sqs_event(*bodies: dict) -> dict:
+    return {"Records": [{"messageId": str(uuid.uuid4()), "receiptHandle": "r", "body": json.dumps(body),
+                         "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                         "md5OfBody": "", "eventSource": "aws:sqs",
+                         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:unit-orders-events",
+                         "awsRegion": "us-east-1"} for body in bodies]}
+
+
+def bus_event(detail_type: str, order: dict, **detail) -> dict:
+    return {"version": "0", "id": str(uuid.uuid4()), "source": "meridian.payments", "detail-type": detail_type,
+            "detail": {"order_id": order["id"], "payment_id": order["payment"]["id"], **detail}}
+
+
+@pytest.fixture
+def product(services):
+    return services.products.add("4.00", stock=10)
+
+
+@pytest.fixture
+def order(checkout, product):
+    response = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 2}])
+    assert response.status == 201
+    return response.json
+
+
+@pytest.fixture
+def on_payment_event(load_function, order):
+    return load_function("OrdersEventsFunction")
+
+
+def email_messages(aws) -> list[dict]:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = aws.queue_url("OrderEmailQueue")
+    found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+    return [json.loads(m["Body"]) for m in found]
+
+
+def status_and_history(order_id: str) -> tuple[str, list[str]]:
+    from orders import repository
+
+    return repository.get(order_id).status, [h.status for h in repository.history(order_id)]
+
+
+def test_succeeded_marks_paid_commits_stock_and_queues_the_email_once(on_payment_event, order, services, aws):
+    event = sqs_event(*[bus_event("payment.succeeded", order)] * 3)       # delivered three times
+    result = on_payment_event(event, LambdaContext())
+    assert result == {"batchItemFailures": []}
+    assert status_and_history(order["id"]) == ("paid", ["pending_payment", "paid"])
+    assert services.products.status(order["id"]) == "committed"
+    queued = email_messages(aws)
+    assert {m["order_id"] for m in queued} == {order["id"]}
+
+
+def test_failed_cancels_and_releases_stock(on_payment_event, order, services, product):
+    assert services.products.stock(product) == 8
+    result = on_payment_event(sqs_event(bus_event("payment.failed", order, reason="card_declined")), LambdaContext())
+    assert result == {"batchItemFailures": []}
+    status, history = status_and_history(order["id"])
+    assert (status, history) == ("cancelled", ["pending_payment", "cancelled"])
+    assert services.products.stock(product) == 10
+    from orders import repository
+
+    assert "card_declined" in repository.history(order["id"])[-1].reason
+
+
+def test_refunded_moves_a_paid_order_to_refunded(on_payment_event, order):
+    on_payment_event(sqs_event(bus_event("payment.succeeded", order)), LambdaContext())
+    on_payment_event(sqs_event(bus_event("payment.refunded", order, fully_refunded=False)), LambdaContext())
+    assert status_and_history(order["id"])[0] == "paid"
+    on_payment_event(sqs_event(bus_event("payment.refunded", order, fully_refunded=True)), LambdaContext())
+    assert status_and_history(order["id"]) == ("refunded", ["pending_payment", "paid", "refunded"])
+
+
+def test_paid_after_cancel_is_refunded(on_payment_event, order, services):
+    on_payment_event(sqs_event(bus_event("payment.failed", order, reason="expired")), LambdaContext())
+    on_payment_event(sqs_event(bus_event("payment.succeeded", order)), LambdaContext())
+    assert status_and_history(order["id"])[0] == "cancelled"
+    assert services.payments.refunds == [order["payment"]["id"]]
+
+
+def test_late_failure_does_not_undo_a_payment(on_payment_event, order):
+    on_payment_event(sqs_event(bus_event("payment.succeeded", order)), LambdaContext())
+    on_payment_event(sqs_event(bus_event("payment.failed", order, reason="stale")), LambdaContext())
+    assert status_and_history(order["id"]) == ("paid", ["pending_payment", "paid"])
+
+
+def test_an_unknown_order_is_reported_as_a_batch_failure(on_payment_event, order):
+    ghost = {"id": str(uuid.uuid4()), "payment": {"id": "p"}}
+    event = sqs_event(bus_event("payment.succeeded", order), bus_event("payment.succeeded", ghost))
+    result = on_payment_event(event, LambdaContext())
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+    assert status_and_history(order["id"])[0] == "paid"
+
+
+def test_confirmation_email_is_sent_through_ses_once(on_payment_event, order, load_function, aws):
+    from moto.ses.models import ses_backends
+
+    on_payment_event(sqs_event(bus_event("payment.succeeded", order)), LambdaContext())
+    queued = email_messages(aws)
+    send_order_email = load_function("OrderEmailFunction")
+    assert send_order_email(sqs_event(*queued, *queued), LambdaContext()) == {"batchItemFailures": []}
+    sent = ses_backends["123456789012"]["us-east-1"].sent_messages
+    assert len(sent) == 1
+    assert sent[0].destinations["ToAddresses"] == ["shopper@example.com"]
+    assert order["id"] in sent[0].body and order["total"]["amount"] in sent[0].body

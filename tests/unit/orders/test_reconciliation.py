@@ -1,0 +1,92 @@
+"""The scheduled reconciliation: expired pending orders are cancelled; lost payment webhooks are repaired."""
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+
+import pytest
+
+
+@pytest.fixture
+def product(services):
+    return services.products.add("4.00", stock=10)
+
+
+@pytest.fixture
+def place(checkout, product):
+    def run():
+        response = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}])
+        assert response.status == 201
+        return response.json
+    return run
+
+
+def later(minutes: int) -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(minutes=minutes)
+
+
+def test_expired_pending_orders_are_cancelled_and_their_stock_released(place, services, product, load_function):
+    from meridian.clock import iso
+
+    expired, fresh = place(), place()
+    assert services.products.stock(product) == 8
+    load_function("OrdersReconciliationFunction")
+    from orders import reconciliation, repository
+    from orders.models import OrderModel
+
+    # the second order was placed "later": its payment window ends after the reconciliation time
+    young = repository.get(fresh["id"])
+    young.update(actions=[OrderModel.gsi2sk.set(f"{iso(later(90))}#{young.id}")])
+    report = reconciliation.reconcile(now=later(31))
+    assert report["expired_cancelled"] == 1
+    assert repository.get(expired["id"]).status == "cancelled"
+    assert repository.history(expired["id"])[-1].actor == "reconciliation"
+    assert repository.get(fresh["id"]).status == "pending_payment"
+    assert services.payments.cancels == [expired["payment"]["id"]]
+    assert services.products.stock(product) == 9
+
+
+def test_a_succeeded_payment_whose_webhook_was_lost_marks_the_order_paid(place, services, load_function):
+    order = place()
+    services.payments.succeed(order["payment"]["id"])
+    load_function("OrdersReconciliationFunction")
+    from orders import reconciliation, repository
+
+    report = reconciliation.reconcile()
+    assert report["paid_fixed"] == 1
+    assert repository.get(order["id"]).status == "paid"
+    assert services.products.status(order["id"]) == "committed"
+    assert reconciliation.reconcile()["paid_fixed"] == 0          # nothing left to fix
+
+
+def test_an_expired_order_whose_payment_succeeded_is_marked_paid_not_cancelled(place, services, load_function):
+    order = place()
+    services.payments.succeed(order["payment"]["id"])
+    load_function("OrdersReconciliationFunction")
+    from orders import reconciliation, repository
+
+    report = reconciliation.reconcile(now=later(31))
+    assert report["paid_fixed"] >= 1 and report["expired_cancelled"] == 0
+    assert repository.get(order["id"]).status == "paid"
+
+
+def test_a_succeeded_payment_of_a_cancelled_order_is_refunded(place, services, load_function, api, tokens):
+    order = place()
+    from orders import repository
+    from orders.state_machine import move
+
+    move(repository.get(order["id"]), "cancelled", reason="test", actor="test")
+    services.payments.succeed(order["payment"]["id"])
+    load_function("OrdersReconciliationFunction")
+    from orders import reconciliation
+
+    assert reconciliation.reconcile()["refunds_started"] == 1
+    assert services.payments.refunds == [order["payment"]["id"]]
+
+
+def test_the_scheduled_handler_runs(place, load_function):
+    from meridian.testing import LambdaContext
+
+    handler = load_function("OrdersReconciliationFunction")
+    report = handler({"source": "aws.events", "detail-type": "Scheduled Event"}, LambdaContext())
+    assert set(report) >= {"expired_cancelled", "paid_fixed", "refunds_started"}

@@ -1,0 +1,82 @@
+"""Order moves: exactly the contract's, each conditional, each with a history item; a refused move is 409."""
+from __future__ import annotations
+
+import itertools
+import uuid
+
+import pytest
+
+
+@pytest.fixture
+def placed(checkout, services):
+    product = services.products.add("4.00", stock=10)
+
+    def place():
+        response = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}])
+        assert response.status == 201
+        return response.json["id"]
+
+    return place
+
+
+def test_transitions_are_exactly_the_contracts(orders_app):
+    from orders import state_machine as sm
+
+    expected = {("pending_payment", "paid"), ("paid", "fulfilled"), ("pending_payment", "cancelled"),
+                ("paid", "refunded")}
+    for pair in itertools.product(sm.STATUSES, repeat=2):
+        assert sm.allowed(*pair) == (pair in expected), pair
+
+
+def test_a_move_updates_status_and_appends_history(placed):
+    from orders import repository
+    from orders.state_machine import move
+
+    order_id = placed()
+    move(repository.get(order_id), "paid", reason="payment succeeded", actor="payments")
+    assert repository.get(order_id).status == "paid"
+    history = [(h.status, h.reason, h.actor) for h in repository.history(order_id)]
+    assert history == [("pending_payment", "order placed", history[0][2]), ("paid", "payment succeeded", "payments")]
+    assert history[0][2].startswith("customer:")
+
+
+@pytest.mark.parametrize("path,target", [(["cancelled"], "paid"), (["paid"], "cancelled"),
+                                         (["paid", "refunded"], "paid"), ([], "fulfilled"), ([], "refunded")])
+def test_refused_moves_are_409_and_change_nothing(placed, path, target):
+    from orders import repository
+    from orders.state_machine import MoveRefused, move
+
+    order_id = placed()
+    for status in path:
+        move(repository.get(order_id), status, reason="setup", actor="test")
+    before = (repository.get(order_id).status, len(repository.history(order_id)))
+    with pytest.raises(MoveRefused) as refused:
+        move(repository.get(order_id), target, reason="nope", actor="test")
+    assert refused.value.status == 409
+    assert (repository.get(order_id).status, len(repository.history(order_id))) == before
+
+
+def test_a_move_that_lost_a_race_is_refused(placed):
+    """Two writers read pending_payment; the second conditional write fails and leaves no history."""
+    from orders import repository
+    from orders.state_machine import MoveRefused, move
+
+    order_id = placed()
+    stale_a, stale_b = repository.get(order_id), repository.get(order_id)
+    move(stale_a, "paid", reason="payment succeeded", actor="payments")
+    with pytest.raises(MoveRefused):
+        move(stale_b, "cancelled", reason="customer", actor="customer")
+    assert repository.get(order_id).status == "paid"
+    assert [h.status for h in repository.history(order_id)] == ["pending_payment", "paid"]
+
+
+def test_admin_fulfils_a_paid_order(api, tokens, placed):
+    from orders import repository
+    from orders.state_machine import move
+
+    order_id = placed()
+    assert api.post(f"/api/v1/orders/{order_id}/fulfil", headers=tokens.header(role="admin")).status == 409
+    move(repository.get(order_id), "paid", reason="payment succeeded", actor="payments")
+    assert api.post(f"/api/v1/orders/{order_id}/fulfil", headers=tokens.header(role="customer")).status == 403
+    response = api.post(f"/api/v1/orders/{order_id}/fulfil", headers=tokens.header(role="admin"))
+    assert response.status == 200 and response.json["status"] == "fulfilled"

@@ -1,0 +1,141 @@
+"""The payments HTTP API: internal intents (orders only), GET (owner/admin), refund (admin) and a gateway outage."""
+from __future__ import annotations
+
+import time
+import uuid
+
+from .conftest import internal
+
+
+def test_internal_intents_need_the_orders_service_signature(api, tokens):
+    path = "/api/v1/payments/internal/intents"
+    body = {"order_id": str(uuid.uuid4()), "user_id": "u", "amount": "1.00", "currency": "EUR"}
+    assert api.post(path, json=body).status == 401
+    assert api.post(path, json=body, headers=tokens.header(role="super_admin")).status == 401
+    from meridian import service_auth
+
+    other = {service_auth.HEADER: service_auth.sign("products", "POST", path)}
+    assert api.post(path, json=body, headers=other).status == 403
+
+
+def test_an_intent_per_order_at_the_gateway_in_minor_units(create_payment, sandbox):
+    order_id = str(uuid.uuid4())
+    payment = create_payment(amount="19.99", currency="EUR", order_id=order_id)
+    assert payment["status"] == "pending" and payment["intent_id"].startswith("pi_")
+    assert payment["client_secret"].startswith(payment["intent_id"])
+    intent = sandbox.ledger.intents[payment["intent_id"]]
+    assert (intent["amount"], intent["currency"]) == (1999, "eur")
+    assert intent["metadata"]["order_id"] == order_id
+
+
+def test_create_is_idempotent_per_order(api, sandbox):
+    path = "/api/v1/payments/internal/intents"
+    body = {"order_id": str(uuid.uuid4()), "user_id": "u1", "amount": "1000", "currency": "JPY"}
+    first = api.post(path, json=body, headers=internal("POST", path))
+    second = api.post(path, json=body, headers=internal("POST", path))
+    assert (first.status, second.status) == (201, 200)
+    assert first.json["id"] == second.json["id"] and len(sandbox.ledger.intents) == 1
+    changed = api.post(path, json={**body, "amount": "999"}, headers=internal("POST", path))
+    assert changed.status == 409
+
+
+def test_bad_amounts_are_400(api):
+    path = "/api/v1/payments/internal/intents"
+    for amount, currency in ((1.5, "EUR"), ("-1", "EUR"), ("0", "EUR"), ("1.001", "EUR"), ("1.5", "JPY")):
+        body = {"order_id": str(uuid.uuid4()), "user_id": "u", "amount": amount, "currency": currency}
+        response = api.post(path, json=body, headers=internal("POST", path))
+        assert response.status == 400, (amount, currency)
+        assert "amount" in response.json["errors"]
+
+
+def test_owner_and_admin_read_a_payment_others_get_404(api, tokens, create_payment):
+    owner = str(uuid.uuid4())
+    payment = create_payment(user_id=owner)
+    mine = api.get(f"/api/v1/payments/{payment['id']}", headers=tokens.header(owner))
+    assert mine.status == 200
+    assert {k: mine.json[k] for k in ("id", "order_id", "status", "amount")} == {
+        "id": payment["id"], "order_id": payment["order_id"], "status": "pending",
+        "amount": {"amount": "25.00", "currency": "EUR"}}
+    assert "client_secret" not in mine.json
+    assert api.get(f"/api/v1/payments/{payment['id']}", headers=tokens.header(str(uuid.uuid4()))).status == 404
+    assert api.get(f"/api/v1/payments/{payment['id']}", headers=tokens.header(role="admin")).status == 200
+
+
+def _succeed(sandbox, payment):
+    intent = sandbox.ledger.intents[payment["intent_id"]]
+    sandbox.ledger.confirm_intent(intent["id"], {"client_secret": intent["client_secret"],
+                                                 "card_number": "4242424242424242"})
+    from payments import service
+    from payments.models import PaymentModel
+
+    stored = service.get_payment(payment["id"])
+    stored.update(actions=[PaymentModel.status.set("succeeded"), PaymentModel.gsi1pk.set("STATUS#succeeded")])
+
+
+def test_admin_refunds_a_succeeded_payment(api, tokens, create_payment, sandbox):
+    payment = create_payment()
+    url = f"/api/v1/payments/{payment['id']}/refund"
+    assert api.post(url, json={}, headers=tokens.header(role="admin")).status == 409      # not paid yet
+    _succeed(sandbox, payment)
+    assert api.post(url, json={}, headers=tokens.header(role="customer")).status == 403
+    assert api.post(url, json={"amount": "30.00"}, headers=tokens.header(role="admin")).status == 400
+    response = api.post(url, json={"amount": "10.00"}, headers=tokens.header(role="admin"))
+    assert response.status == 202
+    assert response.json["status"] == "refund_pending"
+    assert response.json["refund"]["amount"] == {"amount": "10.00", "currency": "EUR"}
+    assert sandbox.ledger.intents[payment["intent_id"]]["amount_refunded"] == 1000
+    again = api.post(url, json={}, headers=tokens.header(role="admin"))
+    assert again.status == 409                                                          # one refund at a time
+
+
+def test_cancel_a_pending_payment_and_refuse_a_succeeded_one(api, create_payment, sandbox):
+    pending, paid = create_payment(), create_payment()
+    path = f"/api/v1/payments/internal/payments/{pending['id']}/cancel"
+    response = api.post(path, json={}, headers=internal("POST", path))
+    assert response.status == 200 and response.json["status"] == "canceled"
+    assert sandbox.ledger.intents[pending["intent_id"]]["status"] == "canceled"
+    intent = sandbox.ledger.intents[paid["intent_id"]]
+    sandbox.ledger.confirm_intent(intent["id"], {"client_secret": intent["client_secret"],
+                                                 "card_number": "4242424242424242"})
+    path = f"/api/v1/payments/internal/payments/{paid['id']}/cancel"
+    assert api.post(path, json={}, headers=internal("POST", path)).status == 409
+
+
+def test_gateway_down_is_503_fast_and_opens_the_breaker(api, sandbox):
+    sandbox.set_control({"fail": True})
+    path = "/api/v1/payments/internal/intents"
+    statuses = []
+    started = time.monotonic()
+    for _ in range(5):
+        body = {"order_id": str(uuid.uuid4()), "user_id": "u", "amount": "1.00", "currency": "EUR"}
+        response = api.post(path, json=body, headers=internal("POST", path))
+        statuses.append(response.status)
+        assert int(response.headers["retry-after"]) >= 1
+    assert statuses == [503] * 5
+    assert time.monotonic() - started < 3
+    from meridian import resilience
+
+    assert resilience.breaker("payment-gateway").current_state == "open"
+    sandbox.reset_control()
+    body = {"order_id": str(uuid.uuid4()), "user_id": "u", "amount": "1.00", "currency": "EUR"}
+    assert api.post(path, json=body, headers=internal("POST", path)).status == 503      # still open: fail fast
+
+
+def test_a_slow_gateway_times_out_within_the_budget(api, sandbox, monkeypatch):
+    monkeypatch.setenv("PAYMENT_GATEWAY_TIMEOUT_SECONDS", "0.3")
+    sandbox.set_control({"delay_ms": 1500})
+    path = "/api/v1/payments/internal/intents"
+    body = {"order_id": str(uuid.uuid4()), "user_id": "u", "amount": "1.00", "currency": "EUR"}
+    started = time.monotonic()
+    response = api.post(path, json=body, headers=internal("POST", path))
+    assert response.status == 503 and time.monotonic() - started < 1.5
+
+
+def test_list_succeeded_payments_for_reconciliation(api, create_payment, sandbox):
+    payment = create_payment()
+    _succeed(sandbox, payment)
+    path = "/api/v1/payments/internal/payments"
+    response = api.get(path, query={"status": "succeeded", "since": "2000-01-01T00:00:00Z"},
+                       headers=internal("GET", path))
+    assert response.status == 200
+    assert [p["id"] for p in response.json["items"]] == [payment["id"]]

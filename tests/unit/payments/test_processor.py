@@ -1,0 +1,153 @@
+"""The webhook-event processor: each event applied once, stale events ignored, bus events published."""
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from meridian.testing import LambdaContext
+
+from .conftest import dumps, gateway_event, refund_event, sqs_records
+
+
+@pytest.fixture
+def payment(create_payment):
+    created = create_payment(amount="25.00", currency="EUR")
+    return {**created, "minor": 2500}
+
+
+@pytest.fixture
+def process(payment, load_function):
+    return load_function("PaymentsEventProcessorFunction")
+
+
+def bus_events(aws) -> list[dict]:
+    """What the orders service would receive (the bus rule targets OrdersEventsQueue)."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    found = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=aws.queue_url("OrdersEventsQueue"), MaxNumberOfMessages=10,
+                                    VisibilityTimeout=60).get("Messages", [])
+        if not batch:
+            return found
+        found += [json.loads(m["Body"]) for m in batch]
+
+
+def status(payment_id: str) -> str:
+    from payments import service
+
+    return service.get_payment(payment_id).status
+
+
+def run(process, *events: dict) -> dict:
+    return process(sqs_records(*(dumps(e) for e in events)), LambdaContext())
+
+
+def test_succeeded_is_applied_and_published(process, payment, aws):
+    assert run(process, gateway_event("payment_intent.succeeded", payment)) == {"batchItemFailures": []}
+    assert status(payment["id"]) == "succeeded"
+    [event] = bus_events(aws)
+    assert event["detail-type"] == "payment.succeeded" and event["source"] == "meridian.payments"
+    assert event["detail"]["order_id"] == payment["order_id"]
+    assert event["detail"]["amount"] == {"amount": "25.00", "currency": "EUR"}
+
+
+def test_the_same_event_five_times_is_applied_once(process, payment, aws):
+    event = gateway_event("payment_intent.succeeded", payment)
+    run(process, event, event)
+    for _ in range(3):
+        run(process, event)
+    assert status(payment["id"]) == "succeeded"
+    assert len(bus_events(aws)) == 1
+
+
+def test_succeeded_before_created_still_ends_succeeded(process, payment, aws):
+    created = gateway_event("payment_intent.created", payment, status="requires_payment_method")
+    run(process, gateway_event("payment_intent.succeeded", payment), created)
+    assert status(payment["id"]) == "succeeded"
+    assert [e["detail-type"] for e in bus_events(aws)] == ["payment.succeeded"]
+
+
+def test_an_event_older_than_the_state_is_ignored(process, payment, aws):
+    run(process, gateway_event("payment_intent.succeeded", payment),
+        gateway_event("payment_intent.payment_failed", payment, status="requires_payment_method",
+                      last_payment_error={"code": "card_declined"}))
+    assert status(payment["id"]) == "succeeded"
+    assert [e["detail-type"] for e in bus_events(aws)] == ["payment.succeeded"]
+
+
+def test_failure_is_published_with_its_reason(process, payment, aws):
+    run(process, gateway_event("payment_intent.payment_failed", payment, status="requires_payment_method",
+                               last_payment_error={"code": "card_declined", "decline_code": "insufficient_funds"}))
+    assert status(payment["id"]) == "failed"
+    [event] = bus_events(aws)
+    assert event["detail-type"] == "payment.failed" and event["detail"]["reason"] == "card_declined"
+
+
+def test_a_paid_retry_after_a_decline_still_counts(process, payment, aws):
+    """The shopper's card was declined, then a second card worked: the money was taken, orders must know."""
+    run(process, gateway_event("payment_intent.payment_failed", payment, status="requires_payment_method"),
+        gateway_event("payment_intent.succeeded", payment))
+    assert status(payment["id"]) == "succeeded"
+    assert [e["detail-type"] for e in bus_events(aws)] == ["payment.failed", "payment.succeeded"]
+
+
+def test_refunds_partial_then_full(process, payment, aws):
+    run(process, gateway_event("payment_intent.succeeded", payment))
+    run(process, refund_event(payment, 2500, 1000))
+    from payments import service
+
+    partially = service.get_payment(payment["id"])
+    assert partially.status == "partially_refunded" and str(partially.refunded_amount) == "10.00"
+    run(process, refund_event(payment, 2500, 2500))
+    assert status(payment["id"]) == "refunded"
+    published = [(e["detail-type"], e["detail"]["fully_refunded"]) for e in bus_events(aws)]
+    assert published == [("payment.succeeded", False), ("payment.refunded", False), ("payment.refunded", True)]
+
+
+def test_an_event_for_an_unknown_intent_fails_its_record(process, payment):
+    ghost = {"intent_id": "pi_ghost"}
+    records = sqs_records(dumps(gateway_event("payment_intent.succeeded", ghost)))
+    result = process(records, LambdaContext())
+    assert result == {"batchItemFailures": [{"itemIdentifier": records["Records"][0]["messageId"]}]}
+
+
+def test_a_lost_publication_is_repaired_by_the_redelivery(process, payment, aws, monkeypatch):
+    from meridian import events
+
+    real, calls = events.publish, []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("EventBridge throttled")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(events, "publish", flaky)
+    event = gateway_event("payment_intent.succeeded", payment)
+    records = sqs_records(dumps(event))
+    assert process(records, LambdaContext())["batchItemFailures"]        # the record comes back
+    assert status(payment["id"]) == "succeeded"                          # applied already
+    assert run(process, event) == {"batchItemFailures": []}              # redelivery publishes
+    assert [e["detail-type"] for e in bus_events(aws)] == ["payment.succeeded"]
+
+
+def test_a_poison_message_reaches_the_dlq_after_max_receive_count(process, aws):
+    """Poll the real FIFO queue like the event source mapping: failures come back, then go to the DLQ."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url, dlq = aws.queue_url("PaymentWebhooksQueue"), aws.queue_url("PaymentWebhooksDLQ")
+    sqs.send_message(QueueUrl=url, MessageBody="{not json", MessageGroupId="poison", MessageDeduplicationId="p1")
+    for _ in range(5):
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                                       VisibilityTimeout=0).get("Messages", [])
+        if not received:
+            break
+        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                              "attributes": m["Attributes"], "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
+                              "eventSource": "aws:sqs", "eventSourceARN": "arn", "awsRegion": "us-east-1"}
+                             for m in received]}
+        failures = {f["itemIdentifier"] for f in process(event, LambdaContext())["batchItemFailures"]}
+        assert failures == {m["MessageId"] for m in received}
+    dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+    assert [m["Body"] for m in dead] == ["{not json"]

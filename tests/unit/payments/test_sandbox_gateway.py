@@ -1,0 +1,220 @@
+"""The sandbox gateway process: intents, test cards, refunds, signed webhooks with retries, and its misbehaviours."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from infra.sandbox_gateway import SandboxGateway
+from infra.sandbox_gateway.webhooks import signature_header
+
+SECRET = "whsec_sandbox_test"
+
+
+class Receiver:
+    """A webhook endpoint that checks signatures, records events, and can fail its first N calls."""
+
+    def __init__(self):
+        self.events: list[dict] = []
+        self.failures_left = 0
+        self.calls = 0
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                header = self.headers["Payment-Signature"]
+                t = int(header.split(",")[0][2:])
+                valid = header == signature_header(SECRET, body, timestamp=t) and abs(time.time() - t) < 300
+                with receiver.lock:
+                    receiver.calls += 1
+                    failing = receiver.failures_left > 0
+                    if failing:
+                        receiver.failures_left -= 1
+                    elif valid:
+                        receiver.events.append(json.loads(body))
+                status = 500 if failing else (200 if valid else 400)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/webhooks/payments"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.events) >= count:
+                    return list(self.events)
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} webhooks, got {len(self.events)}")
+
+    def types(self) -> list[str]:
+        return [e["type"] for e in self.events]
+
+
+@pytest.fixture
+def receiver():
+    found = Receiver()
+    yield found
+    found.httpd.shutdown()
+
+
+@pytest.fixture
+def gateway(receiver):
+    found = SandboxGateway(port=0, webhook_url=receiver.url, webhook_secret=SECRET).start()
+    yield found
+    found.stop()
+
+
+def create(gateway, amount=1999, currency="eur", key=None) -> dict:
+    headers = {"Idempotency-Key": key} if key else {}
+    response = requests.post(f"{gateway.url}/v1/payment_intents", json={"amount": amount, "currency": currency,
+                                                                      "metadata": {"order_id": "o1"}},
+                             headers=headers, timeout=5)
+    assert response.status_code == 200
+    return response.json()
+
+
+def confirm(gateway, intent, card, secret=None) -> requests.Response:
+    return requests.post(f"{gateway.url}/v1/payment_intents/{intent['id']}/confirm",
+                         json={"client_secret": secret or intent["client_secret"], "card_number": card}, timeout=5)
+
+
+def test_4242_succeeds_and_a_signed_webhook_is_delivered(gateway, receiver):
+    intent = create(gateway)
+    response = confirm(gateway, intent, "4242424242424242")
+    assert response.status_code == 200 and response.json()["status"] == "succeeded"
+    events = receiver.wait_for(2)
+    by_type = {e["type"]: e for e in events}
+    assert set(by_type) == {"payment_intent.created", "payment_intent.succeeded"}
+    succeeded = by_type["payment_intent.succeeded"]
+    assert succeeded["data"]["object"]["id"] == intent["id"] and succeeded["id"].startswith("evt_")
+
+
+@pytest.mark.parametrize("card,decline_code", [("4000000000000002", "generic_decline"),
+                                               ("4000000000009995", "insufficient_funds")])
+def test_declined_cards_fail_with_their_reason(gateway, receiver, card, decline_code):
+    intent = create(gateway)
+    response = confirm(gateway, intent, card)
+    assert response.status_code == 402
+    assert response.json()["error"]["decline_code"] == decline_code
+    events = receiver.wait_for(2)
+    failed = [e for e in events if e["type"] == "payment_intent.payment_failed"]
+    assert failed[0]["data"]["object"]["last_payment_error"]["decline_code"] == decline_code
+
+
+def test_wrong_client_secret_or_unknown_card_changes_nothing(gateway, receiver):
+    intent = create(gateway)
+    assert confirm(gateway, intent, "4242424242424242", secret="pi_x_secret_wrong").status_code == 400
+    assert confirm(gateway, intent, "1234123412341234").status_code == 402
+    receiver.wait_for(1)
+    time.sleep(0.2)
+    assert receiver.types() == ["payment_intent.created"]
+    assert requests.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", timeout=5).json()["status"] == \
+        "requires_payment_method"
+
+
+def test_delivery_is_retried_until_a_2xx(gateway, receiver):
+    receiver.failures_left = 3
+    create(gateway)
+    receiver.wait_for(1, timeout=15)
+    assert receiver.calls == 4
+    stats = requests.get(f"{gateway.url}/v1/deliveries", timeout=5).json()
+    assert stats["delivered"] == 1 and stats["failed_attempts"] == 3 and stats["pending"] == 0
+
+
+def test_duplicates_send_each_event_several_times(gateway, receiver):
+    requests.post(f"{gateway.url}/v1/control", json={"duplicates": 3}, timeout=5)
+    create(gateway)
+    events = receiver.wait_for(3)
+    assert len({e["id"] for e in events}) == 1
+
+
+def test_out_of_order_sends_succeeded_before_created(gateway, receiver):
+    requests.post(f"{gateway.url}/v1/control", json={"out_of_order": True}, timeout=5)
+    intent = create(gateway)
+    time.sleep(0.3)
+    assert receiver.events == []                         # created is held back
+    confirm(gateway, intent, "4242424242424242")
+    receiver.wait_for(2)
+    assert receiver.types() == ["payment_intent.succeeded", "payment_intent.created"]
+
+
+def test_fail_and_slow_modes(gateway):
+    requests.post(f"{gateway.url}/v1/control", json={"fail": True}, timeout=5)
+    response = requests.post(f"{gateway.url}/v1/payment_intents", json={"amount": 1, "currency": "usd"}, timeout=5)
+    assert response.status_code == 503
+    requests.post(f"{gateway.url}/v1/control", json={"fail": False, "delay_ms": 300}, timeout=5)
+    started = time.monotonic()
+    create(gateway)
+    assert time.monotonic() - started >= 0.3
+    assert requests.post(f"{gateway.url}/v1/control/reset", timeout=5).json()["delay_ms"] == 0
+
+
+def test_idempotency_keys(gateway):
+    first = create(gateway, key="k1")
+    assert create(gateway, key="k1")["id"] == first["id"]
+    response = requests.post(f"{gateway.url}/v1/payment_intents", json={"amount": 5, "currency": "eur"},
+                             headers={"Idempotency-Key": "k1"}, timeout=5)
+    assert response.status_code == 400 and response.json()["error"]["type"] == "idempotency_error"
+
+
+def test_refunds_send_charge_refunded(gateway, receiver):
+    intent = create(gateway, amount=1000)
+    refund = requests.post(f"{gateway.url}/v1/refunds", json={"payment_intent": intent["id"]}, timeout=5)
+    assert refund.status_code == 400                     # not paid yet
+    confirm(gateway, intent, "4242424242424242")
+    refund = requests.post(f"{gateway.url}/v1/refunds", json={"payment_intent": intent["id"], "amount": 400},
+                           timeout=5)
+    assert refund.status_code == 200 and refund.json()["amount"] == 400
+    events = receiver.wait_for(3)
+    charge = [e for e in events if e["type"] == "charge.refunded"][0]["data"]["object"]
+    assert charge["payment_intent"] == intent["id"] and charge["amount_refunded"] == 400 and not charge["refunded"]
+
+
+def test_cancel(gateway, receiver):
+    intent = create(gateway)
+    response = requests.post(f"{gateway.url}/v1/payment_intents/{intent['id']}/cancel", timeout=5)
+    assert response.json()["status"] == "canceled"
+    assert confirm(gateway, intent, "4242424242424242").status_code == 400
+    paid = create(gateway)
+    confirm(gateway, paid, "4242424242424242")
+    assert requests.post(f"{gateway.url}/v1/payment_intents/{paid['id']}/cancel", timeout=5).status_code == 400
+
+
+def test_main_reads_the_secret_from_secrets_manager(monkeypatch):
+    from infra.sandbox_gateway import __main__ as entry
+
+    seen = {}
+
+    def fake_read_secret(endpoint, secret_id, *, region):
+        seen.update(endpoint=endpoint, secret_id=secret_id)
+        return SECRET
+
+    class Stop(Exception):
+        pass
+
+    def fake_serve(self):
+        seen["webhook_secret"] = self.sender.secret
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(entry, "read_secret", fake_read_secret)
+    monkeypatch.setattr(SandboxGateway, "serve_forever", fake_serve)
+    assert entry.main(["--port", "0", "--webhook-url", "http://127.0.0.1:9/x", "--aws-endpoint", "http://aws.test",
+                       "--webhook-secret-id", "meridian/payments/webhook-secret"]) == 0
+    assert seen == {"endpoint": "http://aws.test", "secret_id": "meridian/payments/webhook-secret",
+                    "webhook_secret": SECRET}

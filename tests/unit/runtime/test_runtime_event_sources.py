@@ -1,0 +1,97 @@
+"""The Runtime wires template SQS events and schedules to real workers (moto server on a free port)."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from infra.provision import boto_clients, provision
+from infra.runtime.supervisor import Runtime
+from infra.template import LocalContext, Template
+
+from .conftest import function
+
+QUEUES = {
+    "JobsDLQ": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "rtsrc-jobs-dlq"}},
+    "JobsQueue": {"Type": "AWS::SQS::Queue", "Properties": {
+        "QueueName": "rtsrc-jobs", "VisibilityTimeout": 1,
+        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["JobsDLQ", "Arn"]}, "maxReceiveCount": 2}}},
+}
+
+
+def document(code_dir: Path) -> dict:
+    resources = {
+        **QUEUES,
+        "ConsumerFunction": function("handlers.consume", {"Jobs": {"Type": "SQS", "Properties": {
+            "Queue": {"Fn::GetAtt": ["JobsQueue", "Arn"]}, "BatchSize": 10,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}),
+        "TickFunction": function("handlers.tick", {"Hourly": {"Type": "Schedule",
+                                                              "Properties": {"Schedule": "rate(1 hour)"}}}),
+    }
+    for resource in resources.values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = str(code_dir)
+    return {"Globals": {"Function": {"Runtime": "python3.11", "Timeout": 3}}, "Resources": resources}
+
+
+@pytest.fixture
+def moto_endpoint():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def read_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def wait_for(predicate, timeout=12.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.1)
+
+
+def test_sqs_partial_batch_and_schedules_through_workers(code_dir, moto_endpoint, tmp_path):
+    context = LocalContext(stack_name="rtsrc", aws_endpoint=moto_endpoint)
+    template = Template(document(code_dir), context)
+    provision(template, boto_clients(moto_endpoint))
+    out = tmp_path / "out"
+    out.mkdir()
+    runtime = Runtime(template, context, workers_per_function=2, log_dir=tmp_path / "logs",
+                      extra_env={"OUT_DIR": str(out)}, schedule_scale=0.0005)   # rate(1 hour) → every 1.8 s
+    sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    with runtime:
+        assert runtime.upstreams == {}                     # no HTTP-facing function here
+        assert [len(w) for w in runtime.workers.values()] == [1, 1]
+        queue_url = template.queue_url("JobsQueue")
+        for body in ("ok-1", "bad-1", "ok-2"):
+            sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+        dlq_url = template.queue_url("JobsDLQ")
+
+        def in_dlq():
+            got = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+            return [m["Body"] for m in got.get("Messages", [])] == ["bad-1"]
+
+        wait_for(in_dlq)
+        consumed = read_lines(out / "consumed.jsonl")
+        assert Counter(c["body"] for c in consumed) == {"ok-1": 1, "ok-2": 1, "bad-1": 2}
+        assert sorted(c["count"] for c in consumed if c["body"] == "bad-1") == ["1", "2"]
+
+        assert runtime.fire_schedule("TickFunction") == {"ticked": "Scheduled Event"}
+        wait_for(lambda: len(read_lines(out / "ticks.jsonl")) >= 2, timeout=6)   # fired now + by the clock
+        tick = read_lines(out / "ticks.jsonl")[-1]
+        assert tick["source"] == "aws.events" and tick["resources"][0].endswith(":rule/rtsrc-TickFunctionHourly")
+    pids = [w.process.pid for workers in runtime.workers.values() for w in workers]
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
