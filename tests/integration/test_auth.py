@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 import uuid
 
@@ -45,7 +46,8 @@ def _sent_emails(stack, to: str, subject: str, timeout: float = 30.0) -> list[di
 
 
 def _token_in(body: str) -> str:
-    return body.split("Token: ")[1].split()[0].split("<")[0]
+    """The token of the e-mail's link (text or HTML body)."""
+    return re.search(r"[?&]token=([A-Za-z0-9_-]{20,})", body).group(1)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from meridian import events, preferences
 from meridian.clock import iso
 from meridian.errors import Conflict, Unauthorized, ValidationFailed
 from meridian.observability import count, logger
-from pynamodb.exceptions import DeleteError, TransactWriteError
+from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 
 from . import emails, lockout, passwords, sessions, settings, tokens
 from .models import Account, EmailClaim, OneTimeToken, cancellation_codes, transaction
@@ -186,8 +186,8 @@ def verify_email(raw_token: str) -> None:
         Account(*Account.key(record.user_id)).update(
             actions=[Account.email_verified.set(True), Account.updated_at.set(iso())],
             condition=Account.pk.exists())
-    except Exception:
-        logger.info("verified e-mail of a deleted account", extra={"user_id": record.user_id})
+    except UpdateError:  # the account was deleted meanwhile
+        logger.info("verification token of a deleted account", extra={"user_id": record.user_id})
         raise _invalid_token() from None
 
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from meridian.config import require_env
 from meridian.dynamo import share_connection, table_meta
-from pynamodb.attributes import (BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute,
-                                 VersionAttribute)
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite

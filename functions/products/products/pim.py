@@ -124,7 +124,8 @@ def _catalog_keys(status: str, category: str, created_at: str, product_id: str) 
 
 
 def create(data: dict[str, Any], *, actor: str | None, product_id: str | None = None, emit: bool = True,
-           now: _dt.datetime | None = None) -> ProductItem:
+           localizations: dict[str, dict[str, Any]] | None = None, now: _dt.datetime | None = None) -> ProductItem:
+    """A new product; `localizations` ({locale: {name, description, slug?}}) adds more languages at once."""
     now = now or utcnow()
     product_id = str(product_id or uuid.uuid4())
     skus = [v["sku"] for v in data.get("variants") or []] + ([data["sku"]] if data.get("sku") else [])
@@ -135,10 +136,22 @@ def create(data: dict[str, Any], *, actor: str | None, product_id: str | None = 
             if not _claim(_sku_claim(sku), product_id):
                 raise SkuTaken(sku)
             claimed.append(_sku_claim(sku))
+        texts = {BASE_LOCALE: {"name": data["name"], "description": data.get("description") or "", "slug": slug}}
+        for locale, text in (localizations or {}).items():
+            if locale == BASE_LOCALE:
+                continue
+            if text.get("slug"):
+                if not _claim(_slug_claim(text["slug"], locale), product_id):
+                    raise SlugTaken(text["slug"], locale)
+                claimed.append(_slug_claim(text["slug"], locale))
+            texts[locale] = {"name": text["name"], "description": text.get("description") or "",
+                             "slug": text.get("slug")}
         stamp = iso(now)
-        LocalizedDetailsItem(product_pk(product_id), l10n_sk(BASE_LOCALE), product_id=product_id,
-                             locale=BASE_LOCALE, name=data["name"], description=data.get("description") or "",
-                             slug=slug, updated_at=stamp).save()
+        with LocalizedDetailsItem.batch_write() as batch:
+            for locale, text in texts.items():
+                batch.save(LocalizedDetailsItem(product_pk(product_id), l10n_sk(locale), product_id=product_id,
+                                                locale=locale, name=text["name"], description=text["description"],
+                                                slug=text["slug"], updated_at=stamp))
         variants = [VariantAttribute(sku=v["sku"], attributes=v.get("attributes") or {}, base_price=v.get("base_price"))
                     for v in data.get("variants") or []]
         stock = ({v["sku"]: int(v.get("stock") or 0) for v in data["variants"]} if variants
@@ -148,7 +161,7 @@ def create(data: dict[str, Any], *, actor: str | None, product_id: str | None = 
             status=data.get("status") or "active", base_price=data["base_price"], currency="USD",
             sku=data.get("sku"), attributes=data.get("attributes") or {}, images=list(data.get("images") or []),
             variants=variants, stock=stock, holds={}, sold={},
-            l10n={BASE_LOCALE: {"name": data["name"], "description": data.get("description") or "", "slug": slug}},
+            l10n=texts,
             created_at=stamp, updated_at=stamp, version=1,
             **_catalog_keys(data.get("status") or "active", data["category"], stamp, product_id))
         try:

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import boto3
 import pytest
-
 from meridian import preferences
 from meridian.auth import key_source
 from meridian.testing import ApiClient, LambdaContext

@@ -4,7 +4,6 @@ import json
 import boto3
 import jwt
 import pytest
-
 from meridian import aws as meridian_aws
 from meridian.auth import key_source, verify_access_token
 from meridian.errors import Unauthorized

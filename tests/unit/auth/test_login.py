@@ -1,7 +1,6 @@
 import time
 
 import jwt
-
 from meridian.auth import verify_access_token
 
 from .conftest import PASSWORD, cookie_value

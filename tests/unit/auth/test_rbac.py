@@ -1,6 +1,5 @@
 """The common layer's RBAC decorator: customer < admin < super_admin."""
 import pytest
-
 from meridian.api import ServiceApp
 from meridian.auth import ROLES, require_role, role_at_least
 from meridian.testing import ApiClient

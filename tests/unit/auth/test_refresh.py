@@ -2,7 +2,6 @@ import json
 
 import jwt
 import pytest
-
 from meridian.auth import verify_access_token
 from meridian.errors import Unauthorized
 

@@ -10,7 +10,6 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from meridian.api import ServiceApp
 from meridian.auth import principal, require_role, verify_access_token
 from meridian.errors import Unauthorized

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import pytest
 import responses
-
 from meridian import fx
 from meridian.testing import ApiClient, TokenFactory
 
@@ -69,7 +68,8 @@ class FakeProducts:
 
     def _reserve(self, body):
         if body["reservation_id"] in self.reservations:
-            return 201, {"Content-Type": "application/json"}, json.dumps(self.reservations[body["reservation_id"]]["view"])
+            view = self.reservations[body["reservation_id"]]["view"]
+            return 201, {"Content-Type": "application/json"}, json.dumps(view)
         for line in body["items"]:
             product = self.products.get(line["product_id"])
             if product is None:
@@ -144,12 +144,10 @@ class Services:
     def __init__(self):
         self.products = FakeProducts()
         self.payments = FakePayments()
-        self.emails: dict[str, str] = {}
 
     def users_me(self, request):
-        token = request.headers.get("Authorization", "")
-        return 200, {"Content-Type": "application/json"}, json.dumps({"email": self.emails.get(token,
-                                                                                                 "shopper@example.com")})
+        assert request.headers.get("Authorization", "").startswith("Bearer ")
+        return 200, {"Content-Type": "application/json"}, json.dumps({"email": "shopper@example.com"})
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import uuid
 
 import boto3
 import pytest
-
 from meridian.testing import LambdaContext
 
 

@@ -7,10 +7,10 @@ import uuid
 
 import boto3
 import pytest
-
-from infra.sandbox_gateway import SandboxGateway
 from meridian import service_auth
 from meridian.testing import ApiClient, TokenFactory
+
+from infra.sandbox_gateway import SandboxGateway
 
 
 @pytest.fixture

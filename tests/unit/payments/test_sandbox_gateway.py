@@ -205,9 +205,6 @@ def test_main_reads_the_secret_from_secrets_manager(monkeypatch):
         seen.update(endpoint=endpoint, secret_id=secret_id)
         return SECRET
 
-    class Stop(Exception):
-        pass
-
     def fake_serve(self):
         seen["webhook_secret"] = self.sender.secret
         raise KeyboardInterrupt

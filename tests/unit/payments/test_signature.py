@@ -42,7 +42,7 @@ def test_one_matching_v1_among_several_is_enough(sig):
 
 
 @pytest.mark.parametrize("value", [
-    None, "", "garbage", f"t={NOW}", "v1=abc", f"t=soon,v1=abc",
+    None, "", "garbage", f"t={NOW}", "v1=abc", "t=soon,v1=abc",
     header(NOW, secret="wrong"),                 # forged: another secret
     header(NOW, body=BODY + b" "),               # body changed after signing
     header(NOW - 600),                           # 10 minutes old

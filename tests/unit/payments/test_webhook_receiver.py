@@ -6,7 +6,6 @@ import time
 
 import boto3
 import pytest
-
 from meridian.testing import LambdaContext
 
 from .conftest import dumps, function_url_event, webhook_secret

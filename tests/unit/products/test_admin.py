@@ -122,7 +122,8 @@ def test_update_archive_localize_inventory_emit_product_changed(products, aws):
     assert updated["before"]["base_price"]["amount"] == "19.99" and updated["after"]["base_price"]["amount"] == "25.00"
     assert updated["before"]["category"] == "kitchen" and updated["after"]["category"] == "tea"
     assert updated["target"] == f"product:{pid}" and updated["actor"]
-    assert by_action["product.localized"]["after"]["name"] == "Teekanne" and by_action["product.localized"]["before"] is None
+    localized = by_action["product.localized"]
+    assert localized["after"]["name"] == "Teekanne" and localized["before"] is None
     assert (by_action["product.inventory_set"]["before"]["available"],
             by_action["product.inventory_set"]["after"]["available"]) == (3, 12)
     assert by_action["product.archived"]["after"]["status"] == "archived"

@@ -5,7 +5,7 @@ import datetime as _dt
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from meridian.clock import utcnow
+from meridian.clock import iso, utcnow
 
 from .helpers import available, make_product, service_headers
 
@@ -121,19 +121,14 @@ def test_expired_reservations_return_stock_through_the_sweep(products):
     assert available(products, pid) == 3
 
 
-def test_sweep_handler_runs_on_its_schedule_event(products, load_function):
+def test_sweep_handler_runs_as_of_its_schedule_event_time(products, load_function):
     pid = make_product(products, stock=2)
     reserve(products, [{"product_id": pid, "quantity": 2}], ttl_seconds=60)
     handler = load_function("ReservationSweepFunction")
-    from products import inventory
-
-    original = inventory.utcnow
-    inventory.utcnow = lambda: original() + _dt.timedelta(minutes=5)
-    try:
-        result = handler({"source": "aws.events", "detail-type": "Scheduled Event"}, None)
-    finally:
-        inventory.utcnow = original
-    assert result["expired"] == 1
+    now = {"source": "aws.events", "detail-type": "Scheduled Event", "time": iso(utcnow())}
+    assert handler(now, None)["expired"] == 0
+    later = dict(now, time=iso(utcnow() + _dt.timedelta(minutes=5)))
+    assert handler(later, None)["expired"] == 1
     assert available(products, pid) == 2
 
 

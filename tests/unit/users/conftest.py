@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 import responses
-
 from meridian import preferences
 from meridian.auth import key_source
 from meridian.testing import ApiClient, LambdaContext, TokenFactory

@@ -2,7 +2,6 @@ import json
 
 import boto3
 import responses
-
 from meridian import preferences
 
 from .conftest import LOCALIZATION

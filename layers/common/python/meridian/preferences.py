@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .errors import ServiceUnavailable, ValidationFailed
 from .observability import logger

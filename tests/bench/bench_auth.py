@@ -1,0 +1,86 @@
+"""What authentication costs.
+
+* access-token verification per request: meridian.auth.verify_access_token on a real token
+  from the stack, keys from the stack's JWKS (cached, as every service has them);
+  target ≤ 0.3 ms at p50;
+* login p50 through the stack (internal port: the gateway's login rate limit would
+  throttle a benchmark), next to a bare argon2id verification at the same parameters,
+  which dominates it.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+VERIFICATIONS = 5000
+LOGINS = 30
+VERIFY_TARGET_MS = 0.3
+PASSWORD = "benchmark passphrase 2024"
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def _timed(call, count: int, warm_up: int = 20) -> list[float]:
+    for _ in range(warm_up):
+        call()
+    samples = []
+    for _ in range(count):
+        began = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - began) * 1000)
+    return samples
+
+
+def _argon2_parameters():
+    code = str(Path(__file__).resolve().parents[2] / "functions" / "auth")
+    if code not in sys.path:
+        sys.path.insert(0, code)
+    from argon2 import PasswordHasher, Type
+    from auth.passwords import PARAMETERS  # noqa: E402 - the service's own parameters
+
+    hasher = PasswordHasher(time_cost=PARAMETERS["time_cost"], memory_cost=PARAMETERS["memory_cost_kib"],
+                            parallelism=PARAMETERS["parallelism"], hash_len=PARAMETERS["hash_len"],
+                            salt_len=PARAMETERS["salt_len"], type=Type.ID)
+    return PARAMETERS, hasher
+
+
+def run(stack) -> None:
+    from meridian.auth import JwksKeySource, verify_access_token
+
+    session = stack.session()
+    email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    internal = stack.internal_url
+    register = session.post(f"{internal}/api/v1/auth/register", json={"email": email, "password": PASSWORD},
+                            timeout=20)
+    if register.status_code != 201:
+        raise RuntimeError(f"register answered {register.status_code}: {register.text}")
+
+    def login():
+        response = session.post(f"{internal}/api/v1/auth/login", json={"email": email, "password": PASSWORD},
+                                timeout=20)
+        if response.status_code != 200:
+            raise RuntimeError(f"login answered {response.status_code}: {response.text}")
+        return response.json()["access_token"]
+
+    token = login()
+    source = JwksKeySource(f"{internal}/api/v1/auth/.well-known/jwks.json")
+    source.use_static(session.get(f"{internal}/api/v1/auth/.well-known/jwks.json", timeout=10).json())
+    verify = _timed(lambda: verify_access_token(token, source=source), VERIFICATIONS, warm_up=200)
+    p50, p99 = _percentile(verify, 50), _percentile(verify, 99)
+    print(f"  access-token verification: p50 {p50:.3f} ms, p99 {p99:.3f} ms, mean {statistics.mean(verify):.3f} ms "
+          f"over {VERIFICATIONS} (target ≤ {VERIFY_TARGET_MS} ms: {'met' if p50 <= VERIFY_TARGET_MS else 'MISSED'})")
+
+    logins = _timed(login, LOGINS, warm_up=3)
+    parameters, hasher = _argon2_parameters()
+    stored = hasher.hash(PASSWORD)
+    argon = _timed(lambda: hasher.verify(stored, PASSWORD), LOGINS, warm_up=2)
+    print(f"  login (internal port: HTTP → runtime → argon2id → DynamoDB → EdDSA): "
+          f"p50 {_percentile(logins, 50):.1f} ms, p90 {_percentile(logins, 90):.1f} ms over {LOGINS}")
+    print(f"  argon2id verify alone: p50 {_percentile(argon, 50):.1f} ms with m={parameters['memory_cost_kib']} KiB, "
+          f"t={parameters['time_cost']}, p={parameters['parallelism']} (OWASP's first recommendation)")

@@ -1,0 +1,222 @@
+"""Checkout and payment through the real stack: HTTPS via nginx, the sandbox gateway, signed webhooks,
+SQS FIFO, EventBridge → SQS → orders, SES.
+
+The test that takes the gateway down runs last (its breaker must not disturb the others).
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from .checkout_helpers import (
+    admin,
+    available,
+    checkout,
+    confirm,
+    get_order,
+    intent_event,
+    new_customer,
+    new_product,
+    sandbox_control,
+    sent_emails,
+    signed_webhook,
+    url,
+    wait_for_status,
+    webhook_secret,
+)
+
+
+@pytest.fixture(scope="module")
+def admin_headers(stack):
+    if "admin@example.com" not in stack.credentials:
+        pytest.skip("the admin account is not seeded")
+    if not stack.sandbox_url:
+        pytest.skip("the stack runs no sandbox payment gateway")
+    return admin(stack)
+
+
+@pytest.fixture
+def shopper(stack, admin_headers):
+    sandbox_control(stack)            # every test starts with a well-behaved gateway
+    yield new_customer(stack)
+    sandbox_control(stack)
+
+
+def test_the_whole_journey(stack, admin_headers, shopper):
+    product = new_product(stack, admin_headers, price="19.99", stock=5)
+    session = stack.session()
+    shown = session.get(url(stack, f"/api/v1/products/{product}"), params={"locale": "de", "currency": "EUR"},
+                        timeout=20)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["price"]["currency"] == "EUR"
+
+    placed = checkout(stack, shopper["headers"], product, 2, currency="EUR")
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    assert order["status"] == "pending_payment"
+    assert order["items"][0]["unit_price"] == shown.json()["price"]              # charged what was shown
+    assert Decimal(order["total"]["amount"]) == Decimal(shown.json()["price"]["amount"]) * 2
+    assert {"rate", "as_of", "source"} <= set(order["fx"])
+    assert available(stack, admin_headers, product) == 3
+
+    confirmed = confirm(stack, order, "4242424242424242")
+    assert confirmed.status_code == 200, confirmed.text
+    paid = wait_for_status(stack, shopper["headers"], order["id"], "paid")
+    assert [h["status"] for h in paid["history"]] == ["pending_payment", "paid"]
+    assert paid["fx"] == order["fx"] and paid["total"] == order["total"]
+    payment = session.get(url(stack, f"/api/v1/payments/{order['payment']['id']}"), headers=shopper["headers"],
+                          timeout=20).json()
+    assert payment["status"] == "succeeded" and payment["amount"] == order["total"]
+
+    listed = session.get(url(stack, "/api/v1/orders"), headers=shopper["headers"], timeout=20).json()
+    assert [o["id"] for o in listed["items"]] == [order["id"]]
+
+    def confirmations():
+        return [m for m in sent_emails(stack, shopper["email"]) if "confirmed" in m["subject"]]
+
+    deadline = time.monotonic() + 30
+    while not confirmations() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    [email] = confirmations()
+    assert order["id"] in email["body"] and order["total"]["amount"] in email["body"]
+
+
+def test_the_same_webhook_five_times_is_applied_once(stack, admin_headers, shopper):
+    sandbox_control(stack, duplicates=5)
+    order = checkout(stack, shopper["headers"], new_product(stack, admin_headers)).json()
+    assert confirm(stack, order).status_code == 200
+    paid = wait_for_status(stack, shopper["headers"], order["id"], "paid")
+    time.sleep(1.5)                                            # let the duplicates arrive and be processed
+    again = get_order(stack, shopper["headers"], order["id"]).json()
+    assert [h["status"] for h in again["history"]] == ["pending_payment", "paid"] == \
+        [h["status"] for h in paid["history"]]
+
+
+def test_succeeded_before_created_still_ends_paid(stack, admin_headers, shopper):
+    sandbox_control(stack, out_of_order=True)
+    order = checkout(stack, shopper["headers"], new_product(stack, admin_headers)).json()
+    assert confirm(stack, order).status_code == 200
+    wait_for_status(stack, shopper["headers"], order["id"], "paid")
+
+
+def test_forged_or_stale_webhooks_are_400_and_change_nothing(stack, admin_headers, shopper):
+    order = checkout(stack, shopper["headers"], new_product(stack, admin_headers)).json()
+    event = intent_event("payment_intent.succeeded", order)
+    session = stack.session()
+    body, headers = signed_webhook("not-the-secret", event)
+    assert session.post(url(stack, "/webhooks/payments"), data=body, headers=headers, timeout=10).status_code == 400
+    body, headers = signed_webhook(webhook_secret(stack), event, timestamp=int(time.time()) - 600)
+    assert session.post(url(stack, "/webhooks/payments"), data=body, headers=headers, timeout=10).status_code == 400
+    time.sleep(2)
+    current = get_order(stack, shopper["headers"], order["id"]).json()
+    assert current["status"] == "pending_payment" and len(current["history"]) == 1
+    # the same event, properly signed, is accepted (so the refusals above were about the signature)
+    body, headers = signed_webhook(webhook_secret(stack), event)
+    assert session.post(url(stack, "/webhooks/payments"), data=body, headers=headers, timeout=10).status_code == 200
+
+
+def test_double_submitted_checkout_is_one_order_one_intent_one_charge(stack, admin_headers, shopper):
+    product = new_product(stack, admin_headers, stock=10)
+    key = str(uuid.uuid4())
+    results = []
+
+    def submit():
+        results.append(checkout(stack, shopper["headers"], product, 1, key=key))
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [r.status_code for r in results] == [201, 201], [r.text for r in results]
+    first, second = (r.json() for r in results)
+    assert first["id"] == second["id"] and first["payment"] == second["payment"]
+    assert available(stack, admin_headers, product) == 9
+    assert confirm(stack, first).status_code == 200
+    assert confirm(stack, second).status_code == 400                 # the intent was charged once
+    orders = stack.session().get(url(stack, "/api/v1/orders"), headers=shopper["headers"], timeout=20).json()
+    assert len(orders["items"]) == 1
+
+
+def test_twenty_concurrent_checkouts_for_five_units(stack, admin_headers):
+    product = new_product(stack, admin_headers, stock=5)
+    shoppers = [new_customer(stack) for _ in range(4)]
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def buy(i: int):
+        response = checkout(stack, shoppers[i % 4]["headers"], product, 1)
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=buy, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == [201] * 5 + [409] * 15, statuses
+    assert available(stack, admin_headers, product) == 0
+
+
+def test_declined_card_cancels_the_order_and_returns_the_stock(stack, admin_headers, shopper):
+    product = new_product(stack, admin_headers, stock=3)
+    order = checkout(stack, shopper["headers"], product, 2).json()
+    assert available(stack, admin_headers, product) == 1
+    assert confirm(stack, order, "4000000000000002").status_code == 402
+    cancelled = wait_for_status(stack, shopper["headers"], order["id"], "cancelled")
+    assert "card_declined" in cancelled["history"][-1]["reason"]
+    deadline = time.monotonic() + 10
+    while available(stack, admin_headers, product) != 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert available(stack, admin_headers, product) == 3
+
+
+def test_customer_cancels_a_pending_order(stack, admin_headers, shopper):
+    product = new_product(stack, admin_headers, stock=2)
+    order = checkout(stack, shopper["headers"], product, 2).json()
+    response = stack.session().post(url(stack, f"/api/v1/orders/{order['id']}/cancel"), headers=shopper["headers"],
+                                    timeout=20)
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert available(stack, admin_headers, product) == 2
+    assert confirm(stack, order).status_code == 400                  # the intent is cancelled at the gateway
+
+
+def test_admin_refund_moves_the_order_to_refunded(stack, admin_headers, shopper):
+    order = checkout(stack, shopper["headers"], new_product(stack, admin_headers)).json()
+    confirm(stack, order)
+    wait_for_status(stack, shopper["headers"], order["id"], "paid")
+    refund_url = url(stack, f"/api/v1/payments/{order['payment']['id']}/refund")
+    assert stack.session().post(refund_url, json={}, headers=shopper["headers"], timeout=20).status_code == 403
+    response = stack.session().post(refund_url, json={}, headers=admin_headers, timeout=20)
+    assert response.status_code == 202, response.text
+    refunded = wait_for_status(stack, shopper["headers"], order["id"], "refunded")
+    assert [h["status"] for h in refunded["history"]] == ["pending_payment", "paid", "refunded"]
+
+
+def test_another_users_order_is_404(stack, admin_headers, shopper):
+    order = checkout(stack, shopper["headers"], new_product(stack, admin_headers)).json()
+    stranger = new_customer(stack)
+    assert get_order(stack, stranger["headers"], order["id"]).status_code == 404
+    cancel = stack.session().post(url(stack, f"/api/v1/orders/{order['id']}/cancel"), headers=stranger["headers"],
+                                  timeout=20)
+    assert cancel.status_code == 404
+    assert stack.session().get(url(stack, f"/api/v1/payments/{order['payment']['id']}"),
+                               headers=stranger["headers"], timeout=20).status_code == 404
+
+
+def test_zz_gateway_down_is_503_within_3s_and_the_stock_comes_back(stack, admin_headers, shopper):
+    product = new_product(stack, admin_headers, stock=4)
+    sandbox_control(stack, fail=True)
+    started = time.monotonic()
+    response = checkout(stack, shopper["headers"], product, 2)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503, response.text
+    assert int(response.headers["Retry-After"]) >= 1
+    assert elapsed < 3.0
+    assert available(stack, admin_headers, product) == 4
+    orders = stack.session().get(url(stack, "/api/v1/orders"), headers=shopper["headers"], timeout=20).json()
+    assert orders["items"] == []
