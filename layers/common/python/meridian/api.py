@@ -14,6 +14,7 @@ import json
 import re
 import uuid
 from typing import Any, Callable
+from urllib.parse import unquote
 
 from chalice import Chalice, Response
 
@@ -114,7 +115,7 @@ class ServiceApp(Chalice):
         for route in self._routes():
             match = route.regex.match(path)
             if match:
-                return route.pattern, {k: v for k, v in match.groupdict().items()}
+                return route.pattern, {k: unquote(v) for k, v in match.groupdict().items()}
         return None
 
     # ------------------------------------------------------------------ entry point
