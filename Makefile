@@ -9,6 +9,8 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+NGINX_BIN := $(shell command -v nginx || ls /usr/sbin/nginx 2>/dev/null)
+OPENSSL_BIN := $(shell command -v openssl)
 REQUIREMENTS := requirements-dev.txt layers/common/requirements.txt $(wildcard functions/*/requirements.txt)
 STAMP := $(VENV)/.installed
 PYTEST_FLAGS ?= -q
@@ -22,8 +24,8 @@ help:
 # Debian packages: nginx (gateway), openssl (certificate), python3-venv when venv is missing.
 system-deps:
 	@missing=""; \
-	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
-	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	[ -n "$(NGINX_BIN)" ] || missing="$$missing nginx"; \
+	[ -n "$(OPENSSL_BIN)" ] || missing="$$missing openssl"; \
 	$(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 		echo "==> apt-get install$$missing"; \

@@ -44,7 +44,7 @@ class GatewaySettings:
     strict_paths: tuple[str, ...] = config.GATEWAY_STRICT_PATHS
     client_max_body_size: str = config.GATEWAY_CLIENT_MAX_BODY_SIZE
     hsts_max_age: int = config.GATEWAY_HSTS_MAX_AGE
-    proxy_timeout: int = 65                         # above the longest function Timeout
+    proxy_timeout: int = 65                         # above the longest function Timeout (the runtime answers 504)
     keepalive: int = 8
 
     @property

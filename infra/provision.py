@@ -9,7 +9,7 @@ import json
 import secrets
 import string
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from infra.template import Template
 

@@ -270,7 +270,8 @@ class LocalStack:
             sandbox_port=s.sandbox_port if "sandbox" in self.processes else None,
             https_port=s.https_port, http_port=s.http_port, internal_port=s.internal_port,
             listen_address=s.listen_address, auth_rate=s.auth_rate, auth_burst=s.auth_burst,
-            general_rate=s.general_rate, general_burst=s.general_burst)
+            general_rate=s.general_rate, general_burst=s.general_burst,
+            proxy_timeout=max(f.timeout for f in self.template.functions()) + 5)
 
     def _start_gateway(self) -> str:
         gateway = self.gateway_settings()

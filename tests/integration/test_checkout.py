@@ -169,6 +169,10 @@ def test_declined_card_cancels_the_order_and_returns_the_stock(stack, admin_head
     assert confirm(stack, order, "4000000000000002").status_code == 402
     cancelled = wait_for_status(stack, shopper["headers"], order["id"], "cancelled")
     assert "card_declined" in cancelled["history"][-1]["reason"]
+    deadline = time.monotonic() + 10                                 # the intent is closed: no second card
+    while confirm(stack, order, "4242424242424242").status_code != 400 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert confirm(stack, order, "4242424242424242").status_code == 400
     deadline = time.monotonic() + 10
     while available(stack, admin_headers, product) != 3 and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -9,6 +9,8 @@ One Query on pk=ORDER#<id> returns the order with its whole history.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from meridian.config import require_env
 from meridian.dynamo import DecimalAttribute, table_meta
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
@@ -123,6 +125,8 @@ class EmailMarker(Model):
     message_id = UnicodeAttribute(null=True)
 
 
+@lru_cache(maxsize=1)
 def connection() -> Connection:
+    """One low-level connection per execution environment (for transactions; creating one costs a client)."""
     meta = OrderModel.Meta
     return Connection(region=meta.region, host=getattr(meta, "host", None))

@@ -10,6 +10,7 @@ ignored), commit/release are idempotent at the products service, the email is se
 """
 from __future__ import annotations
 
+from meridian.errors import DomainError
 from meridian.observability import count, logger
 
 from . import emails, inventory, payments_api, repository
@@ -48,8 +49,18 @@ def mark_failed(order: OrderModel, *, actor: str, reason: str) -> str:
         order = _try_move(order, CANCELLED, reason=reason, actor=actor)
     if order.status == CANCELLED:
         release_stock(order)
+        _close_intent(order)
         return "cancelled"
     return "ignored"
+
+
+def _close_intent(order: OrderModel) -> None:
+    """After a decline the gateway would still take another card: close the intent (best effort)."""
+    try:
+        payments_api.cancel(order.payment_id)
+    except DomainError as exc:
+        logger.warning("could not close the intent of a cancelled order",
+                       extra={"order_id": order.id, "error": exc.detail})
 
 
 def mark_refunded(order: OrderModel, *, actor: str, fully: bool) -> str:

@@ -10,12 +10,13 @@ from .models import ORDER_SK, OrderHistoryModel, OrderModel, connection
 from .state_machine import PENDING_PAYMENT, history_item, status_index_key
 
 
-def create(order: OrderModel, *, reason: str, actor: str) -> None:
-    """Store a new order with its first history item (one transaction; never overwrites)."""
+def create(order: OrderModel, *, reason: str, actor: str) -> list[OrderHistoryModel]:
+    """Store a new order with its first history item (one transaction; never overwrites); its history."""
+    first = history_item(order.id, order.status, reason=reason, actor=actor, at=order.created_at)
     with TransactWrite(connection=connection()) as tx:
         tx.save(order, condition=OrderModel.pk.does_not_exist())
-        tx.save(history_item(order.id, order.status, reason=reason, actor=actor, at=order.created_at),
-                condition=OrderHistoryModel.sk.does_not_exist())
+        tx.save(first, condition=OrderHistoryModel.sk.does_not_exist())
+    return [first]
 
 
 def new_order(**fields) -> OrderModel:

@@ -7,6 +7,8 @@
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from meridian.config import require_env
 from meridian.dynamo import DecimalAttribute, table_meta
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
@@ -96,6 +98,8 @@ class ProcessedEvent(Model):
         return f"EVENT#{event_id}"
 
 
+@lru_cache(maxsize=1)
 def connection() -> Connection:
+    """One low-level connection per execution environment (for transactions; creating one costs a client)."""
     meta = PaymentModel.Meta
     return Connection(region=meta.region, host=getattr(meta, "host", None))

@@ -131,7 +131,14 @@ def _move(payment: PaymentModel, target: str, **changes) -> PaymentModel:
 def cancel(payment_id: str) -> PaymentModel:
     """Cancel a pending payment's intent at the gateway; 409 once it has succeeded."""
     payment = get_payment(payment_id)
-    if payment.status in (states.CANCELED, states.FAILED):
+    if payment.status == states.CANCELED:
+        return payment
+    if payment.status == states.FAILED:
+        # a declined intent stays open at the gateway: close it so no later card can be charged
+        try:
+            gateway().cancel_intent(payment.intent_id)
+        except GatewayRejected:
+            pass
         return payment
     if payment.status != states.PENDING:
         raise Conflict(f"The payment is {payment.status}; it can no longer be cancelled.")

@@ -72,6 +72,7 @@ def test_failed_cancels_and_releases_stock(on_payment_event, order, services, pr
     from orders import repository
 
     assert "card_declined" in repository.history(order["id"])[-1].reason
+    assert services.payments.cancels == [order["payment"]["id"]]        # the intent is closed: no second card
 
 
 def test_refunded_moves_a_paid_order_to_refunded(on_payment_event, order):

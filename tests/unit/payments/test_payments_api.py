@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 import uuid
 
+import pytest
+
 from .conftest import internal
 
 
@@ -139,3 +141,21 @@ def test_list_succeeded_payments_for_reconciliation(api, create_payment, sandbox
                        headers=internal("GET", path))
     assert response.status == 200
     assert [p["id"] for p in response.json["items"]] == [payment["id"]]
+
+
+def test_cancelling_a_failed_payment_closes_its_intent(api, create_payment, sandbox):
+    payment = create_payment()
+    intent = sandbox.ledger.intents[payment["intent_id"]]
+    from infra.sandbox_gateway.server import ApiError
+
+    with pytest.raises(ApiError):                 # the sandbox answers a decline with a 402 card error
+        sandbox.ledger.confirm_intent(intent["id"], {"client_secret": intent["client_secret"],
+                                                     "card_number": "4000000000000002"})
+    from payments import service
+    from payments.models import PaymentModel
+
+    service.get_payment(payment["id"]).update(actions=[PaymentModel.status.set("failed")])
+    path = f"/api/v1/payments/internal/payments/{payment['id']}/cancel"
+    response = api.post(path, json={}, headers=internal("POST", path))
+    assert response.status == 200 and response.json["status"] == "failed"
+    assert sandbox.ledger.intents[payment["intent_id"]]["status"] == "canceled"
