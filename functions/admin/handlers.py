@@ -18,5 +18,5 @@ def _record(record) -> None:
 
 @logger.inject_lambda_context
 def record_audit_event(event, context):
-    """Bus events (product.changed, user.role_changed, fx.rates.refreshed) → audit log."""
+    """Bus events (product.changed, fx.rates.refreshed) → audit log."""
     return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)
