@@ -330,7 +330,9 @@ class LocalStack:
 
         seeds = discover()
         for seed in seeds:
+            began = time.monotonic()
             output = run_seed(seed, self.template, state_dir=self.state_dir, log_path=self.log_dir / "seeds.log")
+            self.report(f"    {seed.name} ({seed.function}): {time.monotonic() - began:.1f}s")
             for line in output.strip().splitlines():
                 if not line.startswith("{"):  # structured log lines stay in logs/seeds.log
                     self.report(f"    {seed.name}: {line}")

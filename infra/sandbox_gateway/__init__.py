@@ -10,7 +10,7 @@ Routes (nginx serves them under /sandbox/ with the prefix stripped):
   POST /v1/refunds                               {payment_intent, amount?}      + Idempotency-Key
   GET  /v1/refunds/{id}
   GET  /v1/health
-  GET|POST /v1/control                           {fail, delay_ms, duplicates, out_of_order, webhook_url}
+  GET|POST /v1/control                           {fail, delay_ms, duplicates, out_of_order, hold_ms, webhook_url}
   POST /v1/control/reset
   GET  /v1/deliveries                            webhook delivery counters
 
@@ -18,6 +18,11 @@ Test cards: 4242424242424242 succeeds, 4000000000000002 is declined (card_declin
 4000000000009995 fails for insufficient funds. Each state change sends a Stripe-style
 signed webhook (`Payment-Signature: t=<unix>,v1=HMAC-SHA256("<t>.<body>")`), retried with
 exponential backoff until the receiver answers 2xx.
+
+Control: `fail` answers 503 to every API call; `delay_ms` answers slowly; `duplicates: n`
+sends every webhook n times; `out_of_order` holds each intent's event until the next one
+of that intent overtakes it (or `hold_ms`, default 2000, passes); `webhook_url` points the
+webhooks elsewhere. POST /v1/control/reset puts everything back.
 """
 from .server import SandboxGateway
 

@@ -183,7 +183,8 @@ class SandboxGateway:
 
     def control_state(self) -> dict:
         return {"fail": self.fail, "delay_ms": self.delay_ms, "duplicates": self.sender.duplicates,
-                "out_of_order": self.sender.out_of_order, "webhook_url": self.sender.url}
+                "out_of_order": self.sender.out_of_order, "hold_ms": int(self.sender.hold_seconds * 1000),
+                "webhook_url": self.sender.url}
 
     def set_control(self, params: dict) -> dict:
         if "fail" in params:
@@ -194,6 +195,8 @@ class SandboxGateway:
             self.sender.duplicates = max(1, min(100, int(params["duplicates"])))
         if "out_of_order" in params:
             self.sender.out_of_order = bool(params["out_of_order"])
+        if "hold_ms" in params:
+            self.sender.hold_seconds = max(0, int(params["hold_ms"])) / 1000
         if "webhook_url" in params:
             self.sender.url = str(params["webhook_url"] or self.default_webhook_url)
         return self.control_state()
@@ -201,6 +204,7 @@ class SandboxGateway:
     def reset_control(self) -> dict:
         self.fail, self.delay_ms = False, 0
         self.sender.duplicates, self.sender.out_of_order, self.sender.url = 1, False, self.default_webhook_url
+        self.sender.hold_seconds = 2.0
         return self.control_state()
 
     def deliveries(self) -> dict:

@@ -97,7 +97,7 @@ def test_the_same_webhook_five_times_is_applied_once(stack, admin_headers, shopp
 
 
 def test_succeeded_before_created_still_ends_paid(stack, admin_headers, shopper):
-    sandbox_control(stack, out_of_order=True)
+    sandbox_control(stack, out_of_order=True, hold_ms=30000)
     order = checkout(stack, shopper["headers"], new_product(stack, admin_headers)).json()
     assert confirm(stack, order).status_code == 200
     wait_for_status(stack, shopper["headers"], order["id"], "paid")

@@ -53,7 +53,7 @@ def _record_ignored(event: states.GatewayEvent, why: str) -> str:
     try:
         marker.save(condition=ProcessedEvent.pk.does_not_exist())
     except PutError:
-        return "duplicate"
+        return _resume_duplicate(event.id)
     logger.info("gateway event ignored", extra={"event_id": event.id, "type": event.type, "why": why})
     count("PaymentEventsIgnored")
     return "ignored"
@@ -75,8 +75,7 @@ def _resume_duplicate(event_id: str) -> str:
 def apply_event(body: dict) -> str:
     """Apply one gateway event; returns what happened (applied, ignored, duplicate, republished)."""
     event = states.GatewayEvent.parse(body)
-    if ProcessedEvent.count(ProcessedEvent.key(event.id), consistent_read=True):
-        return _resume_duplicate(event.id)
+    # no "seen before?" read first: a repeat fails one of the conditional writes below and is resumed there
     if event.target is None:
         return _record_ignored(event, "announces no payment status")
     payment = payment_for_intent(event.intent_id) if event.intent_id else None

@@ -214,7 +214,7 @@ def update(product_id: str, changes: dict[str, Any], *, actor: str | None,
         actions += [ProductItem.status.set(status), ProductItem.category.set(category),
                     ProductItem.gsi1pk.set(catalog_partition(status, category)),
                     ProductItem.gsi2pk.set(catalog_partition(status))]
-    if "name" in changes or "description" in changes:
+    if any(field in changes for field in ("name", "description", "slug")):
         current = presenter_texts(product).get(BASE_LOCALE, {})
         text = {"name": changes.get("name", current.get("name", "")),
                 "description": changes.get("description", current.get("description", "")),

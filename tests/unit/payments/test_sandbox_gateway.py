@@ -145,7 +145,7 @@ def test_duplicates_send_each_event_several_times(gateway, receiver):
 
 
 def test_out_of_order_sends_succeeded_before_created(gateway, receiver):
-    requests.post(f"{gateway.url}/v1/control", json={"out_of_order": True}, timeout=5)
+    requests.post(f"{gateway.url}/v1/control", json={"out_of_order": True, "hold_ms": 30000}, timeout=5)
     intent = create(gateway)
     time.sleep(0.3)
     assert receiver.events == []                         # created is held back

@@ -77,6 +77,12 @@ def test_create_then_read_as_plain_text(products):
     assert shown["images"] == ["https://cdn.example.com/kettle.jpg"]
     assert shown["attributes"] == {"capacity_l": 1, "material": "steel", "dishwasher_safe": False}
     assert shown["in_stock"] is False
+    assert products.client.get(f"{LIST}/kettle-3-5-more").json["id"] == created.json["id"]
+    renamed = products.client.patch(f"{LIST}/{created.json['id']}", json={"slug": "steel-kettle"},
+                                     headers=products.admin)
+    assert renamed.status == 200
+    assert products.client.get(f"{LIST}/steel-kettle").json["slug"] == "steel-kettle"
+    assert products.client.get(f"{LIST}/kettle-3-5-more").status == 404
 
 
 def test_slugs_and_skus_are_unique(products):

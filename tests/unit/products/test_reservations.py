@@ -59,6 +59,11 @@ def test_all_or_nothing_across_items_names_the_short_product(products):
     assert response.json["available"] == 1 and response.json["requested"] == 2
     assert available(products, plenty) == 10
     assert available(products, short) == 1
+    rid = str(uuid.uuid4())
+    items = [{"product_id": short, "quantity": 2}]
+    assert reserve(products, items, rid).status == 409
+    replay = reserve(products, items, rid)  # a reservation id is single-use: same outcome
+    assert replay.status == 409 and replay.json["product_id"] == short
 
 
 def test_variants_keep_their_own_stock(products):
