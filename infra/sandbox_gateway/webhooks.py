@@ -4,8 +4,8 @@ Each event is serialised once; every attempt signs it afresh (t = now). A delive
 does not get a 2xx is retried after min(cap, base * 2**attempt) seconds with full
 jitter, until it succeeds or is older than `give_up_after`. Control settings:
 `duplicates` sends every event that many times; `out_of_order` holds each intent's
-events and releases them newest first when the next one for that intent arrives (or
-after `hold_seconds`).
+event until the next one for that intent arrives, delivers that one first and the held
+one only after it was acknowledged (or after `hold_seconds` without a successor).
 """
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ class _Delivery:
     event_id: str = field(compare=False)
     first_at: float = field(compare=False)
     attempts: int = field(default=0, compare=False)
+    then: list = field(default_factory=list, compare=False)     # (body, event_id) sent once this one got its 2xx
 
 
 class WebhookSender:
@@ -68,9 +69,7 @@ class WebhookSender:
             if self.out_of_order and intent_id:
                 held = self._held.pop(intent_id, None)
                 if held:  # an earlier event of this intent is waiting: this one overtakes it
-                    self._push(body, event["id"])
-                    for _, old_body, old_id in reversed(held):
-                        self._push(old_body, old_id)
+                    self._push(body, event["id"], then=[(old_body, old_id) for _, old_body, old_id in reversed(held)])
                 else:     # hold it until the next event of its intent (or hold_seconds)
                     self._held[intent_id] = [(time.monotonic(), body, event["id"])]
             else:
@@ -79,7 +78,8 @@ class WebhookSender:
 
     def pending(self) -> int:
         with self._cv:
-            return len(self._heap) + sum(len(v) for v in self._held.values())
+            return (len(self._heap) + sum(len(d.then) for d in self._heap)
+                    + sum(len(v) for v in self._held.values()))
 
     def stop(self) -> None:
         with self._cv:
@@ -95,10 +95,11 @@ class WebhookSender:
                 self.stats[key] = 0
 
     # ---------------------------------------------------------------- internals
-    def _push(self, body: bytes, event_id: str) -> None:
+    def _push(self, body: bytes, event_id: str, then: list | None = None) -> None:
         now = time.monotonic()
-        for _ in range(max(1, self.duplicates)):
-            heapq.heappush(self._heap, _Delivery(now, next(self._seq), body, event_id, now))
+        for copy in range(max(1, self.duplicates)):
+            heapq.heappush(self._heap, _Delivery(now, next(self._seq), body, event_id, now,
+                                                 then=list(then or []) if copy == 0 else []))
             self.stats["queued"] += 1
 
     def _release_held(self) -> None:
@@ -127,6 +128,9 @@ class WebhookSender:
                 self.stats["attempts"] += 1
                 if ok:
                     self.stats["delivered"] += 1
+                    for later_body, later_id in delivery.then:   # out of order: the overtaken events follow
+                        self._push(later_body, later_id)
+                    self._cv.notify_all()
                     continue
                 self.stats["failed_attempts"] += 1
                 delivery.attempts += 1

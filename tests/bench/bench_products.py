@@ -3,7 +3,9 @@
 GET /api/v1/products?locale=de&currency=JPY&limit=20 over HTTPS through nginx (8 clients,
 keep-alive), and on the same moto server, at the same concurrency, the Query the service
 issues for the same 20 items (gsi2 CATALOG#active, newest first, Limit 21). Reported:
-p50 and p99 of each, and their ratio (target ≤ 2.5). Measured on the seeded catalog, then
+p50 and p99 of each, and their ratio (target ≤ 2.5); also one client at a time, which shows
+the per-request overhead without queueing (the gateway path runs on the function's N
+workers, the bare Query on all 8 threads of moto). Measured on the seeded catalog, then
 again with the catalog grown to 10,000 products (the listing's cost must not grow with it
 beyond what the Query itself costs).
 """
@@ -29,14 +31,14 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-def concurrently(make_call, per_client: int) -> list[float]:
-    """CLIENTS threads, each with its own connection (make_call() → a callable), `per_client` calls each."""
+def concurrently(make_call, per_client: int, clients: int = CLIENTS) -> list[float]:
+    """`clients` threads, each with its own connection (make_call() → a callable), `per_client` calls each."""
     samples: list[float] = []
     lock = threading.Lock()
 
     def client(_):
         call = make_call()
-        for _ in range(WARM_UP // CLIENTS + 1):
+        for _ in range(WARM_UP // clients + 1):
             call()
         mine = []
         for _ in range(per_client):
@@ -46,8 +48,8 @@ def concurrently(make_call, per_client: int) -> list[float]:
         with lock:
             samples.extend(mine)
 
-    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        list(pool.map(client, range(CLIENTS)))
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(client, range(clients)))
     return samples
 
 
@@ -120,15 +122,15 @@ def grow_catalog(stack, total: int) -> int:
     return existing + missing
 
 
-def measure(stack, label: str, per_client: int) -> float:
-    api = concurrently(gateway_call(stack), per_client)
-    bare = concurrently(query_call(stack), per_client)
+def measure(stack, label: str, per_client: int, clients: int = CLIENTS) -> float:
+    api = concurrently(gateway_call(stack), per_client, clients)
+    bare = concurrently(query_call(stack), per_client, clients)
     p50_ratio = percentile(api, 50) / percentile(bare, 50)
     p99_ratio = percentile(api, 99) / percentile(bare, 99)
     verdict = "OK" if p50_ratio <= TARGET_RATIO else "OVER TARGET"
-    print(f"  [{label}] GET /api/v1/products?locale=de&currency=JPY&limit=20 via nginx, {CLIENTS} clients: "
+    print(f"  [{label}] GET /api/v1/products?locale=de&currency=JPY&limit=20 via nginx, {clients} clients: "
           f"p50 {percentile(api, 50):.1f} ms, p99 {percentile(api, 99):.1f} ms ({len(api)} requests)")
-    print(f"  [{label}] bare DynamoDB Query (gsi2, Limit 21) on the same moto, {CLIENTS} clients: "
+    print(f"  [{label}] bare DynamoDB Query (gsi2, Limit 21) on the same moto, {clients} clients: "
           f"p50 {percentile(bare, 50):.1f} ms, p99 {percentile(bare, 99):.1f} ms ({len(bare)} queries)")
     print(f"  [{label}] ratio gateway/bare: p50 {p50_ratio:.2f}, p99 {p99_ratio:.2f} "
           f"(target ≤ {TARGET_RATIO}) {verdict}")
@@ -138,6 +140,8 @@ def measure(stack, label: str, per_client: int) -> float:
 def run(stack) -> None:
     print(f"  workers per function: {len(stack.runtime.upstreams.get('ProductsFunction', [])) or '?'}")
     measure(stack, "seeded catalog", REQUESTS_PER_CLIENT)
+    # the same, one client at a time: what the function + nginx add per request, without queueing
+    measure(stack, "seeded catalog, sequential", REQUESTS_PER_CLIENT * 2, clients=1)
     began = time.monotonic()
     total = grow_catalog(stack, LARGE_CATALOG)
     print(f"  catalog grown to {total} active products in {time.monotonic() - began:.1f}s")

@@ -32,7 +32,7 @@ from .models import (
     l10n_sk,
     product_pk,
 )
-from .presenter import admin_view
+from .presenter import admin_view, texts_of
 
 STALE_CLAIM_SECONDS = 300
 BASE_LOCALE = "en"
@@ -215,7 +215,7 @@ def update(product_id: str, changes: dict[str, Any], *, actor: str | None,
                     ProductItem.gsi1pk.set(catalog_partition(status, category)),
                     ProductItem.gsi2pk.set(catalog_partition(status))]
     if any(field in changes for field in ("name", "description", "slug")):
-        current = presenter_texts(product).get(BASE_LOCALE, {})
+        current = texts_of(product).get(BASE_LOCALE, {})
         text = {"name": changes.get("name", current.get("name", "")),
                 "description": changes.get("description", current.get("description", "")),
                 "slug": changes.get("slug", current.get("slug") or product.slug)}
@@ -244,10 +244,6 @@ def archive(product_id: str, *, actor: str | None) -> ProductItem:
     return update(product_id, {"status": "archived"}, actor=actor)
 
 
-def presenter_texts(product: ProductItem) -> dict[str, dict]:
-    return product.l10n.as_dict() if product.l10n else {}
-
-
 # --------------------------------------------------------------------------- localization
 def _put_details(product_id: str, locale: str, text: dict[str, str], now: _dt.datetime) -> None:
     LocalizedDetailsItem(product_pk(product_id), l10n_sk(locale), product_id=product_id, locale=locale,
@@ -260,7 +256,7 @@ def localize(product_id: str, locale: str, data: dict[str, Any], *, actor: str |
     """Write the (product, locale) details item, then the product's listing copy (a retry converges)."""
     now = now or utcnow()
     product = load(product_id, consistent=True)
-    before = presenter_texts(product).get(locale)
+    before = texts_of(product).get(locale)
     old_slug = (before or {}).get("slug")
     slug = data.get("slug")
     if slug and slug != old_slug:
