@@ -211,8 +211,8 @@ class LocalStack:
         return process
 
     def _start_moto(self) -> str:
-        binary = Path(sys.executable).parent / "moto_server"
-        argv = [str(binary)] if binary.exists() else [sys.executable, "-m", "moto.server"]
+        # moto_server with DynamoDB writes made atomic (see infra/moto_atomic.py)
+        argv = [sys.executable, "-m", "infra.moto_atomic"]
         process = self._spawn("moto", [*argv, "-H", "127.0.0.1", "-p", str(self.settings.aws_port)])
         wait_until(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), what="moto_server", timeout=30,
                    process=process)

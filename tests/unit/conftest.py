@@ -6,13 +6,13 @@ function's handler module with exactly the environment template.yaml gives it.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from infra.moto_atomic import make_dynamodb_writes_atomic, restore
 from infra.provision import provision
 from infra.template import LocalContext, Template
 
@@ -28,6 +28,7 @@ def template() -> Template:
 @pytest.fixture
 def aws(template, monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    replaced = make_dynamodb_writes_atomic()
     with mock_aws():
         provision(template, lambda service: boto3.client(service, region_name="us-east-1"))
         from meridian import aws as meridian_aws
@@ -37,6 +38,7 @@ def aws(template, monkeypatch):
         meridian_aws.forget_secrets()
         resilience.reset_breakers()
         yield template
+    restore(replaced)
 
 
 def _purge_service_modules() -> None:

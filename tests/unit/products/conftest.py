@@ -1,8 +1,6 @@
 """Fixtures of the products tests: the ProductsFunction app on moto, tokens, signed service calls."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 from meridian import fx
 from meridian.testing import ApiClient, TokenFactory
@@ -33,19 +31,11 @@ def products(load_function):
 
 
 @pytest.fixture
-def serialized_dynamodb(monkeypatch):
-    """DynamoDB applies each write atomically; moto in-process does not lock. Give each moto
-    write call the atomicity DynamoDB guarantees, so concurrency tests test OUR conditions."""
+def serialized_dynamodb(aws):
+    """DynamoDB applies each write atomically; moto does not lock. The shared `aws` fixture
+    gives moto's write calls that atomicity (infra/moto_atomic.py), so concurrency tests
+    test OUR conditions; this fixture names the dependency for the tests that rely on it."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self, *args, __original=original, **kwargs):
-            with lock:
-                return __original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
-    return lock
+    assert getattr(DynamoDBBackend.update_item, "__meridian_atomic__", False)
 
