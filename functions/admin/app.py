@@ -1,11 +1,10 @@
 """HTTP routes of the admin service: users and roles, audit log, dashboard, dead letters."""
+from admin import audit, dashboard, queues, roles
+from admin.schemas import RedriveSchema, RoleChangeSchema
 from meridian.api import ServiceApp
 from meridian.auth import principal, require_role
 from meridian.pagination import page_limit
 from meridian.validation import load
-
-from admin import audit, dashboard, queues, roles
-from admin.schemas import RedriveSchema, RoleChangeSchema
 
 app = ServiceApp("admin")
 

@@ -1,11 +1,9 @@
 """Non-HTTP entry points of the admin service."""
 import json
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-from meridian.observability import logger
-
 from admin import audit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from meridian.observability import logger
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
 from meridian.clock import iso
 from meridian.pagination import decode_cursor, page
+from pynamodb.exceptions import PutError
 
 from .models import AUDIT_PARTITION, AuditEntry
 

@@ -1,11 +1,10 @@
 """The admin table: the append-only audit log."""
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute
-from pynamodb.models import Model
-
 from meridian.config import require_env
 from meridian.dynamo import table_meta
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.models import Model
 
 AUDIT_PARTITION = "AUDIT"
 

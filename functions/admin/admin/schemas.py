@@ -1,6 +1,5 @@
 """Input schemas of the admin API."""
 from marshmallow import Schema, fields, validate
-
 from meridian.auth import ROLES
 
 

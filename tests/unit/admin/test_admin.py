@@ -4,7 +4,6 @@ import uuid
 import boto3
 import pytest
 import responses
-
 from meridian.testing import ApiClient, LambdaContext, TokenFactory
 
 AUTH = "http://services.test/api/v1/auth"
@@ -105,8 +104,9 @@ def test_fifo_dead_letters_keep_their_group(api, tokens, aws):
 
 @responses.activate
 def test_only_super_admin_grants_admin(api, tokens):
-    responses.add(responses.GET, f"{AUTH}/internal/users/u1", json={"id": "u1", "email": "a@x.io", "role": "customer"})
-    responses.add(responses.PUT, f"{AUTH}/internal/users/u1/role", json={"id": "u1", "email": "a@x.io", "role": "admin"})
+    user = {"id": "u1", "email": "a@x.io"}
+    responses.add(responses.GET, f"{AUTH}/internal/users/u1", json={**user, "role": "customer"})
+    responses.add(responses.PUT, f"{AUTH}/internal/users/u1/role", json={**user, "role": "admin"})
     denied = api.put("/api/v1/admin/users/u1/role", headers=tokens.header(role="admin"), json={"role": "admin"})
     assert denied.status == 403
     assert not any(c.request.method == "PUT" for c in responses.calls)
