@@ -1,10 +1,13 @@
 """HTTP routes of the admin service: users and roles, audit log, dashboard, dead letters."""
 from admin import audit, dashboard, queues, roles
-from admin.schemas import RedriveSchema, RoleChangeSchema
 from meridian.api import ServiceApp
 from meridian.auth import principal, require_role
+from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
 from meridian.validation import load
+
+# marshmallow (~30 ms) loads with the first request that validates, not on a cold start
+schemas = lazy_module("admin.schemas")
 
 app = ServiceApp("admin")
 
@@ -20,7 +23,7 @@ def list_users():
 @require_role("admin")
 def change_role(user_id):
     """Change a user's role; only a super_admin grants or removes admin."""
-    body = load(RoleChangeSchema(), app.json_body())
+    body = load(schemas.RoleChangeSchema(), app.json_body())
     return roles.change_role(principal(), user_id, body["role"])
 
 
@@ -49,7 +52,7 @@ def list_dead_letters():
 @require_role("admin")
 def redrive_dead_letters():
     """Send dead letters back to their source queue."""
-    body = load(RedriveSchema(), app.json_body() or {})
+    body = load(schemas.RedriveSchema(), app.json_body() or {})
     moved = queues.redrive(body["queue"], body["max_messages"])
     audit.record(actor=principal().user_id, action="dead_letters.redrive", target=body["queue"] or "*",
                  after={"moved": moved})

@@ -1,9 +1,13 @@
 """HTTP routes of the auth service (thin: parse → call → map)."""
-from auth import accounts, browser, directory, keys, schemas
+from auth import accounts, browser, directory, keys
 from meridian.api import ServiceApp, json_response
+from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
 from meridian.service_auth import require_service
 from meridian.validation import load
+
+# marshmallow (~30 ms) loads with the first request that validates, not on a cold start
+schemas = lazy_module("auth.schemas")
 
 app = ServiceApp("auth")
 

@@ -1,8 +1,12 @@
 """HTTP routes of the localization service (thin: parse → call → map)."""
-from localization import refresh, schemas, service
+from localization import refresh, service
 from meridian.api import ServiceApp, json_response
 from meridian.auth import require_role
+from meridian.lazy import lazy_module
 from meridian.validation import load
+
+# marshmallow (~30 ms) loads with the first request that validates, not on a cold start
+schemas = lazy_module("localization.schemas")
 
 app = ServiceApp("localization")
 

@@ -5,20 +5,15 @@ from meridian import locales
 from meridian.api import ServiceApp, json_response
 from meridian.auth import authenticate, require_role
 from meridian.errors import Forbidden, NotFound
+from meridian.lazy import lazy_module
 from meridian.service_auth import require_service
 from meridian.validation import load
 from products import inventory, listing, pim, presenter, pricing
 from products.errors import ProductNotFound
 from products.idempotency import run_once
-from products.schemas import (
-    InventorySchema,
-    ListQuerySchema,
-    LocalizationSchema,
-    ProductCreateSchema,
-    ProductPatchSchema,
-    ProductQuerySchema,
-    ReservationSchema,
-)
+
+# marshmallow (~30 ms) loads with the first request that validates, not on a cold start
+schemas = lazy_module("products.schemas")
 
 app = ServiceApp("products")
 
@@ -57,7 +52,7 @@ def _localized_response(body, served, *, cache: bool):
 @app.route("/", methods=["GET"])
 def list_products():
     """Active products, localized and priced, by category and text query, with an opaque cursor."""
-    query = _query(ListQuerySchema())
+    query = _query(schemas.ListQuerySchema())
     if query["status"] not in (None, "active") and not authenticate().is_at_least("admin"):
         raise Forbidden("Only admins can list draft or archived products.")
     admin = _is_admin()
@@ -72,7 +67,7 @@ def list_products():
 @app.route("/{product_id}", methods=["GET"])
 def get_product(product_id):
     """One product (by id or slug), localized and priced; admins also see drafts and archived ones."""
-    query = _query(ProductQuerySchema())
+    query = _query(schemas.ProductQuerySchema())
     locale, currency = _locale(query["locale"]), pricing.currency_of(query["currency"])
     product, admin = pim.find(product_id, locale), _is_admin()
     if product.status != "active" and not admin:
@@ -87,7 +82,7 @@ def get_product(product_id):
 def create_product():
     """Create a product (text in en, base price in USD); Idempotency-Key accepted."""
     body = app.json_body()
-    data = load(ProductCreateSchema(), body)
+    data = load(schemas.ProductCreateSchema(), body)
 
     def create():
         return 201, presenter.admin_view(pim.create(data, actor=_actor()))
@@ -100,7 +95,7 @@ def create_product():
 @require_role("admin")
 def update_product(product_id):
     """Change a product's text (en), price, category, status, slug, images or attributes."""
-    changes = load(ProductPatchSchema(), app.json_body())
+    changes = load(schemas.ProductPatchSchema(), app.json_body())
     return presenter.admin_view(pim.update(product_id, changes, actor=_actor()))
 
 
@@ -123,7 +118,7 @@ def list_localizations(product_id):
 @require_role("admin")
 def put_localization(product_id, locale):
     """Set a product's name, description and slug in one locale."""
-    data = load(LocalizationSchema(), app.json_body())
+    data = load(schemas.LocalizationSchema(), app.json_body())
     code = locales.validate(locale)
     result = pim.localize(product_id, code, data, actor=_actor())
     return json_response(result, 200, {"Content-Language": code})
@@ -141,7 +136,7 @@ def get_inventory(product_id):
 @require_role("admin")
 def put_inventory(product_id):
     """Set the units available to sell for the product (or one SKU of it)."""
-    data = load(InventorySchema(), app.json_body())
+    data = load(schemas.InventorySchema(), app.json_body())
     return pim.set_inventory(product_id, data["quantity"], data["sku"], actor=_actor())
 
 
@@ -150,7 +145,7 @@ def put_inventory(product_id):
 @require_service("orders")
 def reserve_stock():
     """Reserve stock for every line or none (idempotent by reservation_id)."""
-    data = load(ReservationSchema(), app.json_body())
+    data = load(schemas.ReservationSchema(), app.json_body())
     view, _ = inventory.reserve(data["reservation_id"], data["items"], ttl_seconds=data["ttl_seconds"],
                                 caller="orders")
     return json_response(view, 201)

@@ -1,9 +1,13 @@
 """HTTP routes of the users service (thin: parse → call → map)."""
 from meridian.api import ServiceApp, json_response
 from meridian.auth import principal, require_role
+from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
 from meridian.validation import load
-from users import addresses, profiles, schemas
+from users import addresses, profiles
+
+# marshmallow (~30 ms) loads with the first request that validates, not on a cold start
+schemas = lazy_module("users.schemas")
 
 app = ServiceApp("users")
 

@@ -33,7 +33,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from meridian import aws
 from meridian.errors import ServiceUnavailable
 from meridian.observability import logger
@@ -81,6 +80,8 @@ _private_key_cache: dict[str, Any] = {}
 def _private_key(serialized_jwk: str):
     key = _private_key_cache.get(serialized_jwk)
     if key is None:
+        import jwt  # PyJWT + cryptography load when a key is first used, not on a cold start
+
         key = jwt.PyJWK(json.loads(serialized_jwk)).key
         _private_key_cache[serialized_jwk] = key
     return key
@@ -88,6 +89,7 @@ def _private_key(serialized_jwk: str):
 
 # ---------------------------------------------------------------------------- the key-set format
 def new_signing_jwk() -> dict[str, Any]:
+    import jwt
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     jwk = jwt.algorithms.OKPAlgorithm.to_jwk(Ed25519PrivateKey.generate(), as_dict=True)

@@ -15,8 +15,6 @@ import time
 import uuid
 from dataclasses import dataclass
 
-import jwt
-
 from . import keys, settings
 
 
@@ -34,6 +32,8 @@ def issue_access_token(user_id: str, role: str, *, now: int | None = None) -> Ac
     ttl = settings.ACCESS_TOKEN_TTL_SECONDS
     claims = {"sub": user_id, "role": role, "iss": settings.ISSUER, "aud": settings.AUDIENCE,
               "iat": issued, "nbf": issued, "exp": issued + ttl, "jti": str(uuid.uuid4())}
+    import jwt  # PyJWT + cryptography load with the first token, not on a cold start
+
     key = keys.current_key_set().active
     token = jwt.encode(claims, key.private_key, algorithm=key.alg, headers={"kid": key.kid, "typ": "JWT"})
     return AccessToken(token=token, expires_in=ttl)

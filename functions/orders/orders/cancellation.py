@@ -47,4 +47,4 @@ def cancel_by_request(order_id: str, who) -> dict:
     order = repository.visible(order_id, who)
     role = "admin" if order.user_id != who.user_id else "customer"
     cancel(order, reason=f"cancelled by the {role}", actor=f"{who.role}:{who.user_id}")
-    return order_view(order, repository.history(order_id))
+    return order_view(order)

@@ -69,10 +69,10 @@ def place_order(*, user_id: str, email: str | None, request: dict, actor: str) -
             reservation_id=order_id, payment_id=payment["id"], intent_id=payment["intent_id"],
             client_secret=payment["client_secret"], created_at=iso(now), updated_at=iso(now),
             expires_at=iso(now + window))
-        history = repository.create(order, reason="order placed", actor=actor)
+        repository.create(order, reason="order placed", actor=actor)
     except BaseException:
         _compensate(order_id, payment)
         raise
     count("OrdersPlaced", currency=currency)
     logger.info("order placed", extra={"order_id": order_id, "payment_id": payment["id"], "currency": currency})
-    return order_view(order, history)
+    return order_view(order)

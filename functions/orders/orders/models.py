@@ -2,19 +2,18 @@
 
   ORDER#<id> / ORDER                 the order (gsi1: USER#<user> / <created_at>#<id>;
                                      gsi2: STATUS#<status> / <expires_at or updated_at>#<id>)
-  ORDER#<id> / HISTORY#<at>#<n>      one append-only history item per status move
+                                     with `history`: one append-only entry per status move
   ORDER#<id> / EMAIL#<kind>          marker: this email was sent (sent once)
 
-One Query on pk=ORDER#<id> returns the order with its whole history.
+The history lives on the order item so that a move (status + its history entry) is ONE
+conditional UpdateItem: atomic without a transaction (moto copies a whole table for every
+TransactWriteItems, which made moves slower as the table grew).
 """
 from __future__ import annotations
-
-from functools import lru_cache
 
 from meridian.config import require_env
 from meridian.dynamo import DecimalAttribute, table_meta
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -70,6 +69,14 @@ class ShippingAddress(MapAttribute):
     country = UnicodeAttribute()
 
 
+class HistoryEntry(MapAttribute):
+    status = UnicodeAttribute()
+    from_status = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    actor = UnicodeAttribute()
+
+
 class OrderModel(Model):
     Meta = table_meta(TABLE_NAME)
 
@@ -92,6 +99,7 @@ class OrderModel(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     expires_at = UnicodeAttribute()           # pending_payment after this → cancelled by reconciliation
+    history = ListAttribute(of=HistoryEntry)  # append-only (list_append in the same update as the move)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     gsi2pk = UnicodeAttribute()
@@ -104,18 +112,6 @@ class OrderModel(Model):
         return f"ORDER#{order_id}"
 
 
-class OrderHistoryModel(Model):
-    Meta = table_meta(TABLE_NAME)
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)     # HISTORY#<at>#<n>
-    status = UnicodeAttribute()
-    from_status = UnicodeAttribute(null=True)
-    at = UnicodeAttribute()
-    reason = UnicodeAttribute()
-    actor = UnicodeAttribute()
-
-
 class EmailMarker(Model):
     Meta = table_meta(TABLE_NAME)
 
@@ -124,9 +120,3 @@ class EmailMarker(Model):
     sent_at = UnicodeAttribute()
     message_id = UnicodeAttribute(null=True)
 
-
-@lru_cache(maxsize=1)
-def connection() -> Connection:
-    """One low-level connection per execution environment (for transactions; creating one costs a client)."""
-    meta = OrderModel.Meta
-    return Connection(region=meta.region, host=getattr(meta, "host", None))

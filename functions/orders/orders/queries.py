@@ -12,7 +12,7 @@ from .views import order_view
 
 def order_detail(order_id: str, who) -> dict:
     order = repository.visible(order_id, who)
-    return order_view(order, repository.history(order_id))
+    return order_view(order)
 
 
 def list_orders(who, *, limit: int, cursor: str | None, user_id: str | None, status: str | None) -> dict:
@@ -32,11 +32,11 @@ def list_orders(who, *, limit: int, cursor: str | None, user_id: str | None, sta
         result = OrderModel.scan(OrderModel.sk == ORDER_SK, limit=limit,
                                  last_evaluated_key=pagination.decode_cursor(cursor, "orders-all"))
         orders, last, purpose = list(result), result.last_evaluated_key, "orders-all"
-    items = [order_view(o, repository.history(o.id)) for o in orders]
+    items = [order_view(o) for o in orders]
     return pagination.page(items, last, purpose)
 
 
 def move_by_admin(order_id: str, target: str, who, *, reason: str) -> dict:
     order = repository.get(order_id)
     move(order, target, reason=reason, actor=f"{who.role}:{who.user_id}")
-    return order_view(order, repository.history(order_id))
+    return order_view(order)

@@ -4,19 +4,15 @@ from __future__ import annotations
 from meridian import pagination
 from meridian.errors import NotFound
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.transactions import TransactWrite
 
-from .models import ORDER_SK, OrderHistoryModel, OrderModel, connection
-from .state_machine import PENDING_PAYMENT, history_item, status_index_key
+from .models import ORDER_SK, HistoryEntry, OrderModel
+from .state_machine import PENDING_PAYMENT, history_entry, status_index_key
 
 
-def create(order: OrderModel, *, reason: str, actor: str) -> list[OrderHistoryModel]:
-    """Store a new order with its first history item (one transaction; never overwrites); its history."""
-    first = history_item(order.id, order.status, reason=reason, actor=actor, at=order.created_at)
-    with TransactWrite(connection=connection()) as tx:
-        tx.save(order, condition=OrderModel.pk.does_not_exist())
-        tx.save(first, condition=OrderHistoryModel.sk.does_not_exist())
-    return [first]
+def create(order: OrderModel, *, reason: str, actor: str) -> None:
+    """Store a new order with its first history entry (one conditional put; never overwrites)."""
+    order.history = [history_entry(order.status, reason=reason, actor=actor, at=order.created_at)]
+    order.save(condition=OrderModel.pk.does_not_exist())
 
 
 def new_order(**fields) -> OrderModel:
@@ -35,9 +31,8 @@ def get(order_id: str) -> OrderModel:
         raise NotFound("No such order.") from None
 
 
-def history(order_id: str) -> list[OrderHistoryModel]:
-    return list(OrderHistoryModel.query(OrderModel.key(order_id), OrderHistoryModel.sk.startswith("HISTORY#"),
-                                        consistent_read=True))
+def history(order_id: str) -> list[HistoryEntry]:
+    return list(get(order_id).history or [])
 
 
 def visible(order_id: str, who) -> OrderModel:

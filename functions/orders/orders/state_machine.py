@@ -4,21 +4,19 @@
     pending_payment → cancelled      (customer, admin, payment failed or expired)
     paid            → refunded
 
-A move is ONE DynamoDB transaction: update the order on condition that its status is
-still the one we read, and put an append-only history item {status, at, reason, actor}.
-Any other move, or a move that loses a race, is a 409 Conflict and changes nothing.
+A move is ONE conditional UpdateItem: set the new status on condition that the status is
+still the one we read, and append a history entry {status, at, reason, actor} to the
+order's append-only history in the same write. Any other move, or a move that loses a
+race, is a 409 Conflict and changes nothing.
 """
 from __future__ import annotations
-
-import secrets
 
 from meridian.clock import iso
 from meridian.errors import Conflict
 from meridian.observability import count, logger
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import UpdateError
 
-from .models import OrderHistoryModel, OrderModel, connection
+from .models import HistoryEntry, OrderModel
 
 PENDING_PAYMENT, PAID, FULFILLED, CANCELLED, REFUNDED = "pending_payment", "paid", "fulfilled", "cancelled", "refunded"
 STATUSES = (PENDING_PAYMENT, PAID, FULFILLED, CANCELLED, REFUNDED)
@@ -43,10 +41,8 @@ def allowed(current: str, target: str) -> bool:
     return (current, target) in TRANSITIONS
 
 
-def history_item(order_id: str, status: str, *, reason: str, actor: str, at: str,
-                 from_status: str | None = None) -> OrderHistoryModel:
-    return OrderHistoryModel(OrderModel.key(order_id), f"HISTORY#{at}#{secrets.token_hex(3)}", status=status,
-                             from_status=from_status, at=at, reason=reason, actor=actor)
+def history_entry(status: str, *, reason: str, actor: str, at: str, from_status: str | None = None) -> HistoryEntry:
+    return HistoryEntry(status=status, from_status=from_status, at=at, reason=reason, actor=actor)
 
 
 def status_index_key(order: OrderModel, status: str, at: str) -> str:
@@ -59,15 +55,16 @@ def move(order: OrderModel, target: str, *, reason: str, actor: str) -> OrderMod
     if not allowed(current, target):
         raise MoveRefused(order.id, current, target)
     now = iso()
+    entry = history_entry(target, reason=reason, actor=actor, at=now, from_status=current)
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(order, actions=[OrderModel.status.set(target), OrderModel.updated_at.set(now),
-                                      OrderModel.gsi2pk.set(f"STATUS#{target}"),
-                                      OrderModel.gsi2sk.set(status_index_key(order, target, now))],
-                      condition=OrderModel.status == current)
-            tx.save(history_item(order.id, target, reason=reason, actor=actor, at=now, from_status=current),
-                    condition=OrderHistoryModel.sk.does_not_exist())
-    except TransactWriteError:
+        order.update(actions=[OrderModel.status.set(target), OrderModel.updated_at.set(now),
+                              OrderModel.gsi2pk.set(f"STATUS#{target}"),
+                              OrderModel.gsi2sk.set(status_index_key(order, target, now)),
+                              OrderModel.history.set(OrderModel.history.append([entry]))],
+                     condition=OrderModel.status == current)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
         fresh = OrderModel.get(OrderModel.key(order.id), "ORDER", consistent_read=True)
         raise MoveRefused(order.id, fresh.status, target) from None
     order.status, order.updated_at = target, now

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from meridian.money import BASE_CURRENCY, Money
 
-from .models import OrderHistoryModel, OrderModel
+from .models import OrderModel
 from .state_machine import PENDING_PAYMENT
 
 
@@ -13,7 +13,7 @@ def _money(amount: str | Decimal, currency: str) -> dict:
     return Money(Decimal(str(amount)), currency).to_json()
 
 
-def order_view(order: OrderModel, history: list[OrderHistoryModel] | None = None) -> dict:
+def order_view(order: OrderModel) -> dict:
     payment = {"id": order.payment_id, "intent_id": order.intent_id}
     if order.status == PENDING_PAYMENT:
         payment["client_secret"] = order.client_secret
@@ -35,7 +35,6 @@ def order_view(order: OrderModel, history: list[OrderHistoryModel] | None = None
         "updated_at": order.updated_at,
         "expires_at": order.expires_at if order.status == PENDING_PAYMENT else None,
     }
-    if history is not None:
-        view["history"] = [{"status": h.status, "at": h.at, "reason": h.reason, "actor": h.actor}
-                           for h in sorted(history, key=lambda h: h.sk)]
+    view["history"] = [{"status": h.status, "at": h.at, "reason": h.reason, "actor": h.actor}
+                       for h in (order.history or [])]
     return view

@@ -3,16 +3,13 @@
   PAYMENT#<id>        / PAYMENT   the payment (gsi1: STATUS#<status> / <updated_at>#<id>)
   INTENT#<intent_id>  / INTENT    pointer: gateway intent → payment id
   ORDER#<order_id>    / PAYMENT   pointer: order → payment id (one payment per order)
-  EVENT#<event_id>    / EVENT     a gateway event that was applied (exactly-once marker + outbox)
+  EVENT#<event_id>    / EVENT     a gateway event, recorded before it is applied (exactly once)
 """
 from __future__ import annotations
-
-from functools import lru_cache
 
 from meridian.config import require_env
 from meridian.dynamo import DecimalAttribute, table_meta
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -44,6 +41,7 @@ class PaymentModel(Model):
     currency = UnicodeAttribute()
     refunded_amount = DecimalAttribute()
     failure_reason = UnicodeAttribute(null=True)
+    last_event_id = UnicodeAttribute(null=True)   # the gateway event that made the last move (for repeats)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute()
@@ -68,11 +66,15 @@ class IntentPointer(Model):
 
 
 class OrderPointer(Model):
+    """The order's claim on its one payment (written first, conditionally: it is what makes create idempotent)."""
     Meta = table_meta(TABLE_NAME)
 
     pk = UnicodeAttribute(hash_key=True)      # ORDER#<order_id>
     sk = UnicodeAttribute(range_key=True, default="PAYMENT")
     payment_id = UnicodeAttribute()
+    user_id = UnicodeAttribute(null=True)
+    amount = DecimalAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(order_id: str) -> str:
@@ -80,26 +82,23 @@ class OrderPointer(Model):
 
 
 class ProcessedEvent(Model):
-    """A gateway event applied once; `published` is false until its bus event went out (outbox)."""
+    """A gateway event, recorded once (conditional put) before it is applied.
+
+    outcome: pending (recorded; the payment may or may not have moved yet) → applied | ignored.
+    A repeat of a `pending` event finishes its work; of any other, changes nothing."""
     Meta = table_meta(TABLE_NAME)
 
     pk = UnicodeAttribute(hash_key=True)      # EVENT#<event_id>
     sk = UnicodeAttribute(range_key=True, default="EVENT")
     event_type = UnicodeAttribute()
     intent_id = UnicodeAttribute(null=True)
-    outcome = UnicodeAttribute()              # applied | ignored
+    outcome = UnicodeAttribute()              # pending | applied | ignored
+    target = UnicodeAttribute(null=True)      # the payment status the event announces
     published = BooleanAttribute(default=True)
     publish_type = UnicodeAttribute(null=True)
-    publish_detail = UnicodeAttribute(null=True)   # JSON
     received_at = UnicodeAttribute()
 
     @staticmethod
     def key(event_id: str) -> str:
         return f"EVENT#{event_id}"
 
-
-@lru_cache(maxsize=1)
-def connection() -> Connection:
-    """One low-level connection per execution environment (for transactions; creating one costs a client)."""
-    meta = PaymentModel.Meta
-    return Connection(region=meta.region, host=getattr(meta, "host", None))

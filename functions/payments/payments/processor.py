@@ -1,26 +1,32 @@
 """Applies verified gateway events to payments, each event exactly once.
 
-For one event: find the payment of its intent, decide whether the event moves it (an
-event older than the payment's current state is ignored), then in ONE DynamoDB
-transaction write the event's marker (condition: no marker yet) and the payment's new
-status (condition: status unchanged since we read it). The marker doubles as an outbox:
-it holds the bus event to publish and `published=false` until EventBridge took it, so a
-crash between the two is repaired by the redelivery instead of losing the bus event.
+For one event, with single-item conditional writes only (no transactions):
+
+1. record the event: put `EVENT#<id>` on condition that it does not exist. If it does,
+   this is a repeat: finish whatever the first delivery left undone (below) and stop;
+2. decide: an event older than the payment's current state (`created` after
+   `succeeded`, …) is marked `ignored`;
+3. move the payment: update its status on condition that it is still the status we
+   read, stamping `last_event_id` (so a repeat can tell the move happened);
+4. publish the bus event, then mark the event `applied`. A crash between any two steps
+   leaves the marker `pending`; the redelivery repeats steps 2–4, sees from the payment's
+   `last_event_id` that the move was made, and publishes (at least once; orders' moves
+   are idempotent, so a second copy changes nothing).
 """
 from __future__ import annotations
 
-import json
-
-from meridian import events, jsonutil
+from meridian import events
 from meridian.clock import iso
+from meridian.errors import NotFound
 from meridian.money import Money
 from meridian.observability import count, logger
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from . import states
-from .models import PaymentModel, ProcessedEvent, connection
-from .service import payment_for_intent
+from .models import PaymentModel, ProcessedEvent
+from .service import get_payment, payment_for_intent
+
+MAX_ATTEMPTS = 3
 
 
 class UnknownIntent(Exception):
@@ -28,87 +34,108 @@ class UnknownIntent(Exception):
 
 
 class PaymentChangedMeanwhile(Exception):
-    """Another writer moved the payment between our read and our write: retried."""
+    """Another writer kept moving the payment between our read and our write: retried."""
 
 
-def _bus_detail(payment: PaymentModel, event: states.GatewayEvent, target: str) -> dict:
+def _bus_detail(payment: PaymentModel, event: states.GatewayEvent) -> dict:
     return {"payment_id": payment.id, "order_id": payment.order_id, "user_id": payment.user_id,
-            "intent_id": payment.intent_id, "status": target,
+            "intent_id": payment.intent_id, "status": event.target,
             "amount": Money(payment.amount, payment.currency).to_json(),
             "refunded_amount": Money(event.refunded_amount if event.refunded_amount is not None
                                      else payment.refunded_amount, payment.currency).to_json(),
-            "fully_refunded": target == states.REFUNDED,
+            "fully_refunded": event.target == states.REFUNDED,
             "reason": event.failure_reason, "gateway_event_id": event.id}
 
 
-def _publish(marker: ProcessedEvent) -> None:
-    events.publish("payments", marker.publish_type, json.loads(marker.publish_detail))
-    marker.update(actions=[ProcessedEvent.published.set(True)])
-    count("PaymentEventsPublished", type=marker.publish_type)
+def _finish(marker: ProcessedEvent, outcome: str, **fields) -> None:
+    actions = [ProcessedEvent.outcome.set(outcome)]
+    actions += [getattr(ProcessedEvent, name).set(value) for name, value in fields.items()]
+    marker.update(actions=actions)
 
 
-def _record_ignored(event: states.GatewayEvent, why: str) -> str:
-    marker = ProcessedEvent(ProcessedEvent.key(event.id), "EVENT", event_type=event.type, intent_id=event.intent_id,
-                            outcome="ignored", published=True, received_at=iso())
+def _payment_of(event: states.GatewayEvent) -> PaymentModel | None:
+    """The event's payment: by the payment id we put in the intent's metadata (one read), else by the intent."""
+    if event.payment_id:
+        try:
+            payment = get_payment(event.payment_id)
+            if payment.intent_id == event.intent_id:
+                return payment
+        except NotFound:
+            pass
+    return payment_for_intent(event.intent_id) if event.intent_id else None
+
+
+def _move_payment(marker: ProcessedEvent, event: states.GatewayEvent) -> str:
+    """Steps 2–4 for a recorded event; safe to run again for the same event."""
+    for _ in range(MAX_ATTEMPTS):
+        payment = _payment_of(event)
+        if payment is None:
+            raise UnknownIntent(f"no payment for intent {event.intent_id}")
+        if payment.last_event_id == event.id:            # moved by an earlier delivery of this event
+            break
+        if not states.may_move(payment.status, event.target, refunded_now=event.refunded_amount,
+                               refunded_before=payment.refunded_amount):
+            _finish(marker, "ignored", published=True)
+            logger.info("gateway event ignored", extra={"event_id": event.id, "type": event.type,
+                                                        "why": f"older than {payment.status}"})
+            count("PaymentEventsIgnored")
+            return "ignored"
+        now = iso()
+        actions = [PaymentModel.status.set(event.target), PaymentModel.updated_at.set(now),
+                   PaymentModel.gsi1pk.set(f"STATUS#{event.target}"),
+                   PaymentModel.gsi1sk.set(f"{now}#{payment.id}"), PaymentModel.last_event_id.set(event.id)]
+        if event.refunded_amount is not None:
+            actions.append(PaymentModel.refunded_amount.set(event.refunded_amount))
+        if event.failure_reason:
+            actions.append(PaymentModel.failure_reason.set(event.failure_reason))
+        previous = payment.status
+        try:
+            payment.update(actions=actions, condition=PaymentModel.status == previous)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                continue                                  # moved meanwhile: decide again
+            raise
+        logger.info("payment moved", extra={"payment_id": payment.id, "from": previous, "to": event.target,
+                                            "event_id": event.id})
+        count("PaymentEventsApplied", status=event.target)
+        break
+    else:
+        raise PaymentChangedMeanwhile(event.id)
+    publish_type = states.PUBLISHED_AS.get(event.target)
+    if publish_type:
+        # at least once: if we die before the marker says so, the redelivery publishes again
+        # (the payment's last_event_id tells it the move itself is done); orders' moves are idempotent
+        events.publish("payments", publish_type, _bus_detail(payment, event))
+        count("PaymentEventsPublished", type=publish_type)
+    _finish(marker, "applied", published=True, publish_type=publish_type)
+    return "applied"
+
+
+def _resume(event: states.GatewayEvent) -> str:
+    """A repeat: the event was recorded before; finish what its first delivery left undone."""
     try:
-        marker.save(condition=ProcessedEvent.pk.does_not_exist())
-    except PutError:
-        return _resume_duplicate(event.id)
-    logger.info("gateway event ignored", extra={"event_id": event.id, "type": event.type, "why": why})
-    count("PaymentEventsIgnored")
-    return "ignored"
-
-
-def _resume_duplicate(event_id: str) -> str:
-    """A marker exists: the event was applied before; finish its publication if that was cut short."""
-    try:
-        marker = ProcessedEvent.get(ProcessedEvent.key(event_id), "EVENT", consistent_read=True)
+        marker = ProcessedEvent.get(ProcessedEvent.key(event.id), "EVENT", consistent_read=True)
     except DoesNotExist:  # pragma: no cover - the marker was just seen
         return "duplicate"
-    if not marker.published and marker.publish_type:
-        _publish(marker)
-        return "republished"
+    if marker.outcome == "pending":
+        _move_payment(marker, event)
+        return "resumed"
     count("PaymentEventsDuplicate")
     return "duplicate"
 
 
 def apply_event(body: dict) -> str:
-    """Apply one gateway event; returns what happened (applied, ignored, duplicate, republished)."""
+    """Apply one gateway event; returns what happened (applied, ignored, duplicate, resumed, republished)."""
     event = states.GatewayEvent.parse(body)
-    # no "seen before?" read first: a repeat fails one of the conditional writes below and is resumed there
-    if event.target is None:
-        return _record_ignored(event, "announces no payment status")
-    payment = payment_for_intent(event.intent_id) if event.intent_id else None
-    if payment is None:
-        raise UnknownIntent(f"no payment for intent {event.intent_id}")
-    if not states.may_move(payment.status, event.target, refunded_now=event.refunded_amount,
-                           refunded_before=payment.refunded_amount):
-        return _record_ignored(event, f"older than the payment's state ({payment.status} → {event.target})")
-
-    publish_type = states.PUBLISHED_AS.get(event.target)
+    announces = event.target is not None
     marker = ProcessedEvent(ProcessedEvent.key(event.id), "EVENT", event_type=event.type, intent_id=event.intent_id,
-                            outcome="applied", published=publish_type is None, publish_type=publish_type,
-                            publish_detail=jsonutil.dumps(_bus_detail(payment, event, event.target)),
-                            received_at=iso())
-    now = iso()
-    actions = [PaymentModel.status.set(event.target), PaymentModel.updated_at.set(now),
-               PaymentModel.gsi1pk.set(f"STATUS#{event.target}"), PaymentModel.gsi1sk.set(f"{now}#{payment.id}")]
-    if event.refunded_amount is not None:
-        actions.append(PaymentModel.refunded_amount.set(event.refunded_amount))
-    if event.failure_reason:
-        actions.append(PaymentModel.failure_reason.set(event.failure_reason))
+                            outcome="pending" if announces else "ignored", target=event.target,
+                            published=not announces, received_at=iso())
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.save(marker, condition=ProcessedEvent.pk.does_not_exist())
-            tx.update(payment, actions=actions, condition=PaymentModel.status == payment.status)
-    except TransactWriteError as exc:
-        reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
-        if reasons and reasons[0] == "ConditionalCheckFailed":
-            return _resume_duplicate(event.id)
-        raise PaymentChangedMeanwhile(str(exc)) from None
-    logger.info("payment moved", extra={"payment_id": payment.id, "from": payment.status, "to": event.target,
-                                        "event_id": event.id})
-    count("PaymentEventsApplied", status=event.target)
-    if publish_type:
-        _publish(marker)
-    return "applied"
+        marker.save(condition=ProcessedEvent.pk.does_not_exist())
+    except PutError:
+        return _resume(event)
+    if not announces:
+        count("PaymentEventsIgnored")
+        return "ignored"
+    return _move_payment(marker, event)

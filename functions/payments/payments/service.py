@@ -9,12 +9,11 @@ from meridian.clock import iso
 from meridian.errors import Conflict, NotFound, ValidationFailed
 from meridian.money import Money, minor_units
 from meridian.observability import count, logger
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from . import states
 from .gateways import GatewayRejected, gateway
-from .models import IntentPointer, OrderPointer, PaymentModel, connection
+from .models import IntentPointer, OrderPointer, PaymentModel
 
 
 # ---------------------------------------------------------------------------- views
@@ -49,9 +48,9 @@ def payment_for_intent(intent_id: str) -> PaymentModel | None:
 def payment_for_order(order_id: str) -> PaymentModel | None:
     try:
         pointer = OrderPointer.get(OrderPointer.key(order_id), "PAYMENT", consistent_read=True)
-    except DoesNotExist:
+        return get_payment(pointer.payment_id)
+    except (DoesNotExist, NotFound):
         return None
-    return get_payment(pointer.payment_id)
 
 
 def visible_payment(payment_id: str, who) -> PaymentModel:
@@ -78,15 +77,20 @@ def _status_fields(status: str, now: str, payment_id: str) -> dict:
 def create_intent(*, order_id: str, user_id: str, amount: Decimal, currency: str) -> tuple[PaymentModel, bool]:
     """The order's payment, creating it and its gateway intent on the first call (idempotent per order).
 
+    Single-item conditional writes, in an order that is safe to repeat: the order's claim
+    (fixes the payment id), the gateway intent (idempotency key = order), the payment, the
+    intent pointer. A repeat after a crash anywhere reuses the claim and finishes the rest.
     Returns (payment, created)."""
-    existing = payment_for_order(order_id)
-    if existing is not None:
-        if existing.amount != amount or existing.currency != currency or existing.user_id != user_id:
-            raise Conflict("This order already has a payment for a different amount.")
-        return existing, False
     if amount != amount.quantize(Decimal(1).scaleb(-minor_units(currency))):
         raise ValidationFailed({"amount": [f"{currency} has {minor_units(currency)} decimals."]})
-    payment_id = str(uuid.uuid4())
+    claim = _claim(order_id, user_id=user_id, amount=amount, currency=currency)
+    if (claim.user_id, claim.amount, claim.currency) != (user_id, amount, currency):
+        raise Conflict("This order already has a payment for a different amount.")
+    try:
+        return get_payment(claim.payment_id), False
+    except NotFound:
+        pass
+    payment_id = claim.payment_id
     intent = gateway().create_intent(amount=amount, currency=currency, idempotency_key=f"order-{order_id}",
                                      metadata={"order_id": order_id, "payment_id": payment_id})
     now = iso()
@@ -96,22 +100,23 @@ def create_intent(*, order_id: str, user_id: str, amount: Decimal, currency: str
                            refunded_amount=Decimal(0), created_at=now,
                            **_status_fields(states.PENDING, now, payment_id))
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.save(payment, condition=PaymentModel.pk.does_not_exist())
-            tx.save(IntentPointer(IntentPointer.key(intent.id), "INTENT", payment_id=payment_id),
-                    condition=IntentPointer.pk.does_not_exist())
-            tx.save(OrderPointer(OrderPointer.key(order_id), "PAYMENT", payment_id=payment_id),
-                    condition=OrderPointer.pk.does_not_exist())
-    except TransactWriteError:
-        # a concurrent call for the same order won; the gateway's idempotency key gave it the same intent
-        winner = payment_for_order(order_id)
-        if winner is None:
-            raise
-        return winner, False
+        payment.save(condition=PaymentModel.pk.does_not_exist())
+    except PutError:                          # a concurrent repeat finished first
+        return get_payment(payment_id), False
+    IntentPointer(IntentPointer.key(intent.id), "INTENT", payment_id=payment_id).save()
     count("PaymentIntentsCreated", gateway=payment.gateway)
     logger.info("payment intent created", extra={"payment_id": payment_id, "order_id": order_id,
                                                  "intent_id": intent.id})
     return payment, True
+
+
+def _claim(order_id: str, **details) -> OrderPointer:
+    claim = OrderPointer(OrderPointer.key(order_id), "PAYMENT", payment_id=str(uuid.uuid4()), **details)
+    try:
+        claim.save(condition=OrderPointer.pk.does_not_exist())
+        return claim
+    except PutError:
+        return OrderPointer.get(OrderPointer.key(order_id), "PAYMENT", consistent_read=True)
 
 
 def _move(payment: PaymentModel, target: str, **changes) -> PaymentModel:

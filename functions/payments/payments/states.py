@@ -39,6 +39,7 @@ class GatewayEvent:
     target: str | None                 # the payment status it announces, None if it announces none
     refunded_amount: Decimal | None = None
     failure_reason: str | None = None
+    payment_id: str | None = None      # ours, from the intent's metadata (set when we created it)
 
     @classmethod
     def parse(cls, body: dict) -> GatewayEvent:
@@ -57,7 +58,8 @@ class GatewayEvent:
             currency = str(obj["currency"]).upper()
             refunded = from_minor(obj["amount_refunded"], currency)
             target = REFUNDED if int(obj["amount_refunded"]) >= int(obj["amount"]) else PARTIALLY_REFUNDED
-        return cls(event_id, event_type, intent_id, target, refunded, reason)
+        payment_id = (obj.get("metadata") or {}).get("payment_id") if obj.get("object") == "payment_intent" else None
+        return cls(event_id, event_type, intent_id, target, refunded, reason, payment_id)
 
 
 def intent_id_of(body: dict) -> str | None:

@@ -64,7 +64,8 @@ def webhook_secret(aws) -> str:
 
 def gateway_event(event_type: str, intent: dict, **changes) -> dict:
     obj = {"id": intent["intent_id"], "object": "payment_intent", "amount": intent.get("minor", 2500),
-           "currency": "eur", "status": changes.pop("status", "succeeded"), **changes}
+           "currency": "eur", "status": changes.pop("status", "succeeded"),
+           "metadata": {"order_id": intent.get("order_id"), "payment_id": intent.get("id")}, **changes}
     return {"id": f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "type": event_type,
             "created": int(time.time()), "data": {"object": obj}}
 

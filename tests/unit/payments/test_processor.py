@@ -106,7 +106,7 @@ def test_refunds_partial_then_full(process, payment, aws):
 
 
 def test_an_event_for_an_unknown_intent_fails_its_record(process, payment):
-    ghost = {"intent_id": "pi_ghost"}
+    ghost = {"intent_id": "pi_ghost", "id": payment["id"]}       # even naming a real payment id
     records = sqs_records(dumps(gateway_event("payment_intent.succeeded", ghost)))
     result = process(records, LambdaContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": records["Records"][0]["messageId"]}]}
@@ -150,3 +150,24 @@ def test_a_poison_message_reaches_the_dlq_after_max_receive_count(process, aws):
         assert failures == {m["MessageId"] for m in received}
     dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
     assert [m["Body"] for m in dead] == ["{not json"]
+
+
+def test_a_crash_after_recording_the_event_is_finished_by_the_redelivery(process, payment, aws, monkeypatch):
+    from payments import processor
+
+    real, calls = processor.get_payment, []
+
+    def crash_once(payment_id):
+        calls.append(payment_id)
+        if len(calls) == 1:
+            raise RuntimeError("worker killed")
+        return real(payment_id)
+
+    monkeypatch.setattr(processor, "get_payment", crash_once)
+    event = gateway_event("payment_intent.succeeded", payment)
+    assert process(sqs_records(dumps(event)), LambdaContext())["batchItemFailures"]
+    assert status(payment["id"]) == "pending"                            # recorded, not applied
+    assert run(process, event) == {"batchItemFailures": []}
+    assert status(payment["id"]) == "succeeded"
+    assert run(process, event) == {"batchItemFailures": []}              # and a third delivery changes nothing
+    assert [e["detail-type"] for e in bus_events(aws)] == ["payment.succeeded"]

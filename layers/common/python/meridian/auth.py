@@ -12,11 +12,12 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
-
-import jwt
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import Forbidden, Unauthorized
+
+if TYPE_CHECKING:
+    import jwt  # imported on first verification instead: PyJWT + cryptography cost ~40 ms of cold start
 
 ROLES = ("customer", "admin", "super_admin")
 ALLOWED_ALGORITHMS = ("EdDSA", "RS256")
@@ -63,6 +64,8 @@ class JwksKeySource:
 
     @staticmethod
     def _parse(jwks: dict) -> dict[str, jwt.PyJWK]:
+        import jwt
+
         keys = {}
         for data in jwks.get("keys", []):
             if data.get("kid") and data.get("alg") in ALLOWED_ALGORITHMS:
@@ -98,6 +101,8 @@ key_source = JwksKeySource()
 
 
 def verify_access_token(token: str, *, source: JwksKeySource | None = None) -> Principal:
+    import jwt
+
     source = source or key_source
     try:
         header = jwt.get_unverified_header(token)

@@ -1,11 +1,12 @@
 """Marshmallow helpers: every input goes through a schema; failures become 400 per field."""
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-from marshmallow import Schema, ValidationError
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from marshmallow import Schema  # marshmallow loads with the first schema, not on a cold start
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -30,6 +31,8 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def load(schema: Schema, data: Any, *, partial: bool = False) -> Any:
     """Validate and deserialize `data`, raising ValidationFailed (400) with per-field errors."""
+    from marshmallow import ValidationError  # already loaded: `schema` is a marshmallow Schema
+
     if data is None:
         raise ValidationFailed({"_schema": ["A JSON object body is required."]})
     try:
