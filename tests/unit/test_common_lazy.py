@@ -27,13 +27,29 @@ def test_lazy_module_runs_its_code_on_first_attribute_access(tmp_path, monkeypat
         assert not hasattr(builtins, "lazy_probe_ran")
         assert heavy.VALUE == 42
         assert builtins.lazy_probe_ran is True
-        from lazy_probe_pkg import heavy as again
-        assert again is heavy
-        assert lazy_module("lazy_probe_pkg.heavy") is heavy
+        from lazy_probe_pkg import heavy as real
+        assert real.VALUE == heavy.VALUE
+        assert lazy_module("lazy_probe_pkg.heavy") is real
     finally:
         for name in ("lazy_probe_pkg.heavy", "lazy_probe_pkg"):
             sys.modules.pop(name, None)
         monkeypatch.delattr("builtins.lazy_probe_ran", raising=False)
+
+
+def test_lazy_module_is_safe_when_threads_race_for_first_use(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    (tmp_path / "lazy_race_pkg").mkdir()
+    (tmp_path / "lazy_race_pkg" / "__init__.py").write_text("")
+    (tmp_path / "lazy_race_pkg" / "slow.py").write_text("import time\ntime.sleep(0.2)\nVALUE = 7\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        slow = lazy_module("lazy_race_pkg.slow")
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(lambda _: slow.VALUE, range(8))) == [7] * 8
+    finally:
+        for name in ("lazy_race_pkg.slow", "lazy_race_pkg"):
+            sys.modules.pop(name, None)
 
 
 def test_lazy_module_fails_at_once_for_a_missing_module():
