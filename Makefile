@@ -67,7 +67,7 @@ test: deps unit integration e2e
 
 unit: deps
 	@echo "==> unit tests"
-	$(VPY) -m pytest tests/unit $(PYTEST_FLAGS)
+	$(VPY) -m pytest tests/unit -n 2 $(PYTEST_FLAGS)
 
 integration: deps
 	@echo "==> integration tests (a whole stack on free ports)"
