@@ -25,11 +25,7 @@ def tracer():
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:
-    """Emit one metric as its own EMF record (safe outside a decorated handler)."""
-    single = metrics.single_metric if hasattr(metrics, "single_metric") else None
-    if single is None:  # pragma: no cover - older powertools
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-        return
+    """Emit one metric as its own EMF record, right away (safe outside a decorated handler)."""
     from aws_lambda_powertools.metrics import single_metric
 
     with single_metric(name=name, unit=MetricUnit.Count, value=value,
