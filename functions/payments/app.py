@@ -1,10 +1,14 @@
 """HTTP routes of the payments service (thin: parse → call → map)."""
 from meridian.api import ServiceApp, json_response
 from meridian.auth import principal, require_role
+from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
 from meridian.service_auth import require_service
 from meridian.validation import load
-from payments import schemas, service
+from payments import service
+
+# marshmallow (~30 ms) loads with the first request that validates, not on a cold start
+schemas = lazy_module("payments.schemas")
 
 app = ServiceApp("payments")
 

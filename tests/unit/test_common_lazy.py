@@ -66,7 +66,8 @@ print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
 
 
 @pytest.mark.parametrize("logical_id", ["AuthFunction", "UsersFunction", "ProductsFunction",
-                                        "LocalizationFunction", "AdminFunction"])
+                                        "LocalizationFunction", "AdminFunction", "OrdersFunction",
+                                        "PaymentsFunction"])
 def test_http_function_cold_start_does_not_import_deferred_packages(logical_id):
     template = Template()
     spec = template.function(logical_id)

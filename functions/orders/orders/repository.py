@@ -61,3 +61,14 @@ def page_by_status(status: str, *, limit: int, cursor: str | None) -> tuple[list
 def expired_pending(now_iso: str, *, limit: int = 100) -> list[OrderModel]:
     """Pending orders whose payment window closed before `now_iso` (oldest first)."""
     return list(OrderModel.by_status.query(f"STATUS#{PENDING_PAYMENT}", OrderModel.gsi2sk < now_iso, limit=limit))
+
+
+def count_by_status(status: str) -> int:
+    """How many orders have `status` (gsi2 Select=COUNT query, all pages: reads the whole partition)."""
+    return OrderModel.count(f"STATUS#{status}", index_name=OrderModel.by_status.Meta.index_name)
+
+
+def totals_by_status(status: str):
+    """(currency, total) of every order with `status` (gsi2 query, only those two attributes returned)."""
+    for order in OrderModel.by_status.query(f"STATUS#{status}", attributes_to_get=["currency", "total"]):
+        yield order.currency, order.total

@@ -13,14 +13,23 @@ import functools
 import json
 import re
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
 from chalice import Chalice, Response
 
 from . import jsonutil
-from .errors import (PROBLEM_CONTENT_TYPE, BadRequest, DomainError, MethodNotAllowed, NotFound,
-                     UnsupportedMediaType, problem_body, problem_from_error)
+from .errors import (
+    PROBLEM_CONTENT_TYPE,
+    BadRequest,
+    DomainError,
+    MethodNotAllowed,
+    NotFound,
+    UnsupportedMediaType,
+    problem_body,
+    problem_from_error,
+)
 from .observability import logger
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -28,7 +37,7 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _current: dict[str, Any] = {"app": None}
 
 
-def current_app() -> "ServiceApp":
+def current_app() -> ServiceApp:
     return _current["app"]
 
 

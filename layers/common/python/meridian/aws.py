@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str):
     import boto3
     from botocore.config import Config

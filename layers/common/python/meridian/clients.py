@@ -58,8 +58,9 @@ def _http():
 
 
 class ServiceClient:
-    def __init__(self, service: str, *, caller: str | None = None, timeout: tuple[float, float] = resilience.DEFAULT_TIMEOUT,
-                 attempts: int = 3, base_url: str | None = None):
+    def __init__(self, service: str, *, caller: str | None = None,
+                 timeout: tuple[float, float] = resilience.DEFAULT_TIMEOUT, attempts: int = 3,
+                 base_url: str | None = None):
         self.service = service
         self.caller = caller or os.environ.get("POWERTOOLS_SERVICE_NAME", "unknown")
         self.timeout = timeout

@@ -18,7 +18,7 @@ import threading
 from types import ModuleType
 from typing import Any
 
-_proxies: dict[str, "_LazyModule"] = {}
+_proxies: dict[str, _LazyModule] = {}
 
 
 class _LazyModule:

@@ -82,18 +82,18 @@ class Money:
     currency: str
 
     @classmethod
-    def of(cls, amount: str | int | Decimal, currency: str) -> "Money":
+    def of(cls, amount: str | int | Decimal, currency: str) -> Money:
         return cls(round_to_minor(Decimal(str(amount)), currency), currency)
 
-    def __add__(self, other: "Money") -> "Money":
+    def __add__(self, other: Money) -> Money:
         if other.currency != self.currency:
             raise ValueError("cannot add different currencies")
         return Money(self.amount + other.amount, self.currency)
 
-    def times(self, quantity: int) -> "Money":
+    def times(self, quantity: int) -> Money:
         return Money(self.amount * quantity, self.currency)
 
-    def rounded(self) -> "Money":
+    def rounded(self) -> Money:
         return Money(round_to_minor(self.amount, self.currency), self.currency)
 
     def to_json(self) -> dict[str, str]:

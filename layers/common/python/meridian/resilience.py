@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import pybreaker
 

@@ -12,7 +12,8 @@ import hashlib
 import hmac
 import os
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import aws
 from .errors import Forbidden, Unauthorized

@@ -1,7 +1,8 @@
 """Marshmallow helpers: every input goes through a schema; failures become 400 per field."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .errors import ValidationFailed
 
