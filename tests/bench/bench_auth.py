@@ -11,30 +11,15 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 import uuid
 from pathlib import Path
+
+from tests.bench.measure import percentile, timed
 
 VERIFICATIONS = 5000
 LOGINS = 30
 VERIFY_TARGET_MS = 0.3
 PASSWORD = "benchmark passphrase 2024"
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
-def _timed(call, count: int, warm_up: int = 20) -> list[float]:
-    for _ in range(warm_up):
-        call()
-    samples = []
-    for _ in range(count):
-        began = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - began) * 1000)
-    return samples
 
 
 def _argon2_parameters():
@@ -71,16 +56,16 @@ def run(stack) -> None:
     token = login()
     source = JwksKeySource(f"{internal}/api/v1/auth/.well-known/jwks.json")
     source.use_static(session.get(f"{internal}/api/v1/auth/.well-known/jwks.json", timeout=10).json())
-    verify = _timed(lambda: verify_access_token(token, source=source), VERIFICATIONS, warm_up=200)
-    p50, p99 = _percentile(verify, 50), _percentile(verify, 99)
+    verify = timed(lambda: verify_access_token(token, source=source), VERIFICATIONS, warm_up=200)
+    p50, p99 = percentile(verify, 50), percentile(verify, 99)
     print(f"  access-token verification: p50 {p50:.3f} ms, p99 {p99:.3f} ms, mean {statistics.mean(verify):.3f} ms "
           f"over {VERIFICATIONS} (target ≤ {VERIFY_TARGET_MS} ms: {'met' if p50 <= VERIFY_TARGET_MS else 'MISSED'})")
 
-    logins = _timed(login, LOGINS, warm_up=3)
+    logins = timed(login, LOGINS, warm_up=3)
     parameters, hasher = _argon2_parameters()
     stored = hasher.hash(PASSWORD)
-    argon = _timed(lambda: hasher.verify(stored, PASSWORD), LOGINS, warm_up=2)
+    argon = timed(lambda: hasher.verify(stored, PASSWORD), LOGINS, warm_up=2)
     print(f"  login (internal port: HTTP → runtime → argon2id → DynamoDB → EdDSA): "
-          f"p50 {_percentile(logins, 50):.1f} ms, p90 {_percentile(logins, 90):.1f} ms over {LOGINS}")
-    print(f"  argon2id verify alone: p50 {_percentile(argon, 50):.1f} ms with m={parameters['memory_cost_kib']} KiB, "
+          f"p50 {percentile(logins, 50):.1f} ms, p90 {percentile(logins, 90):.1f} ms over {LOGINS}")
+    print(f"  argon2id verify alone: p50 {percentile(argon, 50):.1f} ms with m={parameters['memory_cost_kib']} KiB, "
           f"t={parameters['time_cost']}, p={parameters['parallelism']} (OWASP's first recommendation)")

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from meridian.clock import parse_iso
 
+from tests.bench.measure import percentile
 from tests.integration.checkout_helpers import (
     admin,
     checkout,
@@ -41,11 +42,6 @@ INTAKE_TARGET = 0.8
 PAID_P99_TARGET_S = 2.0
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
 def _sessions(stack, count: int) -> list:
     return [stack.session() for _ in range(count)]
 
@@ -61,7 +57,7 @@ def bench_checkout_latency(stack, shopper: dict, product: str) -> None:
         latencies.append((time.perf_counter() - began) * 1000)
         assert response.status_code == 201, response.text
     print(f"checkout through the gateway (sequential, n={CHECKOUTS}): p50 {statistics.median(latencies):.1f} ms, "
-          f"p99 {percentile(latencies, 0.99):.1f} ms", flush=True)
+          f"p99 {percentile(latencies, 99):.1f} ms", flush=True)
 
 
 def _rate(count: int, work) -> float:
@@ -172,7 +168,7 @@ def bench_webhook_to_paid(stack, admin_headers: dict) -> None:
     if not values:
         print("webhook → paid: no order became paid", flush=True)
         return
-    p99, p50 = percentile(values, 0.99), statistics.median(values)
+    p99, p50 = percentile(values, 99), statistics.median(values)
     complete = len(values) == len(sent_at) == len(orders)
     print(f"webhook → order paid over {len(values)}/{len(orders)} events at {PAID_RATE:g}/s: p50 {p50 * 1000:.0f} ms,"
           f" p99 {p99 * 1000:.0f} ms (target p99 ≤ {PAID_P99_TARGET_S:.0f} s) "

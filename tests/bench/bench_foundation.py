@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 
+from tests.bench.measure import percentile, timed
+
 REQUESTS = 2000
 WARM_UP = 100
 FLOOR_RUNS = 7
@@ -28,22 +30,6 @@ _FLOOR_CHILD = (
 )
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
-def timed(call, count: int) -> list[float]:
-    for _ in range(WARM_UP):
-        call()
-    samples = []
-    for _ in range(count):
-        began = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - began) * 1000)
-    return samples
-
-
 def gateway_samples(stack) -> list[float]:
     session = stack.session()
     url = f"{stack.base_url}/api/v1/products/health"
@@ -53,7 +39,7 @@ def gateway_samples(stack) -> list[float]:
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
 
-    return timed(call, REQUESTS)
+    return timed(call, REQUESTS, WARM_UP)
 
 
 def direct_worker_samples(stack) -> list[float]:
@@ -63,7 +49,7 @@ def direct_worker_samples(stack) -> list[float]:
     session = requests.Session()
     session.trust_env = False
     url = f"http://127.0.0.1:{stack.runtime.upstreams['ProductsFunction'][0]}/api/v1/products/health"
-    return timed(lambda: session.get(url, timeout=10), REQUESTS)
+    return timed(lambda: session.get(url, timeout=10), REQUESTS, WARM_UP)
 
 
 def bare_get_item_samples(stack) -> list[float]:
@@ -71,7 +57,7 @@ def bare_get_item_samples(stack) -> list[float]:
     table = stack.template.physical_name("ProductsTable")
     key = {"pk": {"S": "BENCH#foundation"}, "sk": {"S": "BENCH"}}
     dynamodb.put_item(TableName=table, Item={**key, "payload": {"S": "x" * 64}})
-    return timed(lambda: dynamodb.get_item(TableName=table, Key=key), REQUESTS)
+    return timed(lambda: dynamodb.get_item(TableName=table, Key=key), REQUESTS, WARM_UP)
 
 
 def cold_start_floor_ms(stack) -> list[float]:

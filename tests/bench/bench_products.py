@@ -17,6 +17,8 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from tests.bench.measure import percentile
+
 CLIENTS = 8
 REQUESTS_PER_CLIENT = 40          # on the seeded catalog
 LARGE_REQUESTS_PER_CLIENT = 10    # at 10,000 products (moto scans the whole index per Query: slow for both)
@@ -24,11 +26,6 @@ WARM_UP = 16
 TARGET_RATIO = 2.5
 LARGE_CATALOG = 10_000
 QUERY = {"locale": "de", "currency": "JPY", "limit": "20"}
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 def concurrently(make_call, per_client: int, clients: int = CLIENTS) -> list[float]:
