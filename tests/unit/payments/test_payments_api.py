@@ -103,7 +103,25 @@ def test_cancel_a_pending_payment_and_refuse_a_succeeded_one(api, create_payment
     assert api.post(path, json={}, headers=internal("POST", path)).status == 409
 
 
-def test_gateway_down_is_503_fast_and_opens_the_breaker(api, sandbox):
+def gateway_requests(monkeypatch, sandbox) -> list[dict]:
+    """Every HTTP request the payments function sends to the sandbox gateway (URL and timeout)."""
+    import requests
+
+    seen: list[dict] = []
+    real = requests.Session.request
+
+    def recording(self, method, url, *args, **kwargs):
+        if str(url).startswith(sandbox.url):
+            seen.append({"method": method, "url": url, "timeout": kwargs.get("timeout")})
+        return real(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", recording)
+    return seen
+
+
+def test_gateway_down_is_503_fast_and_opens_the_breaker(api, sandbox, monkeypatch):
+    monkeypatch.setenv("PAYMENT_GATEWAY_BREAKER_FAIL_MAX", "3")
+    sent = gateway_requests(monkeypatch, sandbox)
     sandbox.set_control({"fail": True})
     path = "/api/v1/payments/internal/intents"
     statuses = []
@@ -114,23 +132,34 @@ def test_gateway_down_is_503_fast_and_opens_the_breaker(api, sandbox):
         statuses.append(response.status)
         assert int(response.headers["retry-after"]) >= 1
     assert statuses == [503] * 5
-    assert time.monotonic() - started < 3
+    # fast = no retries against a failing gateway, and none at all once the breaker is open (3 failures):
+    # counted, not timed; the bound below is only a generous guard against hanging
+    assert len(sent) == 3, sent
+    assert time.monotonic() - started < 15
     from meridian import resilience
 
     assert resilience.breaker("payment-gateway").current_state == "open"
     sandbox.reset_control()
     body = {"order_id": str(uuid.uuid4()), "user_id": "u", "amount": "1.00", "currency": "EUR"}
     assert api.post(path, json=body, headers=internal("POST", path)).status == 503      # still open: fail fast
+    assert len(sent) == 3                                                               # ... without calling it
 
 
 def test_a_slow_gateway_times_out_within_the_budget(api, sandbox, monkeypatch):
     monkeypatch.setenv("PAYMENT_GATEWAY_TIMEOUT_SECONDS", "0.3")
-    sandbox.set_control({"delay_ms": 1500})
+    sent = gateway_requests(monkeypatch, sandbox)
+    sandbox.set_control({"delay_ms": 30000})          # far beyond any budget: only the timeout can end the call
     path = "/api/v1/payments/internal/intents"
     body = {"order_id": str(uuid.uuid4()), "user_id": "u", "amount": "1.00", "currency": "EUR"}
     started = time.monotonic()
     response = api.post(path, json=body, headers=internal("POST", path))
-    assert response.status == 503 and time.monotonic() - started < 1.5
+    elapsed = time.monotonic() - started
+    assert response.status == 503
+    assert [r["timeout"] for r in sent] == [(0.3, 0.3)]          # the configured budget, on the one gateway call
+    assert elapsed < 15                                          # cut by it: the gateway would answer after 30 s
+    from meridian import resilience
+
+    assert resilience.breaker("payment-gateway").fail_counter == 1     # the timeout counts toward the breaker
 
 
 def test_list_succeeded_payments_for_reconciliation(api, create_payment, sandbox):
