@@ -117,3 +117,38 @@ def intent_event(event_type: str, order: dict, *, status: str = "succeeded", min
 def sent_emails(stack, to: str) -> list[dict]:
     data = stack.session().get(f"{stack.aws_endpoint}/moto-api/data.json", timeout=10).json()
     return [m for m in data.get("ses", {}).get("Message", []) if to in m["destinations"].get("ToAddresses", [])]
+
+
+def wait_until_settled(stack, queues=("PaymentWebhooksQueue", "OrdersEventsQueue"), timeout: float = 60.0) -> None:
+    """Wait (instead of sleeping a fixed time) until the sandbox has nothing left to deliver and each queue,
+    in pipeline order, is empty: nothing waiting, in flight or delayed. A message is deleted only after it
+    was handled, so an empty upstream queue means its handler has already fed the next one."""
+    session, sqs = stack.session(), stack.client("sqs")
+    deadline = time.monotonic() + timeout
+    last: object = None
+
+    def wait(label, quiet):
+        nonlocal last
+        while True:
+            ok, last = quiet()
+            if ok:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{label} did not settle within {timeout}s: {last}")
+            time.sleep(0.2)
+
+    def deliveries():
+        stats = session.get(url(stack, "/sandbox/v1/deliveries"), timeout=10).json()
+        return stats["pending"] == 0 and stats["delivered"] + stats["given_up"] == stats["queued"], stats
+
+    wait("sandbox webhooks", deliveries)
+    for logical_id in queues:
+        queue_url = sqs.get_queue_url(QueueName=stack.template.physical_name(logical_id))["QueueUrl"]
+
+        def empty(queue_url=queue_url):
+            names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                     "ApproximateNumberOfMessagesDelayed"]
+            attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+            return all(attributes.get(name, "0") == "0" for name in names), attributes
+
+        wait(logical_id, empty)

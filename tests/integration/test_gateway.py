@@ -26,15 +26,17 @@ SECURITY_HEADERS = {"Strict-Transport-Security": "max-age=", "X-Content-Type-Opt
                     "Referrer-Policy": "no-referrer"}
 
 
-def _access_log(stack, request_id: str, attempts: int = 20) -> dict:
+def _access_log(stack, request_id: str, timeout: float = 15.0) -> dict:
     """The gateway's JSON access-log line of one request (nginx writes it just after answering)."""
-    for _ in range(attempts):
+    deadline = time.monotonic() + timeout             # generous: only a missing line waits it out
+    while True:
         for line in (stack.log_dir / "nginx-access.log").read_text().splitlines():
             entry = json.loads(line)
             if entry["request_id"] == request_id:
                 return entry
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no access-log line for {request_id}")
         time.sleep(0.05)
-    raise AssertionError(f"no access-log line for {request_id}")
 
 
 def test_seven_services_are_served():

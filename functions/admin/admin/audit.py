@@ -30,10 +30,11 @@ def record(*, actor: str, action: str, target: str, before: Any = None, after: A
 
 
 def record_platform_event(detail_type: str, detail: dict[str, Any]) -> bool:
-    """An audit entry from a bus event (product.changed, user.role_changed, fx.rates.refreshed)."""
+    """An audit entry from a bus event (product.changed, fx.rates.refreshed); the detail's own
+    `action` (e.g. product.created) is more precise than the event's type when it has one."""
     return record(
         actor=str(detail.get("actor") or "system"),
-        action=detail_type,
+        action=str(detail.get("action") or detail_type),
         target=str(detail.get("target") or detail.get("product_id") or detail.get("user_id")
                    or detail.get("snapshot_id") or "-"),
         before=detail.get("before"),

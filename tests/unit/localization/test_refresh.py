@@ -103,7 +103,7 @@ def test_move_share_is_configurable(localization, monkeypatch):
 
 def test_provider_down_serves_stale_opens_breaker_then_recovers(localization, monkeypatch):
     monkeypatch.setenv("FX_BREAKER_FAIL_MAX", "2")
-    monkeypatch.setenv("FX_BREAKER_RESET_SECONDS", "0.3")
+    monkeypatch.setenv("FX_BREAKER_RESET_SECONDS", "300")         # stays open however slow the machine is
     good = localization.refresh.refresh(now=utcnow() - dt.timedelta(hours=27))
     localization.stub.control(mode="fail")
     assert localization.refresh.refresh().status == "failed"
@@ -114,19 +114,33 @@ def test_provider_down_serves_stale_opens_breaker_then_recovers(localization, mo
     latest = localization.store.latest()
     assert latest.snapshot_id == good.snapshot_id and latest.is_stale()   # last good one, marked stale
     localization.stub.control(mode="ok")
-    time.sleep(0.35)
+    assert localization.refresh.refresh().status == "breaker_open"     # provider back, but not yet retried
+    assert localization.stub.state.served == served_before
+    # the reset timeout passes: the breaker was opened more than FX_BREAKER_RESET_SECONDS ago
+    storage = localization.refresh.provider_breaker()._state_storage
+    storage.opened_at = storage.opened_at - dt.timedelta(seconds=301)
     assert localization.refresh.refresh().status == "unchanged"        # half-open trial succeeds
+    assert localization.stub.state.served == served_before + 1
     assert localization.refresh.provider_breaker().current_state == "closed"
     assert not localization.store.latest().is_stale()
 
 
 def test_hanging_provider_is_cut_by_the_timeout(localization, monkeypatch):
     monkeypatch.setenv("FX_FETCH_TIMEOUT_SECONDS", "0.2")
-    localization.stub.control(mode="hang", hang_seconds=5)
+    localization.stub.control(mode="hang", hang_seconds=60)            # only the timeout can end a download
+    timeouts = []
+    real_download = localization.providers.download
+
+    def recording_download(url, *, timeout, accept):
+        timeouts.append(timeout)
+        return real_download(url, timeout=timeout, accept=accept)
+
+    monkeypatch.setattr(localization.providers, "download", recording_download)
     started = time.monotonic()
     outcome = localization.refresh.refresh(attempts=2)
     assert outcome.status == "failed"
-    assert time.monotonic() - started < 2.0
+    assert timeouts == [0.2, 0.2]                                       # the configured timeout, on each try
+    assert time.monotonic() - started < 30                              # generous; a hang lasts 60 s per try
     assert localization.stub.state.served == 2                          # retried once
 
 

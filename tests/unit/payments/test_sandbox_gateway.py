@@ -94,6 +94,19 @@ def confirm(gateway, intent, card, secret=None) -> requests.Response:
                          json={"client_secret": secret or intent["client_secret"], "card_number": card}, timeout=5)
 
 
+def settled(gateway, *, delivered: int, timeout: float = 20.0) -> dict:
+    """The gateway's delivery counters once at least `delivered` webhooks got their 2xx and it is quiet:
+    nothing queued, held or in flight (every queued delivery ended delivered or given up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stats = requests.get(f"{gateway.url}/v1/deliveries", timeout=5).json()
+        quiet = stats["pending"] == 0 and stats["delivered"] + stats["given_up"] == stats["queued"]
+        if quiet and stats["delivered"] >= delivered:
+            return stats
+        assert time.monotonic() < deadline, f"deliveries did not settle: {stats}"
+        time.sleep(0.02)
+
+
 def test_4242_succeeds_and_a_signed_webhook_is_delivered(gateway, receiver):
     intent = create(gateway)
     response = confirm(gateway, intent, "4242424242424242")
@@ -121,8 +134,7 @@ def test_wrong_client_secret_or_unknown_card_changes_nothing(gateway, receiver):
     intent = create(gateway)
     assert confirm(gateway, intent, "4242424242424242", secret="pi_x_secret_wrong").status_code == 400
     assert confirm(gateway, intent, "1234123412341234").status_code == 402
-    receiver.wait_for(1)
-    time.sleep(0.2)
+    settled(gateway, delivered=1)                        # everything sent was delivered, nothing is queued
     assert receiver.types() == ["payment_intent.created"]
     assert requests.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", timeout=5).json()["status"] == \
         "requires_payment_method"
@@ -131,9 +143,9 @@ def test_wrong_client_secret_or_unknown_card_changes_nothing(gateway, receiver):
 def test_delivery_is_retried_until_a_2xx(gateway, receiver):
     receiver.failures_left = 3
     create(gateway)
-    receiver.wait_for(1, timeout=15)
+    receiver.wait_for(1, timeout=30)
+    stats = settled(gateway, delivered=1)                # the sender counts the 2xx after the receiver saw it
     assert receiver.calls == 4
-    stats = requests.get(f"{gateway.url}/v1/deliveries", timeout=5).json()
     assert stats["delivered"] == 1 and stats["failed_attempts"] == 3 and stats["pending"] == 0
 
 
@@ -147,11 +159,13 @@ def test_duplicates_send_each_event_several_times(gateway, receiver):
 def test_out_of_order_sends_succeeded_before_created(gateway, receiver):
     requests.post(f"{gateway.url}/v1/control", json={"out_of_order": True, "hold_ms": 30000}, timeout=5)
     intent = create(gateway)
-    time.sleep(0.3)
-    assert receiver.events == []                         # created is held back
+    held = requests.get(f"{gateway.url}/v1/deliveries", timeout=5).json()
+    assert (held["queued"], held["attempts"], held["pending"]) == (0, 0, 1)    # created is held back, not sent
+    assert receiver.events == []
     confirm(gateway, intent, "4242424242424242")
-    receiver.wait_for(2)
+    stats = settled(gateway, delivered=2)
     assert receiver.types() == ["payment_intent.succeeded", "payment_intent.created"]
+    assert (stats["delivered"], stats["failed_attempts"]) == (2, 0)         # each sent once, in that order
 
 
 def test_fail_and_slow_modes(gateway):

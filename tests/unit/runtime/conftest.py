@@ -49,9 +49,9 @@ HANDLERS = textwrap.dedent('''
     def stubborn(event, context):
         """Swallows the first timeout signal; the runtime must still stop it."""
         try:
-            time.sleep(5)
+            time.sleep(60)
         except BaseException:
-            time.sleep(5)
+            time.sleep(60)
         return {"statusCode": 200, "body": "should not get here"}
 
 

@@ -143,7 +143,7 @@ def queue_is_empty(sqs, url):
     return counts == ("0", "0")
 
 
-def run_until(predicate, poller, timeout=10.0):
+def run_until(predicate, poller, timeout=60.0):     # generous: only a failure waits it out
     poller.start()
     try:
         deadline = time.monotonic() + timeout
@@ -228,12 +228,28 @@ def test_fifo_permanent_failure_takes_the_rest_of_its_group_to_the_dlq(sqs):
 
 def test_poller_stops_promptly(sqs):
     url, arn, _ = make_queue(sqs, "idle")
-    poller = SqsPoller(SqsEventSource("Fn", "Ev", url, arn, 10, True), sqs, RecordingFunction(), wait_seconds=1)
+    polling = threading.Event()
+
+    class SignallingSqs:
+        """The real client; tells the test when the poller is inside a long poll."""
+
+        def receive_message(self, **kwargs):
+            polling.set()
+            return sqs.receive_message(**kwargs)
+
+        def __getattr__(self, name):
+            return getattr(sqs, name)
+
+    poller = SqsPoller(SqsEventSource("Fn", "Ev", url, arn, 10, True), SignallingSqs(), RecordingFunction(),
+                       wait_seconds=1)
     poller.start()
-    time.sleep(0.2)
+    assert polling.wait(30), "the poller never polled"
     started = time.monotonic()
-    poller.stop()
-    assert not poller.alive and time.monotonic() - started < 2.5
+    poller.stop(timeout=20)
+    # it leaves at the end of the current long poll (wait_seconds=1) instead of polling again; the
+    # bound is generous and below the join timeout, so a poller that ignored stop() fails here
+    assert not poller.alive
+    assert time.monotonic() - started < 15
 
 
 def test_fifo_records_behind_a_failure_are_released_not_the_failure():
