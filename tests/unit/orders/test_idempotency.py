@@ -55,14 +55,23 @@ def test_concurrent_requests_with_one_key_place_one_order(orders_app, services, 
 
     product = services.products.add("2.50", stock=10)
     real = checkout.place_order
-    started = threading.Event()
+    started, release, second_waiting = threading.Event(), threading.Event(), threading.Event()
 
-    def slow_place_order(**kwargs):
+    def held_place_order(**kwargs):
         started.set()
-        time.sleep(0.5)                      # the second request arrives while this one runs
+        assert release.wait(60)              # held until the second request is seen waiting
         return real(**kwargs)
 
-    monkeypatch.setattr(checkout, "place_order", slow_place_order)
+    class WaitSpy:                           # idempotency's clock: sleeping = waiting for the first
+        monotonic = staticmethod(time.monotonic)
+
+        @staticmethod
+        def sleep(seconds):
+            second_waiting.set()
+            time.sleep(seconds)
+
+    monkeypatch.setattr(checkout, "place_order", held_place_order)
+    monkeypatch.setattr(idempotency, "time", WaitSpy)
     body = {"items": [{"product_id": product, "quantity": 1}], "shipping_address": ADDRESS}
     order = {"items": [{"product_id": uuid.UUID(product), "quantity": 1, "sku": None}], "currency": "USD",
              "shipping_address": {**ADDRESS, "line2": None, "region": None}}
@@ -74,11 +83,14 @@ def test_concurrent_requests_with_one_key_place_one_order(orders_app, services, 
 
     first = threading.Thread(target=request)
     first.start()
-    started.wait(5)
+    assert started.wait(30)
     second = threading.Thread(target=request)
     second.start()
-    first.join(10)
-    second.join(10)
+    assert second_waiting.wait(30), "the second request never saw the first in progress"
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert not first.is_alive() and not second.is_alive()
     assert len(results) == 2
     assert results[0] == results[1]
     assert len(services.payments.by_order) == 1 and services.products.stock(product) == 9
