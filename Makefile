@@ -15,7 +15,7 @@ REQUIREMENTS := requirements-dev.txt layers/common/requirements.txt $(wildcard f
 STAMP := $(VENV)/.installed
 PYTEST_FLAGS ?= -q
 
-.PHONY: up down status logs test unit integration e2e lint bench invoke deps system-deps clean help
+.PHONY: up down status logs test unit integration lint bench invoke deps system-deps clean help
 
 help:
 	@sed -n '2,4p' Makefile; echo "  other targets: down status logs lint bench invoke FN=<LogicalId> clean"
@@ -63,7 +63,7 @@ invoke: deps
 
 # ---------------------------------------------------------------------- checks
 .NOTPARALLEL:
-test: deps unit integration e2e
+test: deps unit integration
 
 unit: deps
 	@echo "==> unit tests"
@@ -72,10 +72,6 @@ unit: deps
 integration: deps
 	@echo "==> integration tests (a whole stack on free ports)"
 	$(VPY) -m pytest tests/integration $(PYTEST_FLAGS)
-
-e2e: deps
-	@if ls tests/e2e/test_*.py >/dev/null 2>&1; then \
-		echo "==> end-to-end tests"; $(VPY) -m pytest tests/e2e $(PYTEST_FLAGS); fi
 
 lint: deps
 	$(VPY) -m ruff check .
