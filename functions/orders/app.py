@@ -22,6 +22,7 @@ def place_order():
     key = idempotency.check_key(app.header("Idempotency-Key"))
     body = app.json_body()
     order = load(schemas.CheckoutSchema(), body)
+    order["currency"] = customers.currency_of(order["currency"], app.header("Authorization"))
     result = idempotency.place_order_once(
         user_id=who.user_id, key=key, body=body, order=order, actor=f"{who.role}:{who.user_id}",
         email=customers.email_of(app.header("Authorization")), lambda_context=app.lambda_context)

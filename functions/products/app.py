@@ -1,11 +1,12 @@
 """HTTP routes of the products service (thin: parse → call → map). See README.md."""
 import uuid
 
-from meridian import locales
+from meridian import locales, shopper
 from meridian.api import ServiceApp, json_response
 from meridian.auth import authenticate, require_role
 from meridian.errors import Forbidden, NotFound
 from meridian.lazy import lazy_module
+from meridian.money import CURRENCIES
 from meridian.service_auth import require_service
 from meridian.validation import load
 from products import inventory, listing, pim, presenter, pricing
@@ -27,7 +28,19 @@ def _query(schema):
 
 
 def _locale(requested):
-    return locales.resolve_locale(requested, app.header("accept-language"))
+    """?locale, then Accept-Language, then the signed-in shopper's saved locale, then en."""
+    accept = app.header("accept-language")
+    preferred = None if requested or accept else shopper.preference("locale", app.header("authorization"))
+    return locales.resolve_locale(requested, accept, preferred)
+
+
+def _currency(requested):
+    """?currency, then the signed-in shopper's saved currency, then USD."""
+    if not (requested or "").strip():
+        preferred = shopper.preference("currency", app.header("authorization"))
+        if preferred in CURRENCIES:
+            return preferred
+    return pricing.currency_of(requested)
 
 
 def _is_admin() -> bool:
@@ -56,7 +69,7 @@ def list_products():
     if query["status"] not in (None, "active") and not authenticate().is_at_least("admin"):
         raise Forbidden("Only admins can list draft or archived products.")
     admin = _is_admin()
-    locale, currency = _locale(query["locale"]), pricing.currency_of(query["currency"])
+    locale, currency = _locale(query["locale"]), _currency(query["currency"])
     items, next_cursor, served = listing.list_products(
         locale=locale, currency=currency, category=query["category"], q=query["q"], limit=query["limit"],
         cursor=query["cursor"], status=query["status"] or "active", admin=admin)
@@ -68,7 +81,7 @@ def list_products():
 def get_product(product_id):
     """One product (by id or slug), localized and priced; admins also see drafts and archived ones."""
     query = _query(schemas.ProductQuerySchema())
-    locale, currency = _locale(query["locale"]), pricing.currency_of(query["currency"])
+    locale, currency = _locale(query["locale"]), _currency(query["currency"])
     product, admin = pim.find(product_id, locale), _is_admin()
     if product.status != "active" and not admin:
         raise ProductNotFound(product_id)

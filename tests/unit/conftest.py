@@ -32,11 +32,12 @@ def aws(template, monkeypatch):
     with mock_aws():
         provision(template, lambda service: boto3.client(service, region_name="us-east-1"))
         from meridian import aws as meridian_aws
-        from meridian import resilience
+        from meridian import resilience, shopper
 
         meridian_aws.client.cache_clear()
         meridian_aws.forget_secrets()
         resilience.reset_breakers()
+        shopper.forget()
         yield template
     restore(replaced)
 

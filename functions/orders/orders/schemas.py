@@ -36,7 +36,7 @@ class AddressSchema(Schema):
 class CheckoutSchema(Schema):
     items = fields.List(fields.Nested(LineSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_LINES))
-    currency = fields.String(load_default="USD", validate=validate.OneOf(sorted(CURRENCIES),
+    currency = fields.String(load_default=None, validate=validate.OneOf(sorted(CURRENCIES),
                                                                          error="Not a supported currency."))
     shipping_address = fields.Nested(AddressSchema, required=True)
 

@@ -144,10 +144,12 @@ class Services:
     def __init__(self):
         self.products = FakeProducts()
         self.payments = FakePayments()
+        self.saved_currency = None
 
     def users_me(self, request):
         assert request.headers.get("Authorization", "").startswith("Bearer ")
-        return 200, {"Content-Type": "application/json"}, json.dumps({"email": "shopper@example.com"})
+        profile = {"email": "shopper@example.com", "currency": self.saved_currency}
+        return 200, {"Content-Type": "application/json"}, json.dumps(profile)
 
 
 @pytest.fixture

@@ -145,3 +145,15 @@ def test_unsupported_currency_releases_stock(checkout, services):
     assert response.status == 400 and "currency" in response.json["errors"]
     assert services.products.stock(product) == 2
     assert services.payments.by_order == {}
+
+
+def test_currency_defaults_to_the_shoppers_saved_one_then_usd(checkout, services, static_rates):
+    widget = services.products.add("10.00", stock=5)
+    services.saved_currency = "GBP"
+    assert checkout(str(uuid.uuid4()), [{"product_id": widget, "quantity": 1}], currency=None).json["total"][
+        "currency"] == "GBP"
+    assert checkout(str(uuid.uuid4()), [{"product_id": widget, "quantity": 1}], currency="EUR").json["total"][
+        "currency"] == "EUR"
+    services.saved_currency = None
+    assert checkout(str(uuid.uuid4()), [{"product_id": widget, "quantity": 1}], currency=None).json["total"][
+        "currency"] == "USD"

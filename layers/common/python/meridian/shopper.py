@@ -1,0 +1,52 @@
+"""The signed-in shopper's profile (email, saved locale and currency), from the users service.
+
+The contract's order for locale is ?locale → Accept-Language → the user's preference → en,
+and for currency ?currency → the user's preference → USD. Reads that need a preference call
+GET /api/v1/users/me with the caller's own token, cached per token for a minute per
+execution environment. Anonymous callers, and a users service that is down, mean "no
+preference" (the documented fallback): a catalog read or a checkout never fails for it.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .clients import ServiceClient
+from .observability import logger
+
+TTL_SECONDS = 60.0
+_MAX_ENTRIES = 1024
+_cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+_client: ServiceClient | None = None
+
+
+def profile(authorization: str | None) -> dict[str, Any] | None:
+    """The caller's profile, or None when there is no caller or it cannot be had now."""
+    global _client
+    if not authorization:
+        return None
+    cached = _cache.get(authorization)
+    if cached and time.monotonic() - cached[0] < TTL_SECONDS:
+        return cached[1]
+    if _client is None:
+        _client = ServiceClient("users", timeout=(0.5, 1.0), attempts=1)
+    try:
+        response = _client.get("/me", authorization=authorization)
+    except Exception as exc:  # noqa: BLE001 - preferences are optional by contract
+        logger.warning("shopper profile unavailable", extra={"error": type(exc).__name__})
+        return None
+    found = response.body if response.ok and isinstance(response.body, dict) else None
+    if len(_cache) >= _MAX_ENTRIES:
+        _cache.clear()
+    _cache[authorization] = (time.monotonic(), found)
+    return found
+
+
+def preference(name: str, authorization: str | None) -> str | None:
+    """The caller's saved `locale` or `currency`, if any."""
+    value = (profile(authorization) or {}).get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def forget() -> None:
+    _cache.clear()
