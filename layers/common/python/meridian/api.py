@@ -205,10 +205,6 @@ class ServiceApp(Chalice):
                           for n in entry.view_args]
                 if params:
                     operation["parameters"] = params
-                schema = getattr(entry.view_function, "__request_schema__", None)
-                if schema is not None:
-                    operation["requestBody"] = {"required": True,
-                                                "content": {"application/json": {"schema": schema}}}
                 item[method.lower()] = operation
         return {"openapi": "3.0.3", "info": {"title": self.title, "version": self.version}, "paths": paths}
 
@@ -231,10 +227,3 @@ class ServiceApp(Chalice):
         params = self.current_request.query_params or {}
         return params.get(name)
 
-
-def documents(schema_json: dict) -> Callable:
-    """Attach a JSON schema for the request body to a view, for the OpenAPI document."""
-    def decorate(view: Callable) -> Callable:
-        view.__request_schema__ = schema_json
-        return view
-    return decorate

@@ -5,11 +5,9 @@ nothing on AWS). boto3 is imported lazily to keep cold starts short.
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
 from functools import cache
-from typing import Any
 
 _lock = threading.Lock()
 
@@ -37,10 +35,6 @@ def secret_string(secret_id: str, *, max_age: float = 300.0) -> str:
     value = client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
     _secret_cache[secret_id] = (now, value)
     return value
-
-
-def secret_json(secret_id: str, *, max_age: float = 300.0) -> Any:
-    return json.loads(secret_string(secret_id, max_age=max_age))
 
 
 def forget_secrets() -> None:
