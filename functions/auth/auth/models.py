@@ -15,9 +15,8 @@ reader checks expiry itself.
 from __future__ import annotations
 
 from meridian.config import require_env
-from meridian.dynamo import share_connection, table_meta
+from meridian.dynamo import generic_index, share_connection, table_meta
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -31,13 +30,7 @@ class _AuthItem(Model):
     sk = UnicodeAttribute(range_key=True)
 
 
-class AccountsByEmail(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
+AccountsByEmail = generic_index(1, "AccountsByEmail")
 
 
 class Account(_AuthItem):

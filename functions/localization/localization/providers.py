@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree  # noqa: S405 - DOCTYPE/ENTITY declarations are refused before parsing
 
-from meridian.config import optional_env
+from meridian.config import optional_env, seconds_env
 from meridian.money import CURRENCIES
 from meridian.observability import logger
 
@@ -192,5 +192,5 @@ def from_env() -> EcbProvider | FrankfurterProvider:
     if kind not in ADAPTERS:
         raise ValueError(f"FX_PROVIDER must be one of {sorted(ADAPTERS)}, got {kind!r}")
     url = os.environ.get("FX_PROVIDER_URL") or "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
-    timeout = float(optional_env("FX_FETCH_TIMEOUT_SECONDS", "3"))
+    timeout = seconds_env("FX_FETCH_TIMEOUT_SECONDS", 3)
     return ADAPTERS[kind](url, timeout)

@@ -23,7 +23,7 @@ from decimal import Decimal
 import pybreaker
 from meridian import events, resilience
 from meridian.clock import iso, utcnow
-from meridian.config import int_env, optional_env
+from meridian.config import int_env, optional_env, seconds_env
 from meridian.observability import count, logger
 from meridian.rates import RateSnapshot
 
@@ -58,7 +58,7 @@ def provider_breaker() -> pybreaker.CircuitBreaker:
     """The breaker around the provider; FX_BREAKER_FAIL_MAX / FX_BREAKER_RESET_SECONDS apply at once."""
     breaker = resilience.breaker(BREAKER_NAME)
     breaker.fail_max = int_env("FX_BREAKER_FAIL_MAX", 3)
-    breaker.reset_timeout = float(optional_env("FX_BREAKER_RESET_SECONDS", "300"))
+    breaker.reset_timeout = seconds_env("FX_BREAKER_RESET_SECONDS", 300)
     return breaker
 
 

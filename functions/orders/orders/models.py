@@ -12,31 +12,18 @@ TransactWriteItems, which made moves slower as the table grew).
 from __future__ import annotations
 
 from meridian.config import require_env
-from meridian.dynamo import DecimalAttribute, table_meta
+from meridian.dynamo import DecimalAttribute, generic_index, table_meta
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 TABLE_NAME = require_env("TABLE_NAME")
 ORDER_SK = "ORDER"
 
 
-class UserIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
+UserIndex = generic_index(1, "UserIndex")
 
 
-class StatusIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi2"
-        projection = AllProjection()
-
-    gsi2pk = UnicodeAttribute(hash_key=True)
-    gsi2sk = UnicodeAttribute(range_key=True)
+StatusIndex = generic_index(2, "StatusIndex")
 
 
 class OrderLine(MapAttribute):

@@ -8,21 +8,14 @@
 from __future__ import annotations
 
 from meridian.config import require_env
-from meridian.dynamo import DecimalAttribute, table_meta
+from meridian.dynamo import DecimalAttribute, generic_index, table_meta
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 TABLE_NAME = require_env("TABLE_NAME")
 
 
-class StatusIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
+StatusIndex = generic_index(1, "StatusIndex")
 
 
 class PaymentModel(Model):

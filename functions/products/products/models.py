@@ -18,9 +18,8 @@ Indexes:
 from __future__ import annotations
 
 from meridian.config import require_env
-from meridian.dynamo import DecimalAttribute, table_meta
+from meridian.dynamo import DecimalAttribute, generic_index, table_meta
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 TABLE_NAME = require_env("TABLE_NAME")
@@ -41,22 +40,10 @@ def catalog_partition(status: str, category: str | None = None) -> str:
     return f"CATALOG#{status}#{category}" if category else f"CATALOG#{status}"
 
 
-class Gsi1(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
+Gsi1 = generic_index(1, "Gsi1")
 
 
-class Gsi2(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi2"
-        projection = AllProjection()
-
-    gsi2pk = UnicodeAttribute(hash_key=True)
-    gsi2sk = UnicodeAttribute(range_key=True)
+Gsi2 = generic_index(2, "Gsi2")
 
 
 class VariantAttribute(MapAttribute):

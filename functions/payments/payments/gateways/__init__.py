@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import pybreaker
 from meridian import aws, resilience
-from meridian.config import int_env, require_env
+from meridian.config import int_env, require_env, seconds_env
 from meridian.errors import ServiceUnavailable
 from meridian.observability import count, logger
 
@@ -90,6 +90,6 @@ def gateway() -> GuardedGateway:
     """The configured gateway (one per execution environment)."""
     adapter = build_adapter(require_env("PAYMENT_GATEWAY"), require_env("PAYMENT_GATEWAY_URL"),
                             api_key=_api_key(),
-                            timeout=float(os.environ.get("PAYMENT_GATEWAY_TIMEOUT_SECONDS") or 1.5))
+                            timeout=seconds_env("PAYMENT_GATEWAY_TIMEOUT_SECONDS", 1.5))
     return GuardedGateway(adapter, fail_max=int_env("PAYMENT_GATEWAY_BREAKER_FAIL_MAX", 3),
                           reset_seconds=int_env("PAYMENT_GATEWAY_BREAKER_RESET_SECONDS", 10))

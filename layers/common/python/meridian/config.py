@@ -31,3 +31,14 @@ def int_env(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise MissingConfiguration(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def seconds_env(name: str, default: float) -> float:
+    """A duration (seconds or hours, as the name says) from the environment; never money."""
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return float(default)
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise MissingConfiguration(f"environment variable {name} must be a number, got {raw!r}") from exc

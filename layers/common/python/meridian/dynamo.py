@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pynamodb.attributes import Attribute
+from pynamodb.attributes import Attribute, UnicodeAttribute
 from pynamodb.constants import NUMBER
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 
 class DecimalAttribute(Attribute[Decimal]):
@@ -50,3 +51,17 @@ def share_connection(*models):
             raise ValueError(f"{model.__name__} is on another table")
         model._connection = first
     return first.connection
+
+
+def generic_index(number: int, name: str | None = None) -> type[GlobalSecondaryIndex]:
+    """The index `gsi<number>` on (gsi<number>pk, gsi<number>sk), projecting everything.
+
+    Every service table declares its indexes in this one overloaded shape (template.yaml),
+    and each model gives its own meaning to the keys.
+    """
+    meta = type("Meta", (), {"index_name": f"gsi{number}", "projection": AllProjection()})
+    return type(name or f"Gsi{number}", (GlobalSecondaryIndex,), {
+        "Meta": meta,
+        f"gsi{number}pk": UnicodeAttribute(hash_key=True),
+        f"gsi{number}sk": UnicodeAttribute(range_key=True),
+    })

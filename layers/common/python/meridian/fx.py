@@ -20,12 +20,12 @@ and `fx.reset()` afterwards.
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+from .config import seconds_env
 from .errors import ServiceUnavailable, ValidationFailed
 from .money import CURRENCIES, Money, UnknownCurrency
 from .observability import logger
@@ -56,10 +56,7 @@ class _RateCache:
         self._client = None
 
     def ttl(self) -> float:
-        try:
-            return float(os.environ.get("FX_CACHE_TTL_SECONDS") or 60)
-        except ValueError:
-            return 60.0
+        return seconds_env("FX_CACHE_TTL_SECONDS", 60)
 
     def client(self):
         if self._client is None:

@@ -14,12 +14,12 @@ Tests: `preferences.use_static(locales=[...], currencies=[...])` and `preference
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterable
 from typing import Any
 
+from .config import seconds_env
 from .errors import ServiceUnavailable, ValidationFailed
 from .observability import logger
 
@@ -72,10 +72,7 @@ class _SupportedList:
         self.static = False
 
     def ttl(self) -> float:
-        try:
-            return float(os.environ.get("PREFERENCES_CACHE_TTL_SECONDS") or 600)
-        except ValueError:
-            return 600.0
+        return seconds_env("PREFERENCES_CACHE_TTL_SECONDS", 600)
 
     def _fetch(self) -> list[str]:
         from .clients import ServiceClient

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from .clock import iso, parse_iso, utcnow
+from .config import seconds_env
 from .money import CURRENCIES, Money, UnknownCurrency, round_to_minor
 
 RATE_DIGITS = 18        # significant digits kept in a cross rate
@@ -44,10 +45,7 @@ def max_age() -> _dt.timedelta:
     raw = os.environ.get("FX_MAX_AGE_HOURS") or ""
     cached = _max_age_cache.get(raw)
     if cached is None:
-        try:
-            hours = float(raw) if raw else DEFAULT_MAX_AGE_HOURS
-        except ValueError:
-            hours = DEFAULT_MAX_AGE_HOURS
+        hours = seconds_env("FX_MAX_AGE_HOURS", DEFAULT_MAX_AGE_HOURS)
         cached = _max_age_cache[raw] = _dt.timedelta(hours=hours)
     return cached
 
