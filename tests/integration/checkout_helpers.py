@@ -7,6 +7,8 @@ import json
 import time
 import uuid
 
+from tests.integration.accounts import bearer
+
 PASSWORD = "checkout passphrase 2024"
 ADDRESS = {"name": "Erika Mustermann", "line1": "Hauptstr. 1", "city": "Berlin", "postal_code": "10115",
            "country": "DE"}
@@ -16,15 +18,8 @@ def url(stack, path: str) -> str:
     return f"{stack.base_url}{path}"
 
 
-def login(stack, email: str, password: str) -> dict:
-    response = stack.session().post(url(stack, "/api/v1/auth/login"), json={"email": email, "password": password},
-                                    timeout=20)
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 def admin(stack) -> dict:
-    return login(stack, "admin@example.com", stack.credentials["admin@example.com"])
+    return bearer(stack, "admin@example.com")
 
 
 def new_customer(stack) -> dict:
@@ -34,7 +29,7 @@ def new_customer(stack) -> dict:
                                     json={"email": email, "password": PASSWORD, "locale": "de", "currency": "EUR"},
                                     timeout=20)
     assert response.status_code == 201, response.text
-    return {"email": email, "user_id": response.json()["user_id"], "headers": login(stack, email, PASSWORD)}
+    return {"email": email, "user_id": response.json()["user_id"], "headers": bearer(stack, email, PASSWORD)}
 
 
 def new_product(stack, admin_headers: dict, *, price: str = "19.99", stock: int = 10) -> str:

@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from tests.integration.accounts import bearer
+
 ADMIN = "/api/v1/admin"
 
 
@@ -28,10 +30,7 @@ def api(stack):
             return session.request(method, stack.base_url + path, timeout=15, **kw)
 
         def login(self, email, password=None):
-            response = self.send("POST", "/api/v1/auth/login",
-                                 json={"email": email, "password": password or stack.credentials[email]})
-            assert response.status_code == 200, response.text
-            return {"Authorization": f"Bearer {response.json()['access_token']}"}
+            return bearer(stack, email, password)
 
     return Api()
 

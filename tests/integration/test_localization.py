@@ -14,6 +14,7 @@ import requests
 from meridian import fx, resilience
 
 from infra.processes import free_ports
+from tests.integration.accounts import bearer
 
 L = "/api/v1/localization"
 
@@ -33,10 +34,7 @@ def admin_header(stack):
     password = stack.credentials.get("admin@example.com")
     if password is None:
         pytest.skip("the admin account is not seeded (infra/seeds of the auth service)")
-    response = stack.session().post(f"{stack.base_url}/api/v1/auth/login",
-                                    json={"email": "admin@example.com", "password": password}, timeout=10)
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return bearer(stack, "admin@example.com", password)
 
 
 def get(stack, path, **params):

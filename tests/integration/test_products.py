@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
+from tests.integration.accounts import bearer
+
 PRODUCTS = "/api/v1/products"
 RESERVATIONS = "/api/v1/products/internal/reservations"
 
@@ -30,10 +32,7 @@ def api(stack):
             return session.request(method, self.base + path, timeout=15, **kw)
 
         def token(self, email):
-            response = session.post(f"{self.base}/api/v1/auth/login", timeout=15,
-                                    json={"email": email, "password": stack.credentials[email]})
-            assert response.status_code == 200, response.text
-            return {"Authorization": f"Bearer {response.json()['access_token']}"}
+            return bearer(stack, email)
 
     return Api()
 

@@ -1,5 +1,4 @@
 import pytest
-
 from meridian.config import MissingConfiguration, seconds_env
 
 
