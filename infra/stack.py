@@ -201,7 +201,7 @@ class LocalStack:
         env = dict(os.environ)
         env.update(config.AWS_CREDENTIALS)
         env.update({"AWS_DEFAULT_REGION": self.settings.region, "AWS_REGION": self.settings.region})
-        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "common" / "python")])
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "common")])
         env.pop("AWS_ENDPOINT_URL", None)
         return env
 

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-for path in (ROOT, ROOT / "layers" / "common" / "python"):
+for path in (ROOT, ROOT / "layers" / "common"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 

@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-for path in (ROOT, ROOT / "layers" / "common" / "python"):
+for path in (ROOT, ROOT / "layers" / "common"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 

@@ -14,7 +14,7 @@ random string), the service initializes it once: it writes a fresh set with a fi
 ClientRequestToken, so of several cold starts racing only one version is created and
 the others re-read it.
 
-Rotation (from functions/auth/ with PYTHONPATH=../../layers/common/python; the secret's ARN or
+Rotation (from functions/auth/ with PYTHONPATH=../../layers/common; the secret's ARN or
 name; AWS credentials / AWS_ENDPOINT_URL as usual):
 
     python -m auth.keys --secret-id meridian/auth/jwt-signing-keys stage     # publish a new key
