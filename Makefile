@@ -13,9 +13,14 @@ NGINX_BIN := $(shell command -v nginx || ls /usr/sbin/nginx 2>/dev/null)
 OPENSSL_BIN := $(shell command -v openssl)
 REQUIREMENTS := requirements-dev.txt layers/common/requirements.txt $(wildcard functions/*/requirements.txt)
 STAMP := $(VENV)/.installed
+# the SAM CLI in a venv of its own (it pins its own boto3); a Lambda-like Python with only boto3
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
+LAMBDA_VENV := .venv-lambda
+LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
 PYTEST_FLAGS ?= -q
 
-.PHONY: up down status logs test unit integration lint bench invoke deps system-deps clean help
+.PHONY: up down status logs test unit integration verify-cloud build lint bench invoke create-admin deps system-deps clean help
 
 help:
 	@sed -n '2,4p' Makefile; echo "  other targets: down status logs lint bench invoke FN=<LogicalId> clean"
@@ -42,7 +47,27 @@ $(STAMP): $(REQUIREMENTS) | $(VPY)
 	$(VPY) -m pip install -q --disable-pip-version-check $(addprefix -r ,$(REQUIREMENTS))
 	@touch $(STAMP)
 
-deps: system-deps $(STAMP)
+$(SAM_STAMP): requirements-sam.txt
+	@echo "==> AWS SAM CLI in $(SAM_VENV)"
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-sam.txt
+	@touch $(SAM_STAMP)
+
+# like Lambda's python3.11 runtime: the standard library and boto3, nothing else (not even pip)
+$(LAMBDA_STAMP): requirements-lambda.txt | $(VPY)
+	@echo "==> Lambda-like Python in $(LAMBDA_VENV) (boto3 only)"
+	rm -rf $(LAMBDA_VENV)
+	$(PYTHON) -m venv --without-pip $(LAMBDA_VENV)
+	$(VPY) -m pip install -q --disable-pip-version-check --no-deps \
+		--target "$$($(LAMBDA_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+		-r requirements-lambda.txt
+	@touch $(LAMBDA_STAMP)
+
+deps: system-deps $(STAMP) $(SAM_STAMP) $(LAMBDA_STAMP)
+
+# the deployment package (.aws-sam/build), rebuilt only when an input changed
+build: deps
+	@$(VPY) -m infra.build
 
 # ---------------------------------------------------------------------- the stack
 up: deps
@@ -61,9 +86,16 @@ invoke: deps
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<logical id from template.yaml>"; exit 2; }
 	@$(VPY) -m infra.runtime.invoke $(FN)
 
+# the first super_admin of a deployed stack (password: $ADMIN_PASSWORD or a prompt; never an argument)
+create-admin: $(STAMP)
+	@test -n "$(EMAIL)" || { echo "usage: make create-admin EMAIL=<e-mail> STACK=<stack> [REGION=<region>] | LOCAL=1 [NAME=<name>] [PROMOTE=1]"; exit 2; }
+	@$(VPY) -m infra.create_admin --email "$(EMAIL)" $(if $(STACK),--stack "$(STACK)") $(if $(REGION),--region "$(REGION)") \
+		$(if $(FUNCTION),--function-name "$(FUNCTION)") $(if $(LOCAL),--local) $(if $(NAME),--name "$(NAME)") \
+		$(if $(PROMOTE),--promote-existing)
+
 # ---------------------------------------------------------------------- checks
 .NOTPARALLEL:
-test: deps unit integration
+test: deps unit verify-cloud integration
 
 unit: deps
 	@echo "==> unit tests"
@@ -76,9 +108,18 @@ integration: deps
 lint: deps
 	$(VPY) -m ruff check .
 	$(VENV)/bin/cfn-lint template.yaml
+	$(SAM_VENV)/bin/sam validate --lint --region us-east-1
+	@echo "==> cfn-lint of the SAM-translated CloudFormation (what CloudFormation deploys)"
+	$(VPY) -m infra.cloud.translate --out .local/cloud/translated.json
+	$(VENV)/bin/cfn-lint .local/cloud/translated.json
+
+# the template deploys and every built function starts in a Lambda-like process
+verify-cloud: deps
+	@echo "==> verify-cloud: validate, translated lint, sam build, every built function started"
+	$(VPY) -m infra.cloud.verify
 
 bench: deps
 	$(VPY) -m tests.bench
 
 clean: down
-	rm -rf .local .pytest_cache .ruff_cache
+	rm -rf .local .pytest_cache .ruff_cache .aws-sam

@@ -30,12 +30,17 @@ GATEWAY_STRICT_PATHS = ("/api/v1/auth/login", "/api/v1/auth/register")
 GATEWAY_LISTEN_ADDRESS = os.environ.get("GATEWAY_LISTEN_ADDRESS", "127.0.0.1")
 GATEWAY_CLIENT_MAX_BODY_SIZE = os.environ.get("GATEWAY_CLIENT_MAX_BODY_SIZE", "1m")
 GATEWAY_HSTS_MAX_AGE = int(os.environ.get("GATEWAY_HSTS_MAX_AGE", "31536000"))
-# where function URLs are served through the gateway
+# SAM's implicit API stage: API_BASE_URL ends with /Prod on AWS, and so does the internal listener's locally
+API_STAGE = "Prod"
+# where function URLs are served through the gateway (function URLs have no stage)
 FUNCTION_URL_PATHS = {"PaymentsWebhookFunction": "/webhooks/payments"}
 
 # local stand-ins for external services (FX feed, card payment gateway)
 FX_STUB_PORT = int(os.environ.get("FX_STUB_PORT", "8091"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8092"))
+
+# the authorizing IAM proxy (infra/iam/proxy.py) every function calls AWS through
+IAM_PROXY_PORT = int(os.environ.get("IAM_PROXY_PORT", "4567"))
 
 AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                    "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}

@@ -2,12 +2,17 @@
 
 Routes come from the runtime: `/api/v1/<service>` → the upstream of that function's
 workers, each function URL path (infra.config.FUNCTION_URL_PATHS) → its function's
-workers, `/sandbox/` → the sandbox payment gateway, `/api/v1/openapi.json` → the merged
-document on disk. Placeholders in the templates are `{{ name }}` (nginx uses `$name`).
+workers, `/sandbox/` → the sandbox payment gateway, `/api/v1/openapi.json` → the function
+with that API event, else the merged document on disk. `/api/v1/<service>/internal/...`
+answers 404 on the public listeners; the internal listener (API_BASE_URL locally) serves
+`/<API_STAGE>/api/v1/...` with the stage stripped, as API Gateway does. Functions set their
+own security headers and X-Request-Id (meridian.http_headers); nginx adds its copies only to
+what it answers itself. Placeholders in the templates are `{{ name }}` (nginx uses `$name`).
 """
 from __future__ import annotations
 
 import getpass
+import json
 import math
 import os
 import re
@@ -23,6 +28,9 @@ from infra.processes import ManagedProcess
 TEMPLATE_DIR = Path(__file__).resolve().parent / "nginx"
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 _RATE = re.compile(r"^(\d+)r/([sm])$")
+OPENAPI_PATH = "/api/v1/openapi.json"
+_NGINX_HEADERS = ("Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options",
+                  "Content-Security-Policy", "Referrer-Policy", "X-Request-Id")   # security_headers.conf
 
 
 @dataclass
@@ -44,6 +52,10 @@ class GatewaySettings:
     strict_paths: tuple[str, ...] = config.GATEWAY_STRICT_PATHS
     client_max_body_size: str = config.GATEWAY_CLIENT_MAX_BODY_SIZE
     hsts_max_age: int = config.GATEWAY_HSTS_MAX_AGE
+    api_stage: str = config.API_STAGE                # the internal listener serves /<stage>/api/v1/... (API_BASE_URL)
+    # the internal listener also serves un-prefixed /api/v1/...: for callers that still use its root
+    # (infra/stack.py's OpenAPI merge step, a few integration tests); False = only the staged paths, as on AWS
+    internal_unstaged_paths: bool = True
     proxy_timeout: int = 65                         # above the longest function Timeout (the runtime answers 504)
     keepalive: int = 8
 
@@ -97,18 +109,87 @@ def _upstreams(s: GatewaySettings) -> str:
     return "\n".join(blocks)
 
 
-def _proxy(logical_id: str) -> str:
-    return f"proxy_pass http://{upstream_name(logical_id)};"
+def _proxy(logical_id: str, uri: str = "") -> str:
+    return f"proxy_pass http://{upstream_name(logical_id)}{uri};"
+
+
+def _problem_404(s: GatewaySettings, pad: str, detail: str = "No route for this path.") -> list[str]:
+    """The body of a location answering nginx's own 404 problem, with the gateway's security headers."""
+    body = json.dumps({"type": "https://meridian.dev/problems/not-found", "title": "Not Found", "status": 404,
+                       "detail": detail, "request_id": "$req_id"}, separators=(",", ":"))
+    return [f"{pad}    include {s.conf_dir}/security_headers.conf;",
+            f"{pad}    default_type application/problem+json;",
+            f"{pad}    return 404 '{body}';"]
+
+
+def blocked_internal(s: GatewaySettings, pad: str = " " * 8) -> str:
+    """Internal APIs (/api/v1/<service>/internal/...) are not reachable from outside: a 404 problem from
+    nginx itself, like any unknown path (a regex location: it wins over the service's prefix location;
+    nginx matches the decoded, slash-merged path, so %69nternal or // do not slip through)."""
+    return "\n".join([f"{pad}location ~* ^/api/v1/[^/]+/internal(?:/|$) {{", *_problem_404(s, pad), f"{pad}}}"])
+
+
+def _openapi_file(s: GatewaySettings, path: str, pad: str) -> list[str]:
+    return [f"{pad}location = {path} {{",
+            f"{pad}    include {s.conf_dir}/security_headers.conf;",
+            f"{pad}    default_type application/json;",
+            f"{pad}    alias {s.openapi_path};",
+            f"{pad}}}"]
+
+
+def _api_prefixes(s: GatewaySettings) -> list[tuple[str, str]]:
+    return [(prefix, lid) for prefix, lid in sorted(s.api_routes.items()) if s.upstreams.get(lid)]
 
 
 def _routes(s: GatewaySettings, *, public: bool) -> str:
+    """Locations of the public HTTPS listener, or (public=False) of the internal one.
+
+    Responses of functions pass through untouched: they carry their own security headers and
+    X-Request-Id (meridian.http_headers), as on AWS. Only what nginx answers itself (404s, the
+    merged OpenAPI file, the sandbox, the named error locations) gets security_headers.conf.
+    """
     pad = " " * 8
     lines: list[str] = []
-    for prefix, logical_id in sorted(s.api_routes.items()):
-        if not s.upstreams.get(logical_id):
-            continue
-        lines.append(f"{pad}location = {prefix} {{ {_proxy(logical_id)} }}")
-        lines.append(f"{pad}location {prefix}/ {{ {_proxy(logical_id)} }}")
+    openapi_routed = any(prefix == OPENAPI_PATH for prefix, _ in _api_prefixes(s))
+    if public:
+        lines.append(blocked_internal(s, pad))
+        lines += _api_locations(s, "", pad, public=True)
+    else:
+        # API Gateway's stage: /Prod/api/v1/... reaches the function as /api/v1/... (stage "Prod")
+        lines += _api_locations(s, f"/{s.api_stage}", pad, public=False)
+        if not openapi_routed:
+            lines += _openapi_file(s, f"/{s.api_stage}{OPENAPI_PATH}", pad)
+        if s.internal_unstaged_paths:
+            lines += _api_locations(s, "", pad, public=False)
+        else:
+            lines += [f"{pad}location /api/ {{",
+                      *_problem_404(s, pad, f"API paths here carry the stage: /{s.api_stage}/api/v1/..."),
+                      f"{pad}}}"]
+    for path, logical_id in sorted(s.function_url_routes.items()):
+        if s.upstreams.get(logical_id):                   # function URLs have no stage
+            lines.append(f"{pad}location = {path} {{ {_proxy(logical_id)} }}")
+    if s.sandbox_port:
+        # a stand-in for an outside service, not a function: nginx's headers replace whatever it sends
+        lines += [f"{pad}location /sandbox/ {{",
+                  *(f"{pad}    proxy_hide_header {name};" for name in _NGINX_HEADERS),
+                  f"{pad}    include {s.conf_dir}/security_headers.conf;",
+                  f"{pad}    proxy_pass http://127.0.0.1:{s.sandbox_port}/;",
+                  f"{pad}}}"]
+    else:
+        lines.append(f"{pad}location /sandbox/ {{ return 503; }}")
+    if not openapi_routed and (public or s.internal_unstaged_paths):
+        lines += _openapi_file(s, OPENAPI_PATH, pad)
+    lines += [f"{pad}location / {{", *_problem_404(s, pad), f"{pad}}}"]
+    return "\n".join(lines)
+
+
+def _api_locations(s: GatewaySettings, stage_prefix: str, pad: str, *, public: bool) -> list[str]:
+    """Each service's prefix → its upstream; behind a stage prefix the function sees the path without it."""
+    uri = "$unstaged_request_uri" if stage_prefix else ""
+    lines: list[str] = []
+    for prefix, logical_id in _api_prefixes(s):
+        lines.append(f"{pad}location = {stage_prefix}{prefix} {{ {_proxy(logical_id, uri)} }}")
+        lines.append(f"{pad}location {stage_prefix}{prefix}/ {{ {_proxy(logical_id, uri)} }}")
         strict = [p for p in s.strict_paths if p.startswith(prefix + "/")]
         if public and strict:
             # a regex location wins over the prefix above; the trailing-slash variant is limited too
@@ -120,23 +201,7 @@ def _routes(s: GatewaySettings, *, public: bool) -> str:
                       f"{pad}    include {s.conf_dir}/upstream_errors.conf;",
                       f"{pad}    {_proxy(logical_id)}",
                       f"{pad}}}"]
-    for path, logical_id in sorted(s.function_url_routes.items()):
-        if s.upstreams.get(logical_id):
-            lines.append(f"{pad}location = {path} {{ {_proxy(logical_id)} }}")
-    if s.sandbox_port:
-        lines.append(f"{pad}location /sandbox/ {{ proxy_pass http://127.0.0.1:{s.sandbox_port}/; }}")
-    else:
-        lines.append(f"{pad}location /sandbox/ {{ return 503; }}")
-    lines += [f"{pad}location = /api/v1/openapi.json {{",
-              f"{pad}    default_type application/json;",
-              f"{pad}    alias {s.openapi_path};",
-              f"{pad}}}",
-              f"{pad}location / {{",
-              f"{pad}    default_type application/problem+json;",
-              f"{pad}    return 404 '{{\"type\":\"https://meridian.dev/problems/not-found\",\"title\":\"Not Found\","
-              f"\"status\":404,\"detail\":\"No route for this path.\",\"request_id\":\"$req_id\"}}';",
-              f"{pad}}}"]
-    return "\n".join(lines)
+    return lines
 
 
 def _values(s: GatewaySettings) -> dict[str, object]:
@@ -152,7 +217,9 @@ def _values(s: GatewaySettings) -> dict[str, object]:
         "general_retry_after": retry_after_seconds(s.general_rate),
         "client_max_body_size": s.client_max_body_size, "hsts_max_age": s.hsts_max_age,
         "proxy_timeout": s.proxy_timeout,
+        "api_stage": s.api_stage,
         "upstreams": _upstreams(s),
+        "blocked_internal": blocked_internal(s),
         "public_routes": _routes(s, public=True),
         "internal_routes": _routes(s, public=False),
     }

@@ -1,24 +1,30 @@
-"""The gateway's merged OpenAPI document: every service's /api/v1/<service>/openapi.json in one."""
+"""The gateway's merged OpenAPI document, written at start for nginx to serve when no function has
+the `/api/v1/openapi.json` route. The merge itself is the layer's (layers/common/meridian/openapi.py),
+the same one the function serving that route on AWS uses; it needs only the standard library, so
+it is loaded from its file without putting the whole layer on this process's path.
+"""
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+_LAYER_OPENAPI = Path(__file__).resolve().parent.parent / "layers" / "common" / "meridian" / "openapi.py"
 
-def merge(documents: dict[str, dict], *, title: str = "Meridian API", version: str = "1.0.0") -> dict:
-    """One OpenAPI 3 document with the paths (and component schemas) of every service's."""
-    merged: dict = {"openapi": "3.0.3", "info": {"title": title, "version": version}, "paths": {},
-                    "tags": [], "components": {"schemas": {}}}
-    for service, document in sorted(documents.items()):
-        merged["tags"].append({"name": service, "description": document.get("info", {}).get("title", service)})
-        for path, item in document.get("paths", {}).items():
-            merged["paths"].setdefault(path, {}).update(item)
-        for name, schema in document.get("components", {}).get("schemas", {}).items():
-            merged["components"]["schemas"][name] = schema
-    if not merged["components"]["schemas"]:
-        del merged["components"]
-    return merged
+
+def _layer_module():
+    name = "_meridian_layer_openapi"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, _LAYER_OPENAPI)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+merge = _layer_module().merge
 
 
 def write_merged(services: list[str], fetch: Callable[[str], dict], destination: Path) -> dict:

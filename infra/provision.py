@@ -1,4 +1,4 @@
-"""Create every table, queue, DLQ, bus, rule (+ SQS target) and secret template.yaml declares.
+"""Create every table, queue, DLQ, bus, rule (+ SQS target), secret and function role template.yaml declares.
 
 Idempotent: running it twice changes nothing and fails on nothing. Works against the
 moto server, a LocalStack, or moto in-process (unit tests pass their own clients).
@@ -48,7 +48,9 @@ class Provisioner:
         self.buses()
         self.rules()
         self.secrets()
+        self.parameters()
         self.email_identities()
+        self.roles()
         return self.log
 
     # ------------------------------------------------------------------ DynamoDB
@@ -146,11 +148,28 @@ class Provisioner:
             sm.create_secret(Name=name, SecretString=value, Description=props.get("Description", ""))
             self.log.append(f"secret {name}")
 
+    # ------------------------------------------------------------------ SSM parameters
+    def parameters(self) -> None:
+        """String parameters (the API's base URL, resolved to the local gateway with its stage)."""
+        ssm = self.client("ssm")
+        for logical_id, resource in self.t.of_type("AWS::SSM::Parameter").items():
+            props = self.t.resolve(resource["Properties"])
+            ssm.put_parameter(Name=props["Name"], Value=str(props["Value"]), Type=props.get("Type", "String"),
+                              Overwrite=True)
+            self.log.append(f"parameter {props['Name']}")
+
     # ------------------------------------------------------------------ SES
     def email_identities(self) -> None:
         sender = self.t.parameter("EmailSender")
         if sender:
             self.client("ses").verify_email_identity(EmailAddress=sender)
+
+    # ------------------------------------------------------------------ IAM
+    def roles(self) -> None:
+        """Each function's execution role, from the SAM-translated template (infra/iam/roles.py)."""
+        from infra.iam.roles import ensure_roles
+
+        self.log.extend(ensure_roles(self.t, self.client))
 
 
 def provision(template: Template, client: Callable[[str], object]) -> list[str]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from infra import config
+from infra.build import BUILD_DIR, ensure_built
 from infra.certs import Certificate, ensure_certificate
 from infra.gateway import GatewaySettings, check_config, nginx_process, write_config
 from infra.processes import ManagedProcess, StartupFailed, free_ports, http_ok, port_open, wait_until
@@ -41,6 +42,7 @@ class StackSettings:
     internal_port: int = config.GATEWAY_INTERNAL_PORT
     fx_port: int = config.FX_STUB_PORT
     sandbox_port: int = config.SANDBOX_PORT
+    iam_proxy_port: int = config.IAM_PROXY_PORT
     workers_per_function: int = config.WORKERS_PER_FUNCTION
     listen_address: str = config.GATEWAY_LISTEN_ADDRESS
     auth_rate: str = config.GATEWAY_AUTH_RATE
@@ -53,9 +55,9 @@ class StackSettings:
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, **overrides: Any) -> StackSettings:
-        aws, https, http, internal, fx, sandbox = free_ports(6)
+        aws, https, http, internal, fx, sandbox, iam_proxy = free_ports(7)
         values = dict(state_dir=Path(state_dir), aws_port=aws, https_port=https, http_port=http,
-                      internal_port=internal, fx_port=fx, sandbox_port=sandbox)
+                      internal_port=internal, fx_port=fx, sandbox_port=sandbox, iam_proxy_port=iam_proxy)
         values.update(overrides)
         return cls(**values)
 
@@ -74,6 +76,7 @@ class LocalStack:
         self.processes: dict[str, ManagedProcess] = {}
         self.runtime: Any = None
         self.certificate: Certificate | None = None
+        self.function_credentials: dict[str, dict[str, str]] = {}   # each function's role (infra/iam/roles.py)
         self.context = self._context(fx=False, sandbox=False)
         self.template = Template(context=self.context)
         self.services: list[str] = []
@@ -105,6 +108,11 @@ class LocalStack:
         return f"http://127.0.0.1:{self.settings.aws_port}"
 
     @property
+    def iam_endpoint(self) -> str:
+        """The authorizing IAM proxy functions call AWS through ("" before it runs)."""
+        return f"http://127.0.0.1:{self.settings.iam_proxy_port}" if "iam_proxy" in self.processes else ""
+
+    @property
     def fx_stub_url(self) -> str | None:
         return f"http://127.0.0.1:{self.settings.fx_port}" if "fx_stub" in self.processes else None
 
@@ -126,14 +134,17 @@ class LocalStack:
         if fx:
             parameters["FxProviderUrl"] = f"http://127.0.0.1:{s.fx_port}/eurofxref-daily.xml"
         if sandbox:
-            parameters["PaymentGatewayUrl"] = f"http://127.0.0.1:{s.sandbox_port}"
+            parameters.update(PaymentGateway="sandbox", PaymentGatewayUrl=f"http://127.0.0.1:{s.sandbox_port}")
         return LocalContext(
             stack_name=s.stack_name, region=s.region,
             aws_endpoint=f"http://127.0.0.1:{s.aws_port}",
-            api_base_url=f"http://127.0.0.1:{s.internal_port}",
+            # as on AWS, the base URL carries the API's stage; the internal listener routes it
+            api_base_url=f"http://127.0.0.1:{s.internal_port}/{config.API_STAGE}",
+            build_dir=str(BUILD_DIR),
             function_urls={fn: f"https://localhost:{s.https_port}{path}"
                            for fn, path in config.FUNCTION_URL_PATHS.items()},
-            parameters=parameters)
+            parameters=parameters,
+            iam_endpoint=self.iam_endpoint, function_credentials=self.function_credentials)
 
     # ------------------------------------------------------------------ clients
     def session(self):
@@ -156,9 +167,11 @@ class LocalStack:
         self.report(f"Meridian local stack '{self.settings.stack_name}' in {self.state_dir}")
         try:
             self._step("ports free", self._check_ports_free)
+            self._step("deployment package: sam build (skipped when nothing changed)", ensure_built)
             self._step("TLS certificate", self._ensure_certificate)
             self._step(f"AWS APIs: moto_server on {self.aws_endpoint}", self._start_moto)
             self._step("provisioning from template.yaml", self._provision)
+            self._step(f"IAM: roles, authorizing proxy on :{self.settings.iam_proxy_port}", self._start_iam)
             self._start_stubs()
             self._step(f"Lambda runtime ({self.settings.workers_per_function} workers per HTTP function)",
                        self._start_runtime)
@@ -187,7 +200,8 @@ class LocalStack:
     def _check_ports_free(self) -> str:
         s = self.settings
         ports = {"AWS_PORT": s.aws_port, "GATEWAY_HTTPS_PORT": s.https_port, "GATEWAY_HTTP_PORT": s.http_port,
-                 "GATEWAY_INTERNAL_PORT": s.internal_port, "FX_STUB_PORT": s.fx_port, "SANDBOX_PORT": s.sandbox_port}
+                 "GATEWAY_INTERNAL_PORT": s.internal_port, "FX_STUB_PORT": s.fx_port, "SANDBOX_PORT": s.sandbox_port,
+                 "IAM_PROXY_PORT": s.iam_proxy_port}
         busy = [f"{name}={port}" for name, port in ports.items() if port_open(port)]
         if busy:
             raise StartupFailed(f"in use: {', '.join(busy)} (another stack? `make down`, or set these variables)")
@@ -223,6 +237,21 @@ class LocalStack:
 
         done = provision(self.template, boto_clients(self.aws_endpoint, self.settings.region))
         return f"{len(done)} resources"
+
+    def _start_iam(self) -> str:
+        """Each function gets its role's credentials and calls AWS through the proxy that checks them."""
+        from infra.iam.roles import function_credentials
+        from infra.provision import boto_clients
+
+        port = self.settings.iam_proxy_port
+        process = self._spawn("iam_proxy", [sys.executable, "-m", "infra.iam.proxy", "--port", str(port),
+                                            "--upstream", self.aws_endpoint])
+        self.function_credentials = function_credentials(self.template, boto_clients(self.aws_endpoint,
+                                                                                     self.settings.region))
+        wait_until(lambda: port_open(port), what="IAM proxy", timeout=30, process=process)
+        self.context = self._context(fx="fx_stub" in self.processes, sandbox="sandbox" in self.processes)
+        self.template = Template(context=self.context)
+        return f"{len(self.function_credentials)} functions with their own role, pid {process.pid}"
 
     def _start_stubs(self) -> None:
         """FX feed stub and sandbox payment gateway (started now, waited for after the runtime)."""
@@ -290,7 +319,8 @@ class LocalStack:
 
     def _wait_healthy(self) -> str:
         session = self.session()
-        self.services = sorted(prefix.rstrip("/").rsplit("/", 1)[-1] for prefix in self.runtime.api_routes)
+        # /api/v1/<service>[/...]: one health check per service
+        self.services = sorted({prefix.strip("/").split("/")[2] for prefix in self.runtime.api_routes})
         waiting = set(self.services)
 
         def healthy() -> bool:
@@ -347,11 +377,15 @@ class LocalStack:
             "settings": self.settings.to_json(),
             "base_url": self.base_url, "http_url": self.http_url, "internal_url": self.internal_url,
             "aws_endpoint": self.aws_endpoint, "fx_stub_url": self.fx_stub_url, "sandbox_url": self.sandbox_url,
+            "iam_endpoint": self.iam_endpoint,
             "certificate": str(self.certificate.cert) if self.certificate else None,
             "credentials_file": str(self.credentials_path),
             "services": self.services,
             "pids": {name: p.pid for name, p in self.processes.items()},
             "upstreams": getattr(self.runtime, "upstreams", {}),
+            # every function's workers take the Lambda Invoke API (POST /2015-03-31/functions/<id>/invocations)
+            "invoke_endpoints": {lid: [f"http://127.0.0.1:{w.port}" for w in workers]
+                                 for lid, workers in getattr(self.runtime, "workers", {}).items()},
             "context": asdict(self.context),
         }
 

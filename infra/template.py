@@ -64,6 +64,8 @@ class FunctionSpec:
         return [(e["Properties"]["Path"], e["Properties"].get("Method", "ANY"))
                 for e in self.events.values() if e["Type"] == "Api"]
 
+    package_dir: Path | None = None  # what the runtime runs: the built function folder
+
     @property
     def service(self) -> str:
         return self.code_uri.name
@@ -81,6 +83,11 @@ class LocalContext:
     api_base_url: str = "http://127.0.0.1:8081"       # internal gateway port, no rate limits
     function_urls: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
+    build_dir: str = ""          # `sam build` output the runtime runs; empty: the source tree (unit tests)
+    # functions call AWS through the authorizing IAM proxy (infra/iam/) with their role's credentials;
+    # empty: straight to aws_endpoint with the operator's credentials, unchecked
+    iam_endpoint: str = ""
+    function_credentials: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class Template:
@@ -201,6 +208,7 @@ class Template:
                 environment={k: str(self.resolve(v)) for k, v in env.items()},
                 events=props.get("Events", {}),
                 function_url="FunctionUrlConfig" in props,
+                package_dir=Path(self.ctx.build_dir) / logical_id if self.ctx.build_dir else ROOT / props["CodeUri"],
             ))
         return specs
 
@@ -211,8 +219,12 @@ class Template:
         raise KeyError(logical_id)
 
     def layer_paths(self) -> list[Path]:
-        return [ROOT / r["Properties"]["ContentUri"] / "python"
-                for r in self.of_type("AWS::Serverless::LayerVersion").values()]
+        """Where each layer's importable code is: the built `python/` folder (Lambda's /opt/python)
+        when the context has a build, else the layer's source folder."""
+        layers = self.of_type("AWS::Serverless::LayerVersion")
+        if self.ctx.build_dir:
+            return [Path(self.ctx.build_dir) / logical_id / "python" for logical_id in layers]
+        return [ROOT / r["Properties"]["ContentUri"] for r in layers.values()]
 
     def runtime(self) -> str:
         return self.doc.get("Globals", {}).get("Function", {}).get("Runtime", "python3.11")

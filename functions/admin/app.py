@@ -1,8 +1,10 @@
-"""HTTP routes of the admin service: users and roles, audit log, dashboard, dead letters."""
+"""HTTP routes of the admin service: users and roles, audit log, dashboard, dead letters, and the
+platform's merged OpenAPI document (GET /api/v1/openapi.json)."""
 from admin import audit, dashboard, queues, roles
 from meridian.api import ServiceApp
 from meridian.auth import principal, require_role
 from meridian.lazy import lazy_module
+from meridian.openapi import MergedOpenApi
 from meridian.pagination import page_limit
 from meridian.validation import load
 
@@ -10,6 +12,7 @@ from meridian.validation import load
 schemas = lazy_module("admin.schemas")
 
 app = ServiceApp("admin")
+merged_openapi = MergedOpenApi(app.service, app.openapi_document)
 
 
 @app.route("/users", methods=["GET"])
@@ -57,3 +60,9 @@ def redrive_dead_letters():
     audit.record(actor=principal().user_id, action="dead_letters.redrive", target=body["queue"] or "*",
                  after={"moved": moved})
     return {"moved": moved}
+
+
+@app.route("/api/v1/openapi.json", methods=["GET"], absolute=True)
+def platform_openapi():
+    """The whole platform's OpenAPI document: every service's, merged (public)."""
+    return merged_openapi.document()

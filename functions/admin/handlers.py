@@ -5,7 +5,7 @@ from admin import audit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from meridian.observability import logger
 
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def _record(record) -> None:

@@ -7,7 +7,7 @@ from auth import emails
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from meridian.observability import logger
 
-_processor = BatchProcessor(event_type=EventType.SQS)
+_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def _send_one(record) -> None:
@@ -20,3 +20,15 @@ def _send_one(record) -> None:
 def send_email(event, context):
     """AuthEmailQueue → SES; failed records are reported back (partial batch response) and retried."""
     return process_partial_response(event=event, record_handler=_send_one, processor=_processor, context=context)
+
+
+@logger.inject_lambda_context(clear_state=True, log_event=False)  # the event holds a password: never logged
+def create_first_super_admin(event, context):
+    """AuthBootstrapFunction (no event source; `make create-admin` invokes it): the stack's first super_admin.
+
+    `{"email", "password", "name"?, "promote_existing"?}` → `{"user_id", "email", "role", "promoted"}`,
+    or `{"error", "message", "errors"?}` having written nothing (rules: auth/bootstrap.py).
+    """
+    from auth import bootstrap  # marshmallow and argon2 load for this function only
+
+    return bootstrap.create_first_super_admin(event)

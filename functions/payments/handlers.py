@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from meridian.http_headers import finish_response, request_id_for
 from meridian.observability import logger
 
 
@@ -12,7 +13,8 @@ def receive_webhook(event, context):
     """Function URL: verify the gateway's signature and queue the event (payload v2 in, v2 out)."""
     from payments import webhook
 
-    return webhook.receive(event)
+    # security headers and X-Request-Id on every answer: a function URL has no gateway adding them
+    return finish_response(webhook.receive(event), request_id_for(event, context))
 
 
 def _apply(record) -> str:

@@ -8,7 +8,7 @@ from meridian.events import detail_of
 from meridian.observability import logger
 from users import profiles
 
-_processor = BatchProcessor(event_type=EventType.SQS)
+_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 _REACTIONS = {
     "user.registered": profiles.on_user_registered,

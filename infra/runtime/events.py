@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from infra.config import API_STAGE  # SAM's implicit API stage (API_BASE_URL ends with /Prod)
+
 ACCOUNT_ID = "123456789012"
-API_STAGE = "Prod"                       # SAM's implicit API stage (API_BASE_URL ends with /Prod)
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 JSON_CONTENT_TYPE = "application/json"
 

@@ -37,9 +37,12 @@ def stack_context(state_file: Path | None = None) -> LocalContext:
         if state.get("aws_endpoint"):
             context.aws_endpoint = state["aws_endpoint"]
         return context
+    from infra.build import BUILD_DIR
+
     return LocalContext(stack_name=config.STACK_NAME, region=config.REGION,
                         aws_endpoint=f"http://127.0.0.1:{config.AWS_PORT}",
-                        api_base_url=f"http://127.0.0.1:{config.GATEWAY_INTERNAL_PORT}")
+                        api_base_url=f"http://127.0.0.1:{config.GATEWAY_INTERNAL_PORT}/{config.API_STAGE}",
+                        build_dir=str(BUILD_DIR))
 
 
 def sample_event(template: Template, logical_id: str) -> Any:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:  # the worker must not import yaml on its cold-start path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RUNTIME_DIR = Path(__file__).resolve().parent
+# the interpreter of every worker: Lambda's python3.11 runtime has the standard library and boto3
+# only, and so has this venv (Makefile: .venv-lambda from requirements-lambda.txt)
+LAMBDA_PYTHON = os.environ.get("LAMBDA_PYTHON", str(ROOT / ".venv-lambda" / "bin" / "python"))
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test"}
 
 
@@ -50,13 +53,13 @@ def lambda_environment(template: Template, function: FunctionSpec, extra_env: di
     ctx = template.ctx
     name = template.physical_name(function.logical_id)
     env = {
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "PATH": os.pathsep.join([str(Path(LAMBDA_PYTHON).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
     }
     env.update(function.environment)
     env.update({
-        "LAMBDA_TASK_ROOT": str(function.code_uri),
+        "LAMBDA_TASK_ROOT": str(function.package_dir),
         "LAMBDA_RUNTIME_DIR": str(RUNTIME_DIR),
         "_HANDLER": function.handler,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{template.runtime()}",
@@ -76,6 +79,9 @@ def lambda_environment(template: Template, function: FunctionSpec, extra_env: di
         "POWERTOOLS_TRACE_DISABLED": "true",
         **LOCAL_CREDENTIALS,
     })
+    if ctx.iam_endpoint:  # every AWS call goes through the authorizing proxy (infra/iam/proxy.py)
+        env.update({"AWS_ENDPOINT_URL": ctx.iam_endpoint, "AWS_ENDPOINT_URL_DYNAMODB": ctx.iam_endpoint})
+    env.update(ctx.function_credentials.get(function.logical_id, {}))  # its execution role's, as on Lambda
     env.update(extra_env or {})
     return env
 
@@ -86,7 +92,7 @@ def worker_spec(template: Template, function: FunctionSpec, extra_env: dict[str,
         function_name=template.physical_name(function.logical_id),
         arn=template.arn(function.logical_id),
         handler=function.handler,
-        code_uri=str(function.code_uri),
+        code_uri=str(function.package_dir),
         layer_paths=[str(p) for p in template.layer_paths()],
         timeout=function.timeout,
         memory=function.memory,

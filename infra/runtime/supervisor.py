@@ -34,7 +34,7 @@ from infra.template import LocalContext, Template
 
 from .invocation import FunctionError, Invocation, invoke_worker
 from .scheduler import Scheduler, schedule_sources
-from .spec import ROOT, write_context_file
+from .spec import LAMBDA_PYTHON, ROOT, write_context_file
 from .sqs_poller import SqsPoller, sqs_event_sources
 
 log = logging.getLogger("meridian.runtime")
@@ -160,7 +160,7 @@ class Runtime:
 
     def _spawn(self, worker: WorkerProcess) -> None:
         ready_read, ready_write = os.pipe()
-        command = [sys.executable, "-m", "infra.runtime.worker", "--function", worker.logical_id,
+        command = [LAMBDA_PYTHON, "-m", "infra.runtime.worker", "--function", worker.logical_id,
                    "--context", str(self.context_file), "--port", str(worker.port),
                    "--listen-fd", str(worker.listener.fileno()), "--ready-fd", str(ready_write),
                    "--exit-with-parent", "--spawned-at", repr(time.time())]

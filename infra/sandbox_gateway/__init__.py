@@ -1,4 +1,4 @@
-"""The sandbox payment gateway: a local stand-in for a card gateway (Stripe's shapes, JSON bodies).
+"""The sandbox payment gateway: a local stand-in for Stripe (Stripe's objects, errors and webhook signatures).
 
     python -m infra.sandbox_gateway --port P --webhook-url URL --aws-endpoint E --webhook-secret-id NAME
 
@@ -14,10 +14,15 @@ Routes (nginx serves them under /sandbox/ with the prefix stripped):
   POST /v1/control/reset
   GET  /v1/deliveries                            webhook delivery counters
 
+Request bodies are form-encoded as Stripe's API takes them (`metadata[order_id]=…`, so the
+stripe SDK can talk to it) or JSON (the sandbox adapter, the shopper's browser); answers and
+errors (`{"error": {"type", "code", "message"}}`) are Stripe's JSON. The API key is not checked.
+
 Test cards: 4242424242424242 succeeds, 4000000000000002 is declined (card_declined),
-4000000000009995 fails for insufficient funds. Each state change sends a Stripe-style
-signed webhook (`Payment-Signature: t=<unix>,v1=HMAC-SHA256("<t>.<body>")`), retried with
-exponential backoff until the receiver answers 2xx.
+4000000000009995 fails for insufficient funds. Each state change sends an event signed as
+Stripe signs it (`Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` under the
+webhook secret; `stripe.Webhook.construct_event` accepts it), retried with exponential
+backoff until the receiver answers 2xx.
 
 Control: `fail` answers 503 to every API call; `delay_ms` answers slowly; `duplicates: n`
 sends every webhook n times; `out_of_order` holds each intent's event until the next one

@@ -8,8 +8,11 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 from .webhooks import WebhookSender
+
+API_VERSION = "sandbox"         # events carry an api_version, as Stripe's do
 
 CARD_OUTCOMES = {
     "4242424242424242": None,                                          # succeeds
@@ -32,6 +35,38 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:24]}"
 
 
+INTEGER_PARAMS = ("amount",)      # form values are strings; these are integers in Stripe's API
+
+
+def parse_form(raw: str) -> dict:
+    """Stripe's form encoding: `metadata[order_id]=x&expand[]=y&amount=1999`
+    → {"metadata": {"order_id": "x"}, "expand": ["y"], "amount": 1999}."""
+    out: dict = {}
+    for key, value in parse_qsl(raw, keep_blank_values=True):
+        head, _, rest = key.partition("[")
+        path = [head] + (rest[:-1].split("][") if rest.endswith("]") else [])
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ApiError(400, "parameter_invalid", f"Invalid parameter: {key}", extra={"param": key})
+        last = path[-1] or str(len(node))             # `x[]` appends
+        node[last] = value
+
+    def lists(value):
+        if isinstance(value, dict):
+            value = {k: lists(v) for k, v in value.items()}
+            if value and all(k.isdigit() for k in value):
+                return [value[k] for k in sorted(value, key=int)]
+        return value
+
+    out = lists(out)
+    for name in INTEGER_PARAMS:
+        if isinstance(out.get(name), str) and re.fullmatch(r"-?[0-9]+", out[name]):
+            out[name] = int(out[name])
+    return out
+
+
 class Ledger:
     """Payment intents, refunds and idempotency keys, in memory, behind one lock."""
 
@@ -44,8 +79,9 @@ class Ledger:
 
     # ---------------------------------------------------------------- helpers
     def _event(self, event_type: str, obj: dict, intent_id: str) -> None:
-        event = {"id": _new_id("evt"), "object": "event", "type": event_type, "created": int(time.time()),
-                 "livemode": False, "data": {"object": json.loads(json.dumps(obj))}}
+        event = {"id": _new_id("evt"), "object": "event", "api_version": API_VERSION, "type": event_type,
+                 "created": int(time.time()), "livemode": False, "pending_webhooks": 1,
+                 "request": {"id": None, "idempotency_key": None}, "data": {"object": json.loads(json.dumps(obj))}}
         self.sender.send(event, intent_id)
 
     def _intent(self, intent_id: str) -> dict:
@@ -82,7 +118,10 @@ class Ledger:
                   "status": "requires_payment_method", "client_secret": f"{intent_id}_secret_{secrets.token_hex(12)}",
                   "metadata": {str(k): str(v) for k, v in (params.get("metadata") or {}).items()},
                   "created": int(time.time()), "amount_received": 0, "amount_refunded": 0,
-                  "last_payment_error": None, "cancellation_reason": None, "latest_charge": None}
+                  "last_payment_error": None, "cancellation_reason": None, "canceled_at": None,
+                  "latest_charge": None, "livemode": False, "capture_method": "automatic",
+                  "confirmation_method": "automatic", "payment_method_types": ["card"],
+                  "automatic_payment_methods": params.get("automatic_payment_methods") and {"enabled": True}}
         with self.lock:
             self.intents[intent_id] = intent
             self._event("payment_intent.created", intent, intent_id)
@@ -100,7 +139,7 @@ class Ledger:
             if intent["status"] == "succeeded":
                 raise ApiError(400, "payment_intent_unexpected_state",
                                "You cannot cancel this PaymentIntent because it has a status of succeeded.")
-            intent.update(status="canceled", cancellation_reason="requested_by_customer")
+            intent.update(status="canceled", cancellation_reason="requested_by_customer", canceled_at=int(time.time()))
             self._event("payment_intent.canceled", intent, intent_id)
             return 200, dict(intent)
 
@@ -144,11 +183,13 @@ class Ledger:
             intent["amount_refunded"] += amount
             refund = {"id": _new_id("re"), "object": "refund", "amount": amount, "currency": intent["currency"],
                       "payment_intent": intent_id, "charge": intent["latest_charge"], "status": "succeeded",
-                      "created": int(time.time())}
+                      "reason": None, "metadata": {}, "created": int(time.time())}
             self.refunds[refund["id"]] = refund
             charge = {"id": intent["latest_charge"], "object": "charge", "payment_intent": intent_id,
-                      "amount": intent["amount_received"], "amount_refunded": intent["amount_refunded"],
-                      "currency": intent["currency"],
+                      "amount": intent["amount_received"], "amount_captured": intent["amount_received"],
+                      "amount_refunded": intent["amount_refunded"], "currency": intent["currency"],
+                      "captured": True, "paid": True, "status": "succeeded", "livemode": False,
+                      "metadata": dict(intent["metadata"]),
                       "refunded": intent["amount_refunded"] >= intent["amount_received"]}
             self._event("charge.refunded", charge, intent_id)
             return 200, dict(refund)
@@ -249,13 +290,21 @@ def _handler_for(gateway: SandboxGateway):
                 self.close_connection = True
 
         def _params(self) -> dict:
+            """The body: form-encoded, as Stripe's API takes it, or JSON (the sandbox adapter, the browser)."""
             length = int(self.headers.get("Content-Length") or 0)
             if not length:
                 return {}
+            raw = self.rfile.read(length)
+            media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if media == "application/x-www-form-urlencoded":
+                try:
+                    return parse_form(raw.decode())
+                except UnicodeDecodeError:
+                    raise ApiError(400, "parameter_invalid", "The body is not UTF-8.") from None
             try:
-                value = json.loads(self.rfile.read(length))
+                value = json.loads(raw)
             except ValueError:
-                raise ApiError(400, "parameter_invalid", "The body is not JSON.") from None
+                raise ApiError(400, "parameter_invalid", "The body is neither form-encoded nor JSON.") from None
             if not isinstance(value, dict):
                 raise ApiError(400, "parameter_invalid", "The body must be a JSON object.")
             return value

@@ -1,5 +1,7 @@
 """Signed webhook delivery with retries, and the misbehaviours tests ask for.
 
+Signed as Stripe signs (`Stripe-Signature: t=<unix>,v1=<hex>`, HMAC-SHA256 of "<t>.<body>"
+under the endpoint secret), so `stripe.Webhook.construct_event` accepts what this sends.
 Each event is serialised once; every attempt signs it afresh (t = now). A delivery that
 does not get a 2xx is retried after min(cap, base * 2**attempt) seconds with full
 jitter, until it succeeds or is older than `give_up_after`. Control settings:
@@ -22,8 +24,11 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+SIGNATURE_HEADER = "Stripe-Signature"
+
 
 def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    """Stripe's `Stripe-Signature` value: `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>`."""
     t = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={t},v1={mac}"
@@ -164,8 +169,8 @@ class WebhookSender:
 
     def _attempt(self, body: bytes) -> bool:
         conn, path = self._connection()
-        headers = {"Content-Type": "application/json", "User-Agent": "meridian-sandbox-gateway/1",
-                   "Payment-Signature": signature_header(self.secret, body)}
+        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "meridian-sandbox-gateway/1",
+                   SIGNATURE_HEADER: signature_header(self.secret, body)}
         try:
             conn.request("POST", path, body=body, headers=headers)
             response = conn.getresponse()

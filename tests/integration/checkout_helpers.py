@@ -99,7 +99,7 @@ def signed_webhook(secret: str, event: dict, *, timestamp: int | None = None) ->
     body = json.dumps(event, separators=(",", ":")).encode()
     t = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    return body, {"Content-Type": "application/json", "Payment-Signature": f"t={t},v1={mac}"}
+    return body, {"Content-Type": "application/json", "Stripe-Signature": f"t={t},v1={mac}"}
 
 
 def intent_event(event_type: str, order: dict, *, status: str = "succeeded", minor_amount: int = 100) -> dict:

@@ -1,7 +1,8 @@
-"""The gateway as a client sees it: every service over HTTPS through nginx, redirects, headers,
-request ids, the login rate limit, the merged OpenAPI, problems for unknown paths, and a
-second stack (`python -m infra.stack up` / `down`, as `make up` / `make down`) that leaves
-no process behind.
+"""The gateway as a client sees it: every service over HTTPS through nginx, redirects, headers
+(the functions' own, as on AWS, never doubled), request ids, CORS, the login rate limit, the
+merged OpenAPI, problems for unknown paths, internal APIs closed to the outside, the internal
+listener under the API stage, and a second stack (`python -m infra.stack up` / `down`, as
+`make up` / `make down`) that leaves no process behind.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import uuid
 import pytest
 import requests
 
+from infra import config
 from infra.processes import command_lines_containing, descendants, free_ports, process_identity
 from infra.template import ROOT, Template
 
@@ -59,11 +61,40 @@ def test_plain_http_redirects_to_https(stack):
     assert response.headers["Location"] == f"{stack.base_url}/api/v1/products/health?x=1"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/products/health", "/api/v1/no-such-service/x"])
+@pytest.mark.parametrize("path", ["/api/v1/products/health", "/api/v1/no-such-service/x",
+                                  "/api/v1/products/no/such/route", "/api/v1/auth/internal/users"])
 def test_security_headers_on_every_response(stack, path):
     response = stack.session().get(f"{stack.base_url}{path}", timeout=10)
     for header, expected in SECURITY_HEADERS.items():
         assert expected in response.headers.get(header, ""), header
+        assert ", " not in response.headers[header], header     # one copy: requests joins repeats with ", "
+    assert "," not in response.headers["X-Request-Id"]
+
+
+def test_internal_apis_are_not_reachable_from_outside(stack):
+    request_id = f"int-{uuid.uuid4()}"
+    response = stack.session().get(f"{stack.base_url}/api/v1/auth/internal/users",
+                                   headers={"X-Request-Id": request_id}, timeout=10)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert not _access_log(stack, request_id)["upstream"]  # nginx answered; no function was called
+
+
+def test_cors_for_the_storefront_origin_through_the_gateway(stack):
+    origin = stack.template.function("ProductsFunction").environment["CORS_ALLOWED_ORIGIN"]
+    session = stack.session()
+    allowed = session.get(f"{stack.base_url}/api/v1/products/health", headers={"Origin": origin}, timeout=10)
+    assert allowed.headers["Access-Control-Allow-Origin"] == origin
+    assert allowed.headers["Access-Control-Allow-Credentials"] == "true"
+    other = session.get(f"{stack.base_url}/api/v1/products/health", headers={"Origin": "https://evil.example"},
+                        timeout=10)
+    assert "Access-Control-Allow-Origin" not in other.headers
+    preflight = session.options(f"{stack.base_url}/api/v1/orders/checkout", timeout=10,
+                                headers={"Origin": origin, "Access-Control-Request-Method": "POST",
+                                         "Access-Control-Request-Headers": "authorization,content-type"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == origin
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"].split(",")
 
 
 def test_request_id_is_passed_to_the_function_and_returned(stack):
@@ -100,12 +131,17 @@ def test_merged_openapi_lists_every_service(stack):
         assert f"/api/v1/{service}/health" in document["paths"], service
 
 
-def test_internal_listener_serves_sibling_calls_over_plain_http(stack):
+def test_internal_listener_serves_sibling_calls_over_plain_http_under_the_stage(stack):
     plain = requests.Session()
     plain.trust_env = False
-    response = plain.get(f"{stack.internal_url}/api/v1/localization/health", timeout=10)
-    assert response.status_code == 200
-    assert stack.template.function("OrdersFunction").environment["API_BASE_URL"] == stack.internal_url
+    api_base_url = stack.context.api_base_url             # what the functions call, as on AWS: …/Prod
+    assert api_base_url.startswith(stack.internal_url)
+    response = plain.get(f"{stack.internal_url}/{config.API_STAGE}/api/v1/localization/health", timeout=10)
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert plain.get(f"{api_base_url}/api/v1/orders/health", timeout=10).status_code == 200
+    # internal APIs stay reachable here (the function itself demands the service signature)
+    internal = plain.get(f"{stack.internal_url}/{config.API_STAGE}/api/v1/auth/internal/users", timeout=10)
+    assert internal.status_code == 401
 
 
 def test_webhook_path_reaches_the_webhook_function(stack):

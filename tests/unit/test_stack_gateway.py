@@ -1,8 +1,9 @@
 """The nginx gateway from its generated config: a real nginx in front of a stand-in worker.
 
 No runtime needed: a small threaded HTTP server plays the function workers and echoes
-what nginx sent it, so routing, headers, limits and problem answers are checked as a
-client sees them.
+what nginx sent it (and, like a function, sets its own security headers and echoes
+X-Request-Id), so routing, headers, limits and problem answers are checked as a client
+sees them.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+from infra import config
 from infra.certs import ensure_certificate
 from infra.gateway import GatewaySettings, check_config, nginx_process, retry_after_seconds, write_config
 from infra.processes import free_ports, port_open, wait_until
@@ -23,6 +25,11 @@ PLAIN.trust_env = False  # no proxy from the environment for loopback calls
 
 SECURITY_HEADERS = ("Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options",
                     "Content-Security-Policy", "Referrer-Policy")
+# what the stand-in worker sets, as meridian.http_headers does (distinct values: whose copy arrived shows)
+WORKER_HEADERS = {"Strict-Transport-Security": "max-age=1", "X-Content-Type-Options": "nosniff",
+                  "X-Frame-Options": "DENY", "Content-Security-Policy": "default-src 'none'; worker",
+                  "Referrer-Policy": "no-referrer"}
+STAGE = config.API_STAGE
 
 
 class _Echo(BaseHTTPRequestHandler):
@@ -36,11 +43,13 @@ class _Echo(BaseHTTPRequestHandler):
         self.send_response(503 if self.path.endswith("/own-503") else 200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-Request-Id", "not-the-gateway-one")
+        self.send_header("X-Request-Id", self.headers.get("X-Request-Id") or "worker-made")
+        for name, value in WORKER_HEADERS.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = _answer
+    do_GET = do_POST = do_OPTIONS = _answer
 
     def log_message(self, *args) -> None:
         pass
@@ -77,7 +86,7 @@ def gateway(tmp_path_factory, workers):
         for port in (https, http, internal):
             wait_until(lambda p=port: port_open(p), what="nginx", timeout=10, process=nginx)
         session = trusting_session(certificate.cert)
-        yield {"settings": settings, "conf": conf.read_text(), "session": session,
+        yield {"settings": settings, "conf": conf.read_text(), "session": session, "workers": workers,
                "https": f"https://localhost:{https}", "http": f"http://127.0.0.1:{http}",
                "internal": f"http://127.0.0.1:{internal}", "nginx": nginx}
     finally:
@@ -122,13 +131,35 @@ def test_https_route_reaches_a_worker_with_the_request_id(gateway, workers):
     assert echoed["server"] in workers
     assert echoed["headers"]["X-Request-Id"] == "client-id-42"
     assert echoed["headers"]["X-Forwarded-Proto"] == "https"
-    assert response.headers["X-Request-Id"] == "client-id-42"  # one value: the gateway's, not the worker's
-    for header in SECURITY_HEADERS:
-        assert header in response.headers, header
-    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Request-Id"] == "client-id-42"  # one value: the function echoes nginx's
+
+
+def test_proxied_answers_carry_the_functions_headers_only(gateway):
+    """Functions set the security headers (as on AWS); nginx adds no second copy to their answers."""
+    for base, path in ((gateway["https"], "/api/v1/products/p-1"), (gateway["https"], "/api/v1/auth"),
+                       (gateway["https"], "/webhooks/payments"), (gateway["internal"], f"/{STAGE}/api/v1/auth/x")):
+        session = gateway["session"] if base.startswith("https") else PLAIN
+        response = session.get(f"{base}{path}", headers={"X-Request-Id": "one-copy"})
+        assert response.status_code == 200, path
+        for header, value in WORKER_HEADERS.items():
+            assert response.headers[header] == value, (path, header)   # requests joins duplicates with ", "
+        assert response.headers["X-Request-Id"] == "one-copy"
+
+
+def test_nginx_adds_its_headers_to_what_it_answers_itself(gateway):
+    for url in (f"{gateway['https']}/nothing", f"{gateway['https']}/api/v1/openapi.json",
+                f"{gateway['https']}/api/v1/products/internal/x", f"{gateway['https']}/sandbox/v1/x"):
+        response = gateway["session"].get(url, headers={"X-Request-Id": "nginx-own"})
+        for header in SECURITY_HEADERS:
+            assert header in response.headers, (url, header)
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], url
+        assert response.headers["X-Request-Id"] == "nginx-own", url
+    redirect = PLAIN.get(f"{gateway['http']}/api/v1/products/x", allow_redirects=False)
+    assert redirect.status_code == 301 and "Strict-Transport-Security" in redirect.headers
 
 
 def test_request_id_is_generated_when_absent_or_unsafe(gateway):
+    # nginx makes one (32 hex) and sends it to the function, which echoes it
     plain = gateway["session"].get(f"{gateway['https']}/api/v1/products/x")
     assert len(plain.headers["X-Request-Id"]) == 32
     assert plain.json()["headers"]["X-Request-Id"] == plain.headers["X-Request-Id"]
@@ -205,10 +236,12 @@ def test_dead_upstream_is_a_502_problem(tmp_path):
     nginx = nginx_process(conf, settings).start()
     try:
         wait_until(lambda: port_open(internal), what="nginx", timeout=10, process=nginx)
-        response = PLAIN.get(f"http://127.0.0.1:{internal}/api/v1/auth/health")
+        response = PLAIN.get(f"http://127.0.0.1:{internal}/{STAGE}/api/v1/auth/health")
         assert response.status_code == 502
         assert response.headers["Content-Type"] == "application/problem+json"
         assert response.json()["request_id"] == response.headers["X-Request-Id"]
+        for header in SECURITY_HEADERS:
+            assert header in response.headers, header
     finally:
         nginx.stop()
     assert not nginx.alive()
@@ -221,3 +254,100 @@ def test_merged_openapi_file_is_served(gateway):
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     assert "/api/v1/auth/login" in response.json()["paths"]
+
+
+# ---------------------------------------------------------------------- internal APIs and the stage
+@pytest.mark.parametrize("path", ["/api/v1/products/internal/reservations", "/api/v1/products/internal",
+                                  "/api/v1/auth/internal/users/u-1/role", "/api/v1/products/INTERNAL/x",
+                                  "/api/v1/products/%69nternal/reservations", "/api/v1/products//internal/x",
+                                  "/api/v1/products/x/../internal/reservations"])
+def test_internal_apis_are_a_404_problem_on_the_public_listener(gateway, path):
+    for method in ("GET", "POST", "OPTIONS"):
+        response = gateway["session"].request(method, f"{gateway['https']}{path}",
+                                              headers={"X-Request-Id": "rid-int"})
+        assert response.status_code == 404, (method, path)
+        assert response.headers["Content-Type"] == "application/problem+json"
+        body = response.json()
+        assert body["status"] == 404 and body["request_id"] == "rid-int" and "server" not in body
+        for header in SECURITY_HEADERS:
+            assert header in response.headers
+
+
+def test_internal_apis_are_a_404_problem_on_the_http_listener(gateway):
+    response = PLAIN.post(f"{gateway['http']}/api/v1/products/internal/reservations", json={},
+                          allow_redirects=False)
+    assert response.status_code == 404  # not a redirect to where it would be refused anyway
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert PLAIN.get(f"{gateway['http']}/api/v1/products/internals", allow_redirects=False).status_code == 301
+
+
+def test_internal_listener_strips_the_stage_and_keeps_internal_apis(gateway, workers):
+    internal = gateway["internal"]
+    cases = {f"/{STAGE}/api/v1/products/internal/reservations?x=1": "/api/v1/products/internal/reservations?x=1",
+             f"/{STAGE}/api/v1/products": "/api/v1/products",
+             f"/{STAGE}/api/v1/products/a%2Fb%20c": "/api/v1/products/a%2Fb%20c",   # still encoded
+             f"/{STAGE}/api/v1/auth/login": "/api/v1/auth/login"}
+    for path, seen in cases.items():
+        response = PLAIN.post(f"{internal}{path}", json={})
+        assert response.status_code == 200, path
+        assert response.json()["path"] == seen, path
+        assert response.json()["server"] in workers
+    # function URLs have no stage (the sandbox posts webhooks to <internal>/webhooks/payments)
+    assert PLAIN.post(f"{internal}/webhooks/payments", data=b"{}").json()["path"] == "/webhooks/payments"
+    assert PLAIN.post(f"{internal}/{STAGE}/webhooks/payments", data=b"{}").status_code == 404
+    assert PLAIN.get(f"{internal}/{STAGE}/api/v1/productsX").status_code == 404
+    assert PLAIN.get(f"{internal}/Other/api/v1/products/x").status_code == 404
+    gateway["settings"].openapi_path.write_text('{"openapi":"3.0.3","paths":{}}')
+    assert PLAIN.get(f"{internal}/{STAGE}/api/v1/openapi.json").json()["openapi"] == "3.0.3"
+
+
+def test_stage_lives_in_one_place():
+    from infra.runtime import events
+
+    assert events.API_STAGE is config.API_STAGE == "Prod"
+
+
+def test_generated_config_blocks_internal_first_and_proxies_the_stage(gateway):
+    conf = gateway["conf"]
+    http = conf[conf.index("# plain HTTP"):conf.index("# the public gateway")]
+    public = conf[conf.index("# the public gateway"):conf.index("# service-to-service")]
+    internal = conf[conf.index("# service-to-service"):]
+    blocked = "location ~* ^/api/v1/[^/]+/internal(?:/|$) {"
+    assert blocked in http and blocked in public and blocked not in internal
+    assert public.index(blocked) < public.index("location /api/v1/auth/")  # before any API location
+    assert f"location /{STAGE}/api/v1/auth/ {{ proxy_pass http://fn_AuthFunction$unstaged_request_uri; }}" in internal
+    assert f"/{STAGE}/" not in public
+    assert "security_headers.conf" not in public[:public.index(blocked)]  # never at server level
+    assert "proxy_hide_header" not in conf[:conf.index("server {")]  # functions' headers pass through
+
+
+def _render(tmp_path, **overrides) -> str:
+    certificate, _ = ensure_certificate(tmp_path / "certs")
+    values = dict(state_dir=tmp_path, certificate=certificate,
+                  upstreams={"AuthFunction": [9], "AdminFunction": [10]},
+                  api_routes={"/api/v1/auth": "AuthFunction", "/api/v1/admin": "AdminFunction"},
+                  https_port=1, http_port=2, internal_port=3)
+    values.update(overrides)
+    settings = GatewaySettings(**values)
+    conf = write_config(settings)
+    check_config(conf, settings)
+    return conf.read_text()
+
+
+def test_strictly_staged_internal_listener(tmp_path):
+    conf = _render(tmp_path, internal_unstaged_paths=False)
+    internal = conf[conf.index("# service-to-service"):]
+    assert "location /api/ {" in internal and "carry the stage" in internal
+    assert "location /api/v1/auth/ " not in internal
+    assert f"location /{STAGE}/api/v1/auth/ " in internal
+
+
+def test_openapi_goes_to_the_function_that_has_its_api_event(tmp_path):
+    conf = _render(tmp_path, api_routes={"/api/v1/auth": "AuthFunction", "/api/v1/admin": "AdminFunction",
+                                         "/api/v1/openapi.json": "AdminFunction"})
+    public = conf[conf.index("# the public gateway"):conf.index("# service-to-service")]
+    internal = conf[conf.index("# service-to-service"):]
+    assert "location = /api/v1/openapi.json { proxy_pass http://fn_AdminFunction; }" in public
+    assert (f"location = /{STAGE}/api/v1/openapi.json {{ proxy_pass http://fn_AdminFunction"
+            "$unstaged_request_uri; }") in internal
+    assert "alias" not in conf

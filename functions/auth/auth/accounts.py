@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from meridian import events, preferences
 from meridian.clock import iso
@@ -40,8 +42,18 @@ class Login:
 
 
 # ---------------------------------------------------------------------------- registration
+@dataclass(frozen=True)
+class Guard:
+    """One more item, `item(account)`, written in the registration's transaction on `condition`; when that
+    condition fails, the registration fails with `error` and writes nothing (the bootstrap's one-time marker)."""
+    item: Callable[[Account], Any]
+    condition: Any
+    error: Exception
+
+
 def register(email: str, password: str, *, name: str | None = None, locale: str | None = None,
-             currency: str | None = None, role: str = "customer", email_verified: bool = False) -> Account:
+             currency: str | None = None, role: str = "customer", email_verified: bool = False,
+             guards: Sequence[Guard] = ()) -> Account:
     """Create an account (409 if the e-mail is taken); queues the verification e-mail, publishes user.registered."""
     errors: dict[str, list[str]] = {}
     if locale is not None:
@@ -67,8 +79,13 @@ def register(email: str, password: str, *, name: str | None = None, locale: str 
         with transaction() as tx:
             tx.save(claim, condition=EmailClaim.pk.does_not_exist())
             tx.save(account, condition=Account.pk.does_not_exist())
+            for guard in guards:
+                tx.save(guard.item(account), condition=guard.condition)
     except TransactWriteError as error:
         codes = cancellation_codes(error)
+        for guard, code in zip(guards, codes[2:], strict=False):  # no reasons: none matched
+            if code in ("ConditionalCheckFailed", "TransactionConflict"):
+                raise guard.error from None
         # a racing registration of the same e-mail shows up as a failed condition or a transaction conflict
         if not codes or {"ConditionalCheckFailed", "TransactionConflict"} & set(codes):
             raise Conflict("An account with this e-mail address already exists.") from None

@@ -8,6 +8,7 @@
 | RefreshToken     | REFRESH#<sha256 hex>    | TOKEN         | only the hash is stored; used_at once used    |
 | OneTimeToken     | OTT#<sha256 hex>        | TOKEN         | e-mail verification / password reset          |
 | LoginThrottle    | THROTTLE#<lower email>  | LOGIN         | failed logins and lockouts of one account     |
+| BootstrapMarker  | BOOTSTRAP#super_admin   | MARKER        | the first super_admin was made (once a stack) |
 
 `expires_at` is the table's TTL attribute. DynamoDB deletes late (moto never does), so every
 reader checks expiry itself.
@@ -119,8 +120,22 @@ class LoginThrottle(_AuthItem):
         return f"THROTTLE#{email_key}", "LOGIN"
 
 
+class BootstrapMarker(_AuthItem):
+    """Written with the first super_admin by `handlers.create_first_super_admin` (conditional put, same
+    transaction as the account): while it exists, the bootstrap refuses."""
+    Meta = table_meta(TABLE_NAME)
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    promoted = BooleanAttribute(default=False)   # an existing account was promoted rather than created
+
+    @staticmethod
+    def key() -> tuple[str, str]:
+        return "BOOTSTRAP#super_admin", "MARKER"
+
+
 _connection = share_connection(Account, _AuthItem, EmailClaim, RefreshFamily, RefreshToken, OneTimeToken,
-                               LoginThrottle)
+                               LoginThrottle, BootstrapMarker)
 
 
 def transaction() -> TransactWrite:
@@ -135,4 +150,4 @@ def cancellation_codes(error) -> list[str | None]:
 
 
 __all__ = ["Account", "EmailClaim", "RefreshFamily", "RefreshToken", "OneTimeToken", "LoginThrottle",
-           "transaction", "cancellation_codes", "TABLE_NAME"]
+           "BootstrapMarker", "transaction", "cancellation_codes", "TABLE_NAME"]

@@ -7,12 +7,12 @@ from decimal import Decimal
 from meridian import pagination
 from meridian.clock import iso
 from meridian.errors import Conflict, NotFound, ValidationFailed
-from meridian.money import Money, minor_units
+from meridian.money import Money
 from meridian.observability import count, logger
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from . import states
-from .gateways import GatewayRejected, gateway
+from .gateways import GatewayRejected, gateway, wire_problem
 from .models import IntentPointer, OrderPointer, PaymentModel
 
 
@@ -81,8 +81,9 @@ def create_intent(*, order_id: str, user_id: str, amount: Decimal, currency: str
     (fixes the payment id), the gateway intent (idempotency key = order), the payment, the
     intent pointer. A repeat after a crash anywhere reuses the claim and finishes the rest.
     Returns (payment, created)."""
-    if amount != amount.quantize(Decimal(1).scaleb(-minor_units(currency))):
-        raise ValidationFailed({"amount": [f"{currency} has {minor_units(currency)} decimals."]})
+    problem = wire_problem(amount, currency)
+    if problem:
+        raise ValidationFailed({"amount": [problem]})
     claim = _claim(order_id, user_id=user_id, amount=amount, currency=currency)
     if (claim.user_id, claim.amount, claim.currency) != (user_id, amount, currency):
         raise Conflict("This order already has a payment for a different amount.")
@@ -170,8 +171,9 @@ def refund(payment_id: str, amount: Decimal | None, *, idempotency_key: str | No
         raise Conflict(f"A {payment.status} payment cannot be refunded.")
     remaining = payment.amount - payment.refunded_amount
     amount = remaining if amount is None else amount
-    if amount != amount.quantize(Decimal(1).scaleb(-minor_units(payment.currency))):
-        raise ValidationFailed({"amount": [f"{payment.currency} has {minor_units(payment.currency)} decimals."]})
+    problem = wire_problem(amount, payment.currency)
+    if problem:
+        raise ValidationFailed({"amount": [problem]})
     if amount <= 0 or amount > remaining:
         raise ValidationFailed({"amount": [f"Must be more than 0 and at most {remaining} {payment.currency}."]})
     previous = payment.status

@@ -1,7 +1,11 @@
-"""Stripe-style webhook signatures: `Payment-Signature: t=<unix>,v1=<hex>[,v1=<hex>…]`.
+"""Stripe's webhook signatures: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>…][,v0=<hex>]`.
 
-v1 is HMAC-SHA256 of "<t>.<raw body>" under the webhook secret. A signature is valid
-when one v1 matches (constant-time compare) and t is within the tolerance of now.
+v1 is HMAC-SHA256 of "<t>.<raw body>" under the endpoint's signing secret (the whole
+`whsec_…` string is the key, as Stripe uses it). A signature is valid when one v1 matches
+(constant-time compare) and t is within the tolerance of now, either way. Several v1
+values arrive while an endpoint's secret is being rolled (Stripe signs with the old and
+the new one): any one of them matching our secret is enough. Other schemes (v0, Stripe's
+test-mode scheme) are ignored. The sandbox gateway signs the same way, with the same header.
 """
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ import hashlib
 import hmac
 import time
 
-HEADER = "Payment-Signature"
+HEADER = "Stripe-Signature"
+SCHEME = "v1"
 
 
 class InvalidSignature(Exception):
@@ -21,9 +26,9 @@ def compute(secret: str, timestamp: int, raw_body: bytes) -> str:
 
 
 def sign(secret: str, raw_body: bytes, *, timestamp: int | None = None) -> str:
-    """The header value a gateway sends (used by tests and the sandbox's twin)."""
+    """The header value Stripe (and the sandbox) sends for `raw_body` (used by tests)."""
     t = int(time.time()) if timestamp is None else timestamp
-    return f"t={t},v1={compute(secret, t, raw_body)}"
+    return f"t={t},{SCHEME}={compute(secret, t, raw_body)}"
 
 
 def verify_webhook_signature(header: str | None, raw_body: bytes, secret: str, *, tolerance: int = 300,
@@ -31,22 +36,25 @@ def verify_webhook_signature(header: str | None, raw_body: bytes, secret: str, *
     """The signed timestamp when `header` is a valid signature of `raw_body`; InvalidSignature otherwise."""
     if not header:
         raise InvalidSignature("missing signature header")
+    if not secret:
+        raise InvalidSignature("no webhook secret is configured")
     timestamp, candidates = None, []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
         if key == "t":
-            try:
-                timestamp = int(value)
-            except ValueError:
-                raise InvalidSignature("malformed timestamp") from None
-        elif key == "v1" and value:
+            if timestamp is not None or not (value.isascii() and value.isdigit()):
+                raise InvalidSignature("malformed timestamp")
+            timestamp = int(value)
+        elif key == SCHEME and value:
             candidates.append(value)
     if timestamp is None or not candidates:
         raise InvalidSignature("malformed signature header")
+    expected = compute(secret, timestamp, raw_body)
+    # every candidate is compared (no early exit), each in constant time
+    matched = [hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in candidates]
+    if not any(matched):
+        raise InvalidSignature("no matching signature")
     current = int(time.time()) if now is None else now
     if abs(current - timestamp) > tolerance:
         raise InvalidSignature("timestamp outside the tolerance")
-    expected = compute(secret, timestamp, raw_body)
-    if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
-        raise InvalidSignature("no matching signature")
     return timestamp

@@ -1,5 +1,8 @@
 """The webhook receiver (function URL): verify, queue, answer — nothing else.
 
+Stripe's scheme (`payments/signature.py`): `Stripe-Signature` over the raw body, with the
+endpoint's signing secret (`whsec_…`, WEBHOOK_SECRET_ARN) and WEBHOOK_TOLERANCE_SECONDS.
+The sandbox gateway signs the same way, so the receiver needs no gateway setting.
 A verified event goes to the FIFO queue with group = its payment intent (events of one
 intent are processed in order, one at a time) and dedup id = the event id (a redelivery
 within 5 minutes is dropped by SQS; later ones by the processor's conditional write).
@@ -27,13 +30,16 @@ def _answer(status: int, body: dict) -> dict:
             "body": json.dumps(body)}
 
 
-def _bad(detail: str) -> dict:
-    count("WebhooksRejected")
-    body = {"type": "https://meridian.dev/problems/bad-request", "title": "Bad Request", "status": 400,
-            "detail": detail}
-    response = _answer(400, body)
+def _problem(status: int, title: str, detail: str, slug: str) -> dict:
+    body = {"type": f"https://meridian.dev/problems/{slug}", "title": title, "status": status, "detail": detail}
+    response = _answer(status, body)
     response["headers"]["Content-Type"] = "application/problem+json"
     return response
+
+
+def _bad(detail: str) -> dict:
+    count("WebhooksRejected")
+    return _problem(400, "Bad Request", detail, "bad-request")
 
 
 def _raw_body(event: dict) -> bytes:
@@ -48,11 +54,13 @@ def _ok_id(value: object) -> bool:
 def receive(event: dict) -> dict:
     method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "POST").upper()
     if method != "POST":
-        return _answer(405, {"title": "Method Not Allowed", "status": 405})
+        response = _problem(405, "Method Not Allowed", "Webhooks are POSTed.", "method-not-allowed")
+        response["headers"]["Allow"] = "POST"
+        return response
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     raw = _raw_body(event)
     try:
-        verify_webhook_signature(headers.get(HEADER.lower()), raw, aws.secret_string(SECRET_ARN),
+        verify_webhook_signature(headers.get(HEADER.lower()), raw, aws.secret_string(SECRET_ARN).strip(),
                                  tolerance=TOLERANCE)
     except InvalidSignature as exc:
         logger.warning("webhook signature rejected", extra={"reason": str(exc)})

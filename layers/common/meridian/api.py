@@ -4,6 +4,8 @@
   route table, so the same code runs behind a proxy resource on AWS and locally;
 * maps typed `DomainError`s (and anything unexpected) to `application/problem+json`;
 * echoes / assigns `X-Request-Id` and puts it in every log line;
+* puts the security headers, `X-Request-Id` and CORS for the storefront origin on every response
+  and answers CORS preflights (`meridian.http_headers`: on AWS there is no nginx to add them);
 * serves `GET /api/v1/<service>/health` and `GET /api/v1/<service>/openapi.json`;
 * writes JSON with Decimal as strings and `charset=utf-8`.
 """
@@ -12,14 +14,13 @@ from __future__ import annotations
 import functools
 import json
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 from chalice import Chalice, Response
 
-from . import jsonutil
+from . import http_headers, jsonutil
 from .errors import (
     PROBLEM_CONTENT_TYPE,
     BadRequest,
@@ -92,9 +93,10 @@ class ServiceApp(Chalice):
         self._register_builtin_routes()
 
     # ------------------------------------------------------------------ routing
-    def route(self, path: str, **kwargs: Any) -> Callable:
-        """Like Chalice.route, but paths are relative to /api/v1/<service> and errors map to problems."""
-        full = self.prefix + ("" if path == "/" else path)
+    def route(self, path: str, *, absolute: bool = False, **kwargs: Any) -> Callable:
+        """Like Chalice.route, but paths are relative to /api/v1/<service> (unless `absolute`, for a
+        path of its own API event outside the prefix) and errors map to problems."""
+        full = path if absolute else self.prefix + ("" if path == "/" else path)
         register = super().route(full, **kwargs)
 
         def decorator(view: Callable) -> Callable:
@@ -134,33 +136,44 @@ class ServiceApp(Chalice):
 
     def __call__(self, event: dict, context: Any) -> dict:
         _current["app"] = self
-        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-        request_id = headers.get("x-request-id") or getattr(context, "aws_request_id", None) or str(uuid.uuid4())
+        request_id = http_headers.request_id_for(event, context)
         self._request_id = request_id
         logger.append_keys(request_id=request_id)
         method = (event.get("httpMethod") or event.get("requestContext", {}).get("httpMethod") or "GET").upper()
         path = event.get("path") or "/"
+        origin = http_headers.header_value(event.get("headers"), "Origin")
+        preflight = False
         try:
             resolved = self._resolve(path)
-            if resolved is None:
-                raise NotFound(f"No route for {path}.")
-            pattern, params = resolved
-            if method not in self.routes[pattern] and not (method == "HEAD" and "GET" in self.routes[pattern]):
-                raise MethodNotAllowed(f"{method} is not allowed on {path}.",
-                                       headers={"Allow": ", ".join(sorted(self.routes[pattern]))})
-            if method == "HEAD":
-                method = "GET"
-            event = dict(event, httpMethod=method, pathParameters=params or None,
-                         requestContext=dict(event.get("requestContext") or {}, resourcePath=pattern,
-                                             httpMethod=method))
-            result = super().__call__(event, context)
+            if method == "OPTIONS" and (resolved is None or "OPTIONS" not in self.routes[resolved[0]]):
+                # CORS preflight (on AWS API Gateway's own OPTIONS methods answer it; locally we do)
+                preflight = True
+                allow = {"Allow": ", ".join(sorted({*self.routes[resolved[0]], "OPTIONS"}))} if resolved else {}
+                result = {"statusCode": 204, "headers": allow, "body": ""}
+            else:
+                result = self._dispatch(event, context, method, path, resolved)
         except DomainError as error:
             result = problem_response(error, request_id).to_dict()
-        result = self._finish(result, request_id)
+        result = self._finish(result, request_id, http_headers.cors_headers(origin, preflight=preflight))
         logger.remove_keys(["request_id"])
         return result
 
-    def _finish(self, result: dict, request_id: str) -> dict:
+    def _dispatch(self, event: dict, context: Any, method: str, path: str,
+                  resolved: tuple[str, dict[str, str]] | None) -> dict:
+        if resolved is None:
+            raise NotFound(f"No route for {path}.")
+        pattern, params = resolved
+        if method not in self.routes[pattern] and not (method == "HEAD" and "GET" in self.routes[pattern]):
+            raise MethodNotAllowed(f"{method} is not allowed on {path}.",
+                                   headers={"Allow": ", ".join(sorted(self.routes[pattern]))})
+        if method == "HEAD":
+            method = "GET"
+        event = dict(event, httpMethod=method, pathParameters=params or None,
+                     requestContext=dict(event.get("requestContext") or {}, resourcePath=pattern,
+                                         httpMethod=method))
+        return super().__call__(event, context)
+
+    def _finish(self, result: dict, request_id: str, cors: dict[str, str]) -> dict:
         headers = result.setdefault("headers", {})
         status = result.get("statusCode", 200)
         if status == 500 and "Code" in (result.get("body") or ""):
@@ -173,8 +186,7 @@ class ServiceApp(Chalice):
             error = BadRequest(message) if status == 400 else UnsupportedMediaType(message)
             result["body"] = jsonutil.dumps(problem_from_error(error, request_id))
             headers["Content-Type"] = PROBLEM_CONTENT_TYPE
-        headers["X-Request-Id"] = request_id
-        return result
+        return http_headers.finish_response(result, request_id, cors=cors)
 
     # ------------------------------------------------------------------ built-in routes
     def _register_builtin_routes(self) -> None:

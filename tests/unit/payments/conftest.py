@@ -13,6 +13,18 @@ from meridian.testing import ApiClient, TokenFactory
 from infra.sandbox_gateway import SandboxGateway
 
 
+@pytest.fixture(autouse=True)
+def fresh_gateway_breaker():
+    """A new `payment-gateway` breaker per test. The registry outlives the payments modules, which each test
+    imports afresh: a breaker kept from an earlier test would exclude that test's GatewayRejected class,
+    not this one's, and count rejections as outages."""
+    from meridian import resilience
+
+    resilience._breakers.pop("payment-gateway", None)
+    yield
+    resilience._breakers.pop("payment-gateway", None)
+
+
 @pytest.fixture
 def sandbox():
     """A sandbox gateway on a free port; its webhooks go nowhere (tests feed the receiver themselves)."""
@@ -28,11 +40,18 @@ def tokens():
 
 
 @pytest.fixture
-def payments(load_function, sandbox, monkeypatch):
+def template(template, sandbox):
+    """The template resolved as the local stack resolves it: PaymentGateway=sandbox, at the in-process sandbox.
+
+    (The template's defaults are stripe at https://api.stripe.com: what a deployment to AWS gets.)"""
+    template.ctx.parameters.update(PaymentGateway="sandbox", PaymentGatewayUrl=sandbox.url)
+    return template
+
+
+@pytest.fixture
+def payments(load_function, sandbox):
     """The PaymentsFunction app talking to the in-process sandbox."""
-    app = load_function("PaymentsFunction")
-    monkeypatch.setenv("PAYMENT_GATEWAY_URL", sandbox.url)
-    return app
+    return load_function("PaymentsFunction")
 
 
 @pytest.fixture

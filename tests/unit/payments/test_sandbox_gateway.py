@@ -8,18 +8,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+import stripe
 
 from infra.sandbox_gateway import SandboxGateway
-from infra.sandbox_gateway.webhooks import signature_header
+from infra.sandbox_gateway.server import parse_form
 
 SECRET = "whsec_sandbox_test"
 
 
 class Receiver:
-    """A webhook endpoint that checks signatures, records events, and can fail its first N calls."""
+    """A webhook endpoint that verifies each delivery as a Stripe integration would (`stripe.Webhook.construct_event`
+    on the `Stripe-Signature` header), records events and headers, and can fail its first N calls."""
 
     def __init__(self):
         self.events: list[dict] = []
+        self.headers: list[dict] = []
         self.failures_left = 0
         self.calls = 0
         self.lock = threading.Lock()
@@ -33,11 +36,14 @@ class Receiver:
 
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                header = self.headers["Payment-Signature"]
-                t = int(header.split(",")[0][2:])
-                valid = header == signature_header(SECRET, body, timestamp=t) and abs(time.time() - t) < 300
+                try:
+                    stripe.Webhook.construct_event(body, self.headers.get("Stripe-Signature"), SECRET)
+                    valid = True
+                except (stripe.SignatureVerificationError, ValueError):
+                    valid = False
                 with receiver.lock:
                     receiver.calls += 1
+                    receiver.headers.append(dict(self.headers))
                     failing = receiver.failures_left > 0
                     if failing:
                         receiver.failures_left -= 1
@@ -116,6 +122,42 @@ def test_4242_succeeds_and_a_signed_webhook_is_delivered(gateway, receiver):
     assert set(by_type) == {"payment_intent.created", "payment_intent.succeeded"}
     succeeded = by_type["payment_intent.succeeded"]
     assert succeeded["data"]["object"]["id"] == intent["id"] and succeeded["id"].startswith("evt_")
+    assert succeeded["object"] == "event" and succeeded["livemode"] is False and "api_version" in succeeded
+
+
+def test_deliveries_carry_stripes_signature_header(gateway, receiver):
+    create(gateway)
+    receiver.wait_for(1)
+    [headers] = receiver.headers
+    assert "Payment-Signature" not in headers
+    t, v1 = headers["Stripe-Signature"].split(",")
+    assert t.startswith("t=") and v1.startswith("v1=") and len(v1) == 3 + 64
+    assert headers["Content-Type"].startswith("application/json")
+    # a receiver with another secret refuses it, as Stripe's library would
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.WebhookSignature.verify_header(json.dumps(receiver.events[0]), headers["Stripe-Signature"],
+                                              "whsec_other", tolerance=300)
+
+
+def test_form_encoded_requests_as_stripe_takes_them(gateway):
+    """The stripe SDK's encoding: nested keys in brackets, every value a string."""
+    response = requests.post(f"{gateway.url}/v1/payment_intents",
+                             data="amount=1999&currency=eur&metadata[order_id]=o1&metadata[payment_id]=p1"
+                                  "&automatic_payment_methods[enabled]=true",
+                             headers={"Content-Type": "application/x-www-form-urlencoded",
+                                      "Authorization": "Bearer sk_test_x", "Idempotency-Key": "form-1"}, timeout=5)
+    assert response.status_code == 200, response.text
+    intent = response.json()
+    assert (intent["amount"], intent["currency"], intent["metadata"]) == (1999, "eur", {"order_id": "o1",
+                                                                                         "payment_id": "p1"})
+    bad = requests.post(f"{gateway.url}/v1/payment_intents", data="amount=abc&currency=eur",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=5)
+    assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_parse_form():
+    assert parse_form("a=1&m[k]=v&m[x]=&e[]=one&e[]=two&l[0]=z&amount=12") == {
+        "a": "1", "m": {"k": "v", "x": ""}, "e": ["one", "two"], "l": ["z"], "amount": 12}
 
 
 @pytest.mark.parametrize("card,decline_code", [("4000000000000002", "generic_decline"),

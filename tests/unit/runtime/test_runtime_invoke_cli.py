@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from infra.build import BUILD_DIR, ensure_built
 from infra.runtime import invoke
 from infra.template import LocalContext, Template
 
@@ -48,16 +49,20 @@ def test_stack_context_comes_from_the_state_file(tmp_path):
 
 
 def test_invoke_runs_the_function_once_in_a_worker(tmp_path, capsys):
+    ensure_built()  # the worker runs the deployment package
     state = tmp_path / "stack.json"
-    state.write_text(json.dumps({"aws_endpoint": "http://127.0.0.1:9", "context": {"stack_name": "cli"}}))
+    state.write_text(json.dumps({"aws_endpoint": "http://127.0.0.1:9",
+                                 "context": {"stack_name": "cli", "build_dir": str(BUILD_DIR)}}))
     assert invoke.main(["ProductsFunction", "--state-file", str(state)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["statusCode"] == 200 and json.loads(result["body"])["service"] == "products"
 
 
 def test_invoke_with_a_failing_event_file_and_an_unknown_function(tmp_path, capsys):
+    ensure_built()
     state = tmp_path / "stack.json"
-    state.write_text(json.dumps({"aws_endpoint": "http://127.0.0.1:9", "context": {"stack_name": "cli"}}))
+    state.write_text(json.dumps({"aws_endpoint": "http://127.0.0.1:9",
+                                 "context": {"stack_name": "cli", "build_dir": str(BUILD_DIR)}}))
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"httpMethod": "GET", "path": "/api/v1/products/nope", "headers": {}}))
     # not a full API Gateway event: Chalice raises, and the CLI prints Lambda's error document and exits 1

@@ -25,10 +25,11 @@ from .base import (
     PaymentGateway,
     from_minor,
     to_minor,
+    wire_problem,
 )
 
 __all__ = ["gateway", "GuardedGateway", "GatewayError", "GatewayIntent", "GatewayRefund", "GatewayRejected",
-           "GatewayUnavailable", "PaymentGateway", "from_minor", "to_minor", "build_adapter"]
+           "GatewayUnavailable", "PaymentGateway", "from_minor", "to_minor", "wire_problem", "build_adapter"]
 
 
 def build_adapter(kind: str, base_url: str, *, api_key: str = "", timeout: float = 1.5) -> PaymentGateway:

@@ -2,7 +2,11 @@
 
 Amounts cross this interface as Decimal in major units plus an ISO 4217 code; on the
 wire, gateways (Stripe, the sandbox) use integers in minor units and lower-case codes.
-`to_minor` / `from_minor` are the one place that converts.
+`to_minor` / `from_minor` are the one place that converts, by Stripe's rules
+(https://docs.stripe.com/currencies): the ISO 4217 exponent, except ISK, which Stripe
+keeps two-decimal on the wire (ISK 5 → 500, a multiple of 100); and three-decimal
+currencies (BHD, JOD, KWD, OMR, TND, …) must end in 0 on the wire (KWD 1.230 → 1230;
+1.234 cannot be charged). `wire_problem` says why an amount cannot be sent, before any call.
 
 Errors: `GatewayUnavailable` means the gateway could not be reached or answered 5xx (the
 breaker counts it, the caller answers 503); `GatewayRejected` is the gateway refusing a
@@ -14,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from meridian.money import minor_units
+from meridian.money import minor_units, quantum
 
 
 class GatewayError(Exception):
@@ -34,16 +38,39 @@ class GatewayRejected(GatewayError):
         self.status = status
 
 
+# currencies whose exponent on Stripe's wire differs from ISO 4217 (ISK: 0 in ISO, 2 at Stripe)
+WIRE_EXPONENT = {"ISK": 2}
+
+
+def wire_exponent(currency: str) -> int:
+    return WIRE_EXPONENT.get(currency, minor_units(currency))
+
+
+def wire_problem(amount: Decimal, currency: str) -> str | None:
+    """Why `amount` cannot be sent to the gateway (Stripe's rules), or None when it can."""
+    units = minor_units(currency)
+    if Decimal(amount) != Decimal(amount).quantize(quantum(currency)):
+        return f"{currency} has {units} decimals."
+    if units == 3 and Decimal(amount).scaleb(2) != Decimal(amount).scaleb(2).to_integral_value():
+        return f"{currency} amounts must be whole multiples of 0.010 at the payment gateway."
+    return None
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
-    """19.99 EUR → 1999; refuses amounts finer than the currency's minor units."""
-    scaled = Decimal(amount).scaleb(minor_units(currency))
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{amount} has more decimals than {currency} allows")
-    return int(scaled)
+    """The wire integer: 19.99 EUR → 1999, 500 JPY → 500, 5 ISK → 500, 1.230 KWD → 1230.
+
+    ValueError for an amount the gateway cannot take (see `wire_problem`)."""
+    problem = wire_problem(amount, currency)
+    if problem:
+        raise ValueError(f"{amount} {currency}: {problem}")
+    return int(Decimal(amount).scaleb(wire_exponent(currency)))
 
 
 def from_minor(value: int | str, currency: str) -> Decimal:
-    return Decimal(int(value)).scaleb(-minor_units(currency))
+    """The wire integer in major units, at the ISO 4217 exponent when that is exact (ISK 500 → 5)."""
+    amount = Decimal(int(value)).scaleb(-wire_exponent(currency))
+    iso = amount.quantize(quantum(currency))
+    return iso if iso == amount else amount
 
 
 @dataclass(frozen=True)
