@@ -65,7 +65,8 @@ def ensure_built(*, force: bool = False, report=print) -> str:
         env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": os.environ.get("AWS_REGION", "us-east-1")}
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
         if result.returncode != 0:
-            raise BuildFailed(f"sam build failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+            output = result.stdout[-3000:] + result.stderr[-3000:]
+            raise BuildFailed(f"sam build failed (exit {result.returncode}):\n{output}")
         FINGERPRINT_FILE.write_text(wanted)
         return f"built in {time.monotonic() - began:.1f}s"
 

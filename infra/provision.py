@@ -152,7 +152,7 @@ class Provisioner:
     def parameters(self) -> None:
         """String parameters (the API's base URL, resolved to the local gateway with its stage)."""
         ssm = self.client("ssm")
-        for logical_id, resource in self.t.of_type("AWS::SSM::Parameter").items():
+        for resource in self.t.of_type("AWS::SSM::Parameter").values():
             props = self.t.resolve(resource["Properties"])
             ssm.put_parameter(Name=props["Name"], Value=str(props["Value"]), Type=props.get("Type", "String"),
                               Overwrite=True)

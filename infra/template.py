@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from infra.config import API_STAGE
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
 ACCOUNT_ID = "123456789012"
@@ -166,8 +168,9 @@ class Template:
                 return self.get_att(*name.split(".", 1))
             return self.ref(name)
         resolved = re.sub(r"\$\{([^!}][^}]*)\}", replace, text)
-        api_prefix = f"https://local.execute-api.{self.ctx.region}.amazonaws.com/Prod"
-        return resolved.replace(api_prefix, self.ctx.api_base_url)
+        # the API's own URL (with its stage) is the local gateway's internal listener (with the stage)
+        api_prefix = f"https://local.execute-api.{self.ctx.region}.amazonaws.com/{API_STAGE}"
+        return resolved.replace(api_prefix, self.ctx.api_base_url.removesuffix(f"/{API_STAGE}") + f"/{API_STAGE}")
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:

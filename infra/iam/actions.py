@@ -155,6 +155,8 @@ def required_access(call: ApiCall, arns: Arns) -> list[Access]:
         raise Unmapped(f"{call.action}: no IAM mapping for the {call.service!r} service")
     try:
         accesses = mapper(call, arns)
+    except Unmapped:
+        raise
     except (KeyError, TypeError, ValueError, AttributeError) as error:  # a malformed request
         raise Unmapped(f"{call.action}: unexpected request shape ({type(error).__name__}: {error})") from None
     return list(dict.fromkeys(accesses))

@@ -23,7 +23,6 @@ import selectors
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
