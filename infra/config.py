@@ -14,6 +14,8 @@ STACK_NAME = os.environ.get("STACK_NAME", "meridian")
 REGION = os.environ.get("AWS_REGION", "us-east-1")
 
 AWS_PORT = int(os.environ.get("AWS_PORT", "4566"))
+# AWS's DynamoDB Local (infra/dynamodb_local): the stack's DynamoDB; moto keeps the other AWS APIs
+DYNAMODB_PORT = int(os.environ.get("DYNAMODB_PORT", "4569"))
 GATEWAY_HTTPS_PORT = int(os.environ.get("GATEWAY_HTTPS_PORT", "8443"))
 GATEWAY_HTTP_PORT = int(os.environ.get("GATEWAY_HTTP_PORT", "8080"))
 # plain-HTTP listener on 127.0.0.1 for service-to-service calls (API_BASE_URL locally): no TLS, no rate limits

@@ -3,7 +3,7 @@
 Routes come from the runtime: `/api/v1/<service>` → the upstream of that function's
 workers, each function URL path (infra.config.FUNCTION_URL_PATHS) → its function's
 workers, `/sandbox/` → the sandbox payment gateway, `/api/v1/openapi.json` → the function
-with that API event, else the merged document on disk. `/api/v1/<service>/internal/...`
+with that API event (the admin function merges every service's document). `/api/v1/<service>/internal/...`
 answers 404 on the public listeners; the internal listener (API_BASE_URL locally) serves
 `/<API_STAGE>/api/v1/...` with the stage stripped, as API Gateway does. Functions set their
 own security headers and X-Request-Id (meridian.http_headers); nginx adds its copies only to
@@ -28,7 +28,6 @@ from infra.processes import ManagedProcess
 TEMPLATE_DIR = Path(__file__).resolve().parent / "nginx"
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 _RATE = re.compile(r"^(\d+)r/([sm])$")
-OPENAPI_PATH = "/api/v1/openapi.json"
 _NGINX_HEADERS = ("Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options",
                   "Content-Security-Policy", "Referrer-Policy", "X-Request-Id")   # security_headers.conf
 
@@ -53,9 +52,6 @@ class GatewaySettings:
     client_max_body_size: str = config.GATEWAY_CLIENT_MAX_BODY_SIZE
     hsts_max_age: int = config.GATEWAY_HSTS_MAX_AGE
     api_stage: str = config.API_STAGE                # the internal listener serves /<stage>/api/v1/... (API_BASE_URL)
-    # the internal listener also serves un-prefixed /api/v1/...: for callers that still use its root
-    # (infra/stack.py's OpenAPI merge step, a few integration tests); False = only the staged paths, as on AWS
-    internal_unstaged_paths: bool = True
     proxy_timeout: int = 65                         # above the longest function Timeout (the runtime answers 504)
     keepalive: int = 8
 
@@ -66,10 +62,6 @@ class GatewaySettings:
     @property
     def log_dir(self) -> Path:
         return self.state_dir / "logs"
-
-    @property
-    def openapi_path(self) -> Path:
-        return self.conf_dir / "openapi.json"
 
 
 def retry_after_seconds(rate: str) -> int:
@@ -129,14 +121,6 @@ def blocked_internal(s: GatewaySettings, pad: str = " " * 8) -> str:
     return "\n".join([f"{pad}location ~* ^/api/v1/[^/]+/internal(?:/|$) {{", *_problem_404(s, pad), f"{pad}}}"])
 
 
-def _openapi_file(s: GatewaySettings, path: str, pad: str) -> list[str]:
-    return [f"{pad}location = {path} {{",
-            f"{pad}    include {s.conf_dir}/security_headers.conf;",
-            f"{pad}    default_type application/json;",
-            f"{pad}    alias {s.openapi_path};",
-            f"{pad}}}"]
-
-
 def _api_prefixes(s: GatewaySettings) -> list[tuple[str, str]]:
     return [(prefix, lid) for prefix, lid in sorted(s.api_routes.items()) if s.upstreams.get(lid)]
 
@@ -146,25 +130,19 @@ def _routes(s: GatewaySettings, *, public: bool) -> str:
 
     Responses of functions pass through untouched: they carry their own security headers and
     X-Request-Id (meridian.http_headers), as on AWS. Only what nginx answers itself (404s, the
-    merged OpenAPI file, the sandbox, the named error locations) gets security_headers.conf.
+    sandbox, the named error locations) gets security_headers.conf.
     """
     pad = " " * 8
     lines: list[str] = []
-    openapi_routed = any(prefix == OPENAPI_PATH for prefix, _ in _api_prefixes(s))
     if public:
         lines.append(blocked_internal(s, pad))
         lines += _api_locations(s, "", pad, public=True)
     else:
         # API Gateway's stage: /Prod/api/v1/... reaches the function as /api/v1/... (stage "Prod")
         lines += _api_locations(s, f"/{s.api_stage}", pad, public=False)
-        if not openapi_routed:
-            lines += _openapi_file(s, f"/{s.api_stage}{OPENAPI_PATH}", pad)
-        if s.internal_unstaged_paths:
-            lines += _api_locations(s, "", pad, public=False)
-        else:
-            lines += [f"{pad}location /api/ {{",
-                      *_problem_404(s, pad, f"API paths here carry the stage: /{s.api_stage}/api/v1/..."),
-                      f"{pad}}}"]
+        lines += [f"{pad}location /api/ {{",
+                  *_problem_404(s, pad, f"API paths here carry the stage: /{s.api_stage}/api/v1/..."),
+                  f"{pad}}}"]
     for path, logical_id in sorted(s.function_url_routes.items()):
         if s.upstreams.get(logical_id):                   # function URLs have no stage
             lines.append(f"{pad}location = {path} {{ {_proxy(logical_id)} }}")
@@ -177,8 +155,6 @@ def _routes(s: GatewaySettings, *, public: bool) -> str:
                   f"{pad}}}"]
     else:
         lines.append(f"{pad}location /sandbox/ {{ return 503; }}")
-    if not openapi_routed and (public or s.internal_unstaged_paths):
-        lines += _openapi_file(s, OPENAPI_PATH, pad)
     lines += [f"{pad}location / {{", *_problem_404(s, pad), f"{pad}}}"]
     return "\n".join(lines)
 
@@ -233,8 +209,6 @@ def write_config(s: GatewaySettings) -> Path:
     values = _values(s)
     for name in ("security_headers.conf", "upstream_errors.conf", "problems.conf", "nginx.conf"):
         (s.conf_dir / name).write_text(render_template(f"{name}.template", values), encoding="utf-8")
-    if not s.openapi_path.exists():
-        s.openapi_path.write_text('{"openapi":"3.0.3","info":{"title":"Meridian API","version":"1"},"paths":{}}')
     return s.conf_dir / "nginx.conf"
 
 

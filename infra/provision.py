@@ -176,7 +176,9 @@ def provision(template: Template, client: Callable[[str], object]) -> list[str]:
     return Provisioner(template, client).run()
 
 
-def boto_clients(endpoint: str, region: str = "us-east-1") -> Callable[[str], object]:
+def boto_clients(endpoint: str, region: str = "us-east-1", *, dynamodb_endpoint: str = ""
+                 ) -> Callable[[str], object]:
+    """Operator clients: every service at `endpoint`, DynamoDB at `dynamodb_endpoint` when given."""
     import boto3
 
     session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=region)
@@ -184,7 +186,8 @@ def boto_clients(endpoint: str, region: str = "us-east-1") -> Callable[[str], ob
 
     def client(service: str):
         if service not in cache:
-            cache[service] = session.client(service, endpoint_url=endpoint)
+            url = dynamodb_endpoint if service == "dynamodb" and dynamodb_endpoint else endpoint
+            cache[service] = session.client(service, endpoint_url=url)
         return cache[service]
 
     return client

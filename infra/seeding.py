@@ -59,6 +59,7 @@ def seed_environment(seed: Seed, template: Template, *, state_dir: Path,
     env.update(spec.environment)
     env.update({
         "AWS_ENDPOINT_URL": template.ctx.aws_endpoint,
+        **({"AWS_ENDPOINT_URL_DYNAMODB": template.ctx.dynamodb_endpoint} if template.ctx.dynamodb_endpoint else {}),
         "AWS_LAMBDA_FUNCTION_NAME": seed.function,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "MERIDIAN_STATE_DIR": str(state_dir),

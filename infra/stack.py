@@ -37,6 +37,7 @@ class StackSettings:
     stack_name: str = config.STACK_NAME
     region: str = config.REGION
     aws_port: int = config.AWS_PORT
+    dynamodb_port: int = config.DYNAMODB_PORT
     https_port: int = config.GATEWAY_HTTPS_PORT
     http_port: int = config.GATEWAY_HTTP_PORT
     internal_port: int = config.GATEWAY_INTERNAL_PORT
@@ -55,9 +56,10 @@ class StackSettings:
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, **overrides: Any) -> StackSettings:
-        aws, https, http, internal, fx, sandbox, iam_proxy = free_ports(7)
+        aws, https, http, internal, fx, sandbox, iam_proxy, dynamodb = free_ports(8)
         values = dict(state_dir=Path(state_dir), aws_port=aws, https_port=https, http_port=http,
-                      internal_port=internal, fx_port=fx, sandbox_port=sandbox, iam_proxy_port=iam_proxy)
+                      internal_port=internal, fx_port=fx, sandbox_port=sandbox, iam_proxy_port=iam_proxy,
+                      dynamodb_port=dynamodb)
         values.update(overrides)
         return cls(**values)
 
@@ -104,8 +106,17 @@ class LocalStack:
         return f"http://127.0.0.1:{self.settings.internal_port}"
 
     @property
+    def api_base_url(self) -> str:
+        """The API's base URL, its stage included, as services call it (API Gateway's URL on AWS)."""
+        return f"{self.internal_url}/{config.API_STAGE}"
+
+    @property
     def aws_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.settings.aws_port}"
+
+    @property
+    def dynamodb_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.settings.dynamodb_port}"
 
     @property
     def iam_endpoint(self) -> str:
@@ -138,8 +149,9 @@ class LocalStack:
         return LocalContext(
             stack_name=s.stack_name, region=s.region,
             aws_endpoint=f"http://127.0.0.1:{s.aws_port}",
+            dynamodb_endpoint=self.dynamodb_endpoint,
             # as on AWS, the base URL carries the API's stage; the internal listener routes it
-            api_base_url=f"http://127.0.0.1:{s.internal_port}/{config.API_STAGE}",
+            api_base_url=self.api_base_url,
             build_dir=str(BUILD_DIR),
             function_urls={fn: f"https://localhost:{s.https_port}{path}"
                            for fn, path in config.FUNCTION_URL_PATHS.items()},
@@ -152,9 +164,11 @@ class LocalStack:
         return trusting_session(self.certificate.cert if self.certificate else self.state_dir / "certs" / "gateway.crt")
 
     def client(self, service: str):
+        """An operator's client (unchecked by IAM): DynamoDB Local for dynamodb, moto for the rest."""
         import boto3
 
-        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name=self.settings.region,
+        endpoint = self.dynamodb_endpoint if service == "dynamodb" else self.aws_endpoint
+        return boto3.client(service, endpoint_url=endpoint, region_name=self.settings.region,
                             aws_access_key_id="test", aws_secret_access_key="test")  # noqa: S106
 
     def invoke(self, logical_id: str, event: dict | None = None) -> Any:
@@ -169,7 +183,8 @@ class LocalStack:
             self._step("ports free", self._check_ports_free)
             self._step("deployment package: sam build (skipped when nothing changed)", ensure_built)
             self._step("TLS certificate", self._ensure_certificate)
-            self._step(f"AWS APIs: moto_server on {self.aws_endpoint}", self._start_moto)
+            self._step(f"AWS APIs: DynamoDB Local on {self.dynamodb_endpoint}, moto_server on {self.aws_endpoint}",
+                       self._start_aws)
             self._step("provisioning from template.yaml", self._provision)
             self._step(f"IAM: roles, authorizing proxy on :{self.settings.iam_proxy_port}", self._start_iam)
             self._start_stubs()
@@ -201,7 +216,7 @@ class LocalStack:
         s = self.settings
         ports = {"AWS_PORT": s.aws_port, "GATEWAY_HTTPS_PORT": s.https_port, "GATEWAY_HTTP_PORT": s.http_port,
                  "GATEWAY_INTERNAL_PORT": s.internal_port, "FX_STUB_PORT": s.fx_port, "SANDBOX_PORT": s.sandbox_port,
-                 "IAM_PROXY_PORT": s.iam_proxy_port}
+                 "IAM_PROXY_PORT": s.iam_proxy_port, "DYNAMODB_PORT": s.dynamodb_port}
         busy = [f"{name}={port}" for name, port in ports.items() if port_open(port)]
         if busy:
             raise StartupFailed(f"in use: {', '.join(busy)} (another stack? `make down`, or set these variables)")
@@ -224,30 +239,45 @@ class LocalStack:
         self.processes[name] = process
         return process
 
-    def _start_moto(self) -> str:
-        # moto_server with DynamoDB writes made atomic (see infra/moto_atomic.py)
-        argv = [sys.executable, "-m", "infra.moto_atomic"]
-        process = self._spawn("moto", [*argv, "-H", "127.0.0.1", "-p", str(self.settings.aws_port)])
-        wait_until(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), what="moto_server", timeout=30,
-                   process=process)
-        return f"pid {process.pid}"
+    def _start_aws(self) -> str:
+        """DynamoDB Local (its data under STATE_DIR/dynamodb) and moto_server, started side by side."""
+        from infra import dynamodb_local
+
+        dynamodb = self._spawn("dynamodb", dynamodb_local.command(self.settings.dynamodb_port,
+                                                                  self.state_dir / "dynamodb"))
+        moto = self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
+                                    "-p", str(self.settings.aws_port)])
+        wait_until(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), what="moto_server", timeout=30, process=moto)
+        wait_until(self._dynamodb_answers, what="DynamoDB Local", timeout=60, process=dynamodb, interval=0.1)
+        return f"pids {dynamodb.pid}, {moto.pid}"
+
+    def _dynamodb_answers(self) -> bool:
+        try:
+            self.operator_clients()("dynamodb").list_tables(Limit=1)
+            return True
+        except Exception:  # noqa: BLE001 - not up yet
+            return False
+
+    def operator_clients(self):
+        from infra.provision import boto_clients
+
+        return boto_clients(self.aws_endpoint, self.settings.region, dynamodb_endpoint=self.dynamodb_endpoint)
 
     def _provision(self) -> str:
-        from infra.provision import boto_clients, provision
+        from infra.provision import provision
 
-        done = provision(self.template, boto_clients(self.aws_endpoint, self.settings.region))
+        done = provision(self.template, self.operator_clients())
         return f"{len(done)} resources"
 
     def _start_iam(self) -> str:
         """Each function gets its role's credentials and calls AWS through the proxy that checks them."""
         from infra.iam.roles import function_credentials
-        from infra.provision import boto_clients
 
         port = self.settings.iam_proxy_port
         process = self._spawn("iam_proxy", [sys.executable, "-m", "infra.iam.proxy", "--port", str(port),
-                                            "--upstream", self.aws_endpoint])
-        self.function_credentials = function_credentials(self.template, boto_clients(self.aws_endpoint,
-                                                                                     self.settings.region))
+                                            "--upstream", self.aws_endpoint,
+                                            "--dynamodb-upstream", self.dynamodb_endpoint])
+        self.function_credentials = function_credentials(self.template, self.operator_clients())
         wait_until(lambda: port_open(port), what="IAM proxy", timeout=30, process=process)
         self.context = self._context(fx="fx_stub" in self.processes, sandbox="sandbox" in self.processes)
         self.template = Template(context=self.context)
@@ -371,7 +401,8 @@ class LocalStack:
             "state_dir": str(self.state_dir),
             "settings": self.settings.to_json(),
             "base_url": self.base_url, "http_url": self.http_url, "internal_url": self.internal_url,
-            "aws_endpoint": self.aws_endpoint, "fx_stub_url": self.fx_stub_url, "sandbox_url": self.sandbox_url,
+            "aws_endpoint": self.aws_endpoint, "dynamodb_endpoint": self.dynamodb_endpoint,
+            "fx_stub_url": self.fx_stub_url, "sandbox_url": self.sandbox_url,
             "iam_endpoint": self.iam_endpoint,
             "certificate": str(self.certificate.cert) if self.certificate else None,
             "credentials_file": str(self.credentials_path),

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from infra import config
-from infra.processes import descendants, http_ok, pid_alive, process_identity
+from infra.processes import descendants, http_ok, pid_alive, port_open, process_identity
 from infra.stack import STATE_FILE, LocalStack, StackSettings, read_credentials, trusting_session
 from infra.template import ROOT
 
@@ -48,7 +48,9 @@ def _print_summary(state: dict) -> None:
           f"{state['base_url']}/api/v1/products/health)")
     print(f"  plain HTTP     {state['http_url']}  (301 → HTTPS)")
     print(f"  internal       {state['internal_url']}  (service-to-service, loopback only)")
-    print(f"  AWS endpoint   {state['aws_endpoint']}")
+    print(f"  AWS endpoint   {state['aws_endpoint']}  (moto: SQS, EventBridge, Secrets Manager, SSM, SES, IAM, STS)")
+    if state.get("dynamodb_endpoint"):
+        print(f"  DynamoDB       {state['dynamodb_endpoint']}  (DynamoDB Local; data in {state['state_dir']}/dynamodb)")
     if state.get("sandbox_url"):
         print(f"  sandbox        {state['base_url']}/sandbox/  ({state['sandbox_url']})")
     if state.get("fx_stub_url"):
@@ -196,6 +198,9 @@ def status() -> int:
     for name, child in sorted(state["pids"].items()):
         rows.append((name, pid_alive(child), f"pid {child}"))
     rows.append(("aws endpoint", http_ok(f"{state['aws_endpoint']}/moto-api/"), state["aws_endpoint"]))
+    if state.get("dynamodb_endpoint"):
+        port = int(state["dynamodb_endpoint"].rsplit(":", 1)[1])
+        rows.append(("dynamodb local", port_open(port), state["dynamodb_endpoint"]))
     for function, ports in sorted(state.get("upstreams", {}).items()):
         healthy = sum(http_ok(f"http://127.0.0.1:{port}/__runtime/health") for port in ports)
         rows.append((function, healthy == len(ports), f"{healthy}/{len(ports)} workers healthy"))

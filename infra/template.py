@@ -82,6 +82,7 @@ class LocalContext:
     stack_name: str = "meridian"
     region: str = "us-east-1"
     aws_endpoint: str = "http://127.0.0.1:4566"
+    dynamodb_endpoint: str = ""  # DynamoDB Local; empty: DynamoDB at aws_endpoint too (unit tests' moto)
     api_base_url: str = "http://127.0.0.1:8081"       # internal gateway port, no rate limits
     function_urls: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)

@@ -71,6 +71,7 @@ def lambda_environment(template: Template, function: FunctionSpec, extra_env: di
         "AWS_REGION": ctx.region,
         "AWS_DEFAULT_REGION": ctx.region,
         "AWS_ENDPOINT_URL": ctx.aws_endpoint,
+        **({"AWS_ENDPOINT_URL_DYNAMODB": ctx.dynamodb_endpoint} if ctx.dynamodb_endpoint else {}),
         # no ~/.aws files and no instance metadata: the worker sees only the local stack
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,

@@ -40,7 +40,7 @@ def run(stack) -> None:
 
     session = stack.session()
     email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
-    internal = stack.internal_url
+    internal = stack.api_base_url
     register = session.post(f"{internal}/api/v1/auth/register", json={"email": email, "password": PASSWORD},
                             timeout=20)
     if register.status_code != 201:

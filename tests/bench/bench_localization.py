@@ -8,13 +8,14 @@
 """
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import time
 from decimal import Decimal
 
 import requests
+
+from tests.layer_env import layer_reads_stack
 
 AMOUNTS = 10_000
 CONVERT_TARGET_MS = 50.0
@@ -30,10 +31,8 @@ def _verdict(value: float, target: float) -> str:
 def bench_conversions(stack) -> None:
     from meridian import fx
 
-    previous = os.environ.get("API_BASE_URL")
-    os.environ["API_BASE_URL"] = stack.internal_url
     fx.reset()
-    try:
+    with layer_reads_stack(stack):
         fx.snapshot()  # the one HTTP read; everything after is in-process
         rng = random.Random(7)
         amounts = [Decimal(rng.randint(0, 10**8)).scaleb(-2) for _ in range(AMOUNTS)]
@@ -52,12 +51,7 @@ def bench_conversions(stack) -> None:
               f"(target ≤ {CONVERT_TARGET_MS:.0f} ms: {_verdict(median, CONVERT_TARGET_MS)})")
         print(f"convert {AMOUNTS:,} amounts as one batch (convert_many): best {min(batches):.1f} ms, "
               f"median {statistics.median(batches):.1f} ms")
-    finally:
-        fx.reset()
-        if previous is None:
-            os.environ.pop("API_BASE_URL", None)
-        else:
-            os.environ["API_BASE_URL"] = previous
+    fx.reset()
 
 
 def bench_refresh(stack) -> None:

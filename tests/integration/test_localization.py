@@ -15,6 +15,7 @@ from meridian import fx, resilience
 
 from infra.processes import free_ports
 from tests.integration.accounts import bearer
+from tests.layer_env import layer_reads_stack
 
 L = "/api/v1/localization"
 
@@ -120,18 +121,20 @@ def test_admin_refresh_with_the_provider_down_answers_202_and_changes_nothing(st
 def test_the_rate_client_reads_the_real_service_and_survives_its_loss(stack, monkeypatch):
     """meridian.fx as products/orders use it: through the gateway's internal port; then with
     localization unreachable (a dead port) it keeps converting with its last copy."""
-    monkeypatch.setenv("API_BASE_URL", stack.internal_url)
     monkeypatch.setenv("FX_CACHE_TTL_SECONDS", "0")
     monkeypatch.setattr(fx, "RETRY_AFTER_FAILURE", 0.0)
     fx.reset()
     resilience.reset_breakers()
     try:
-        first = fx.convert(Decimal("19.99"), "USD", "JPY")
+        with layer_reads_stack(stack):       # the API's base URL from the stack's SSM parameter
+            first = fx.convert(Decimal("19.99"), "USD", "JPY")
         served = get(stack, "/convert", amount="19.99", **{"from": "USD", "to": "JPY"}).json()
         assert first.amount.to_json() == served["amount"] and first.snapshot_id == served["snapshot_id"]
         (dead,) = free_ports(1)
-        monkeypatch.setenv("API_BASE_URL", f"http://127.0.0.1:{dead}")
-        again = fx.convert(Decimal("19.99"), "USD", "JPY")
+        stack.client("ssm").put_parameter(Name="/integration/dead-api", Value=f"http://127.0.0.1:{dead}/Prod",
+                                          Type="String", Overwrite=True)
+        with layer_reads_stack(stack, api_base_url_parameter="/integration/dead-api"):
+            again = fx.convert(Decimal("19.99"), "USD", "JPY")
         assert again.amount == first.amount and again.snapshot_id == first.snapshot_id
     finally:
         fx.reset()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import secrets
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
+from meridian import service_auth
 
 from tests.integration.accounts import bearer
 
@@ -52,16 +55,20 @@ def orders_signer(stack):
     arn = stack.template.function("ProductsFunction").environment["SERVICE_SECRET_ARN"]
     secret = stack.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].encode()
 
-    def sign(method: str, path: str, service: str = "orders") -> dict[str, str]:
-        now = int(time.time())
-        mac = hmac.new(secret, f"{service}.{now}.{method}.{path}".encode(), hashlib.sha256).hexdigest()
-        return {"X-Service-Authorization": f"svc={service},t={now},v1={mac}"}
+    def sign(method: str, path: str, body: bytes, service: str = "orders") -> dict[str, str]:
+        """meridian.service_auth's scheme: method, path below the stage, query, body hash, time, nonce."""
+        now, nonce = int(time.time()), secrets.token_hex(16)
+        canonical = service_auth.canonical_request(service, now, nonce, method, path, None, body)
+        mac = hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
+        return {service_auth.HEADER: f"svc={service},t={now},n={nonce},v1={mac}"}
 
     return sign
 
 
 def internal_post(stack, signer, path, body):
-    return requests.post(stack.internal_url + path, json=body, headers=signer("POST", path), timeout=15)
+    data = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", **signer("POST", path, data)}
+    return requests.post(stack.api_base_url + path, data=data, headers=headers, timeout=15)
 
 
 def create_product(api, admin, **fields) -> str:
@@ -170,7 +177,7 @@ def test_fifty_concurrent_reservations_for_ten_units(stack, api, admin, customer
     assert stock_of(api, admin, pid) == 0
 
     body = {"reservation_id": str(uuid.uuid4()), "items": [{"product_id": pid, "quantity": 1}]}
-    assert requests.post(stack.internal_url + RESERVATIONS, json=body, headers=customer, timeout=15).status_code == 401
+    assert requests.post(stack.api_base_url + RESERVATIONS, json=body, headers=customer, timeout=15).status_code == 401
 
 
 def test_expired_reservation_returns_stock_through_the_sweep(stack, api, admin, orders_signer):

@@ -1,7 +1,9 @@
 """Unit tests: moto in-process, tables/queues/secrets provisioned from template.yaml.
 
-`aws` gives a provisioned in-process AWS. `load_function("ProductsFunction")` imports a
-function's handler module with exactly the environment template.yaml gives it.
+`aws` gives a provisioned in-process AWS, with API_BASE_URL_PARAMETER naming its SSM
+parameter: the API's base URL is `API_BASE_URL` (http://services.test/Prod, its stage
+included, as on AWS). `load_function("ProductsFunction")` imports a function's handler module
+with exactly the environment template.yaml gives it.
 """
 from __future__ import annotations
 
@@ -16,13 +18,14 @@ from infra.moto_atomic import make_dynamodb_writes_atomic, restore
 from infra.provision import provision
 from infra.template import LocalContext, Template
 
+API_BASE_URL = "http://services.test/Prod"   # the SSM parameter's value: the template's API URL, locally
 SERVICE_PACKAGES = ("auth", "users", "products", "orders", "payments", "localization", "admin")
 
 
 @pytest.fixture
 def template() -> Template:
     return Template(context=LocalContext(stack_name="unit", aws_endpoint="https://sqs.us-east-1.amazonaws.com",
-                                         api_base_url="http://services.test"))
+                                         api_base_url=API_BASE_URL))
 
 
 @pytest.fixture
@@ -36,10 +39,21 @@ def aws(template, monkeypatch):
 
         meridian_aws.client.cache_clear()
         meridian_aws.forget_secrets()
+        meridian_aws.forget_parameters()
+        monkeypatch.setenv("API_BASE_URL_PARAMETER", _base_url_parameter(template))
         resilience.reset_breakers()
         shopper.forget()
         yield template
     restore(replaced)
+
+
+def _base_url_parameter(template: Template) -> str:
+    """The name every function finds the API's base URL under (Globals: API_BASE_URL_PARAMETER)."""
+    env = template.doc["Globals"]["Function"]["Environment"]["Variables"]
+    name = template.resolve(env["API_BASE_URL_PARAMETER"])
+    value = boto3.client("ssm", region_name="us-east-1").get_parameter(Name=name)["Parameter"]["Value"]
+    assert value == API_BASE_URL, value
+    return name
 
 
 def _purge_service_modules() -> None:

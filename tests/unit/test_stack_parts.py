@@ -9,7 +9,6 @@ from cryptography import x509
 
 from infra import seeding
 from infra.certs import ensure_certificate
-from infra.openapi import merge, write_merged
 from infra.stack import LocalStack, StackSettings, read_credentials
 from infra.template import LocalContext, Template
 
@@ -54,7 +53,7 @@ def test_a_seed_runs_with_its_functions_environment_and_code(tmp_path, monkeypat
         "import products  # the service package from the function's CodeUri\n"
         "import meridian  # the common layer\n"
         "def main():\n"
-        "    keys = ('TABLE_NAME', 'AWS_ENDPOINT_URL', 'SEED_PASSWORD', 'SOMETHING_ELSE', 'API_BASE_URL')\n"
+        "    keys = ('TABLE_NAME', 'AWS_ENDPOINT_URL', 'SEED_PASSWORD', 'SOMETHING_ELSE', 'API_BASE_URL_PARAMETER')\n"
         "    out = os.path.join(os.environ['MERIDIAN_STATE_DIR'], 'probe.json')\n"
         "    json.dump({k: os.environ.get(k) for k in keys}, open(out, 'w'))\n"
         "    print('probed')\n"))
@@ -66,7 +65,8 @@ def test_a_seed_runs_with_its_functions_environment_and_code(tmp_path, monkeypat
     assert output.strip() == "probed"
     seen = json.loads((tmp_path / "probe.json").read_text())
     assert seen == {"TABLE_NAME": "seedtest-products", "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
-                    "SEED_PASSWORD": "from-the-caller", "SOMETHING_ELSE": None, "API_BASE_URL": "http://127.0.0.1:2"}
+                    "SEED_PASSWORD": "from-the-caller", "SOMETHING_ELSE": None,
+                    "API_BASE_URL_PARAMETER": "/seedtest/api-base-url"}
     assert "05_probe" in (tmp_path / "seeds.log").read_text()
 
 
@@ -75,22 +75,6 @@ def test_a_failing_seed_stops_with_its_error(tmp_path):
     (seed,) = seeding.discover(tmp_path)
     with pytest.raises(RuntimeError, match="no table here"):
         seeding.run_seed(seed, Template(), state_dir=tmp_path, log_path=tmp_path / "seeds.log")
-
-
-# ---------------------------------------------------------------------- OpenAPI
-def test_merged_openapi_has_every_services_paths(tmp_path):
-    documents = {
-        "auth": {"info": {"title": "Meridian auth API"}, "paths": {"/api/v1/auth/login": {"post": {}}}},
-        "products": {"paths": {"/api/v1/products": {"get": {}}, "/api/v1/products/{id}": {"get": {}}},
-                     "components": {"schemas": {"Money": {"type": "object"}}}},
-    }
-    merged = merge(documents)
-    assert set(merged["paths"]) == {"/api/v1/auth/login", "/api/v1/products", "/api/v1/products/{id}"}
-    assert [t["name"] for t in merged["tags"]] == ["auth", "products"]
-    assert merged["components"]["schemas"]["Money"] == {"type": "object"}
-    target = tmp_path / "openapi.json"
-    write_merged(["auth", "products"], lambda path: documents[path.split("/")[3]], target)
-    assert json.loads(target.read_text())["paths"] == merged["paths"]
 
 
 # ---------------------------------------------------------------------- credentials and settings
@@ -111,10 +95,11 @@ def test_two_stacks_get_distinct_ports_and_their_own_context(tmp_path):
     assert two.workers_per_function == 1 and two.state_dir != one.state_dir
     stack = LocalStack(one, report=lambda _: None)
     assert stack.context.aws_endpoint == f"http://127.0.0.1:{one.aws_port}"
-    assert stack.context.api_base_url == f"http://127.0.0.1:{one.internal_port}"
+    assert stack.context.api_base_url == stack.api_base_url == f"http://127.0.0.1:{one.internal_port}/Prod"
     assert stack.context.function_urls["PaymentsWebhookFunction"] == \
         f"https://localhost:{one.https_port}/webhooks/payments"
-    assert stack.template.function("ProductsFunction").environment["API_BASE_URL"] == stack.internal_url
+    parameter = stack.template.resolve(stack.template.resources["ApiBaseUrlParameter"]["Properties"])
+    assert parameter["Value"] == stack.api_base_url      # what provisioning writes to SSM
     assert os.fspath(one.state_dir) in json.dumps(one.to_json())
 
 

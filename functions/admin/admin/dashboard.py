@@ -11,19 +11,17 @@ from meridian.errors import DomainError
 from . import queues
 
 
-def _part(service: str, path: str) -> dict:
+def _part(service: str, path: str, action: str) -> dict:
     try:
-        response = ServiceClient(service, attempts=1).get(path, internal=True)
+        body = ServiceClient(service, attempts=1).get(path, internal=True).result(action)
     except DomainError as exc:
         return {"available": False, "detail": exc.detail}
-    if not response.ok:
-        return {"available": False, "detail": f"{service} answered {response.status}"}
-    return {"available": True, **(response.body or {})}
+    return {"available": True, **(body if isinstance(body, dict) else {})}
 
 
 def dashboard() -> dict:
-    orders = _part("orders", "/internal/stats")
-    fx = _part("localization", "/rates?base=USD")
+    orders = _part("orders", "/internal/stats", "report order statistics")
+    fx = _part("localization", "/rates?base=USD", "report exchange rates")
     return {
         "orders_by_status": orders.get("orders_by_status") if orders["available"] else None,
         "revenue": orders.get("revenue") if orders["available"] else None,

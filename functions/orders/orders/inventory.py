@@ -15,30 +15,19 @@ def client() -> ServiceClient:
     return _client
 
 
-def _extra(body) -> dict:
-    body = body if isinstance(body, dict) else {}
-    return {k: body[k] for k in ("product_id", "sku", "reason", "requested", "available") if k in body}
-
-
 def reserve(reservation_id: str, items: list[dict], ttl_seconds: int) -> dict:
-    """Hold stock for every line (or none). Conflict (409) when stock is short."""
+    """Hold stock for every line (or none). Conflict (409) when stock is short; ValidationFailed (400)
+    with the lines' errors (under items.) for unknown products or bad lines; Unprocessable (422)."""
     lines = [{"product_id": str(i["product_id"]), "quantity": i["quantity"],
               **({"sku": i["sku"]} if i.get("sku") else {})} for i in items]
     response = client().post("/internal/reservations", internal=True,
                              json={"reservation_id": reservation_id, "items": lines, "ttl_seconds": ttl_seconds})
-    body = response.body if isinstance(response.body, dict) else {}
-    if response.ok:
-        return body
-    detail = body.get("detail") or f"products answered {response.status}"
     if response.status == 409:
         count("CheckoutsOutOfStock")
-        raise Conflict(detail, **_extra(body))
-    if response.status in (400, 404):
-        errors = body.get("errors") or {"items": [detail]}
-        raise ValidationFailed({f"items.{k}" if not k.startswith("items") else k: v for k, v in errors.items()})
-    if response.status == 422:
-        raise Unprocessable(detail)
-    raise ServiceUnavailable(f"The products service could not reserve stock ({response.status}).", retry_after=5)
+    return response.result("reserve stock", errors={409: Conflict, 400: ValidationFailed, 404: ValidationFailed,
+                                                    422: Unprocessable},
+                           field="items", members=("product_id", "sku", "reason", "requested", "available"),
+                           shape=dict)
 
 
 def _settle(action: str, reservation_id: str) -> bool:

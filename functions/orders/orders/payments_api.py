@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from meridian.clients import ServiceClient
-from meridian.errors import Conflict, ServiceUnavailable
+from meridian.errors import Conflict
 
 _client: ServiceClient | None = None
 
@@ -20,15 +20,9 @@ def client() -> ServiceClient:
     return _client
 
 
-def _failed(response, action: str):
-    body = response.body if isinstance(response.body, dict) else {}
-    detail = body.get("detail") or f"payments answered {response.status}"
-    if response.status == 409:
-        return PaymentRefused(detail)
-    if response.status == 503:
-        return ServiceUnavailable(detail, retry_after=int(response.headers.get("Retry-After") or 5))
-    return ServiceUnavailable(f"The payments service could not {action} ({response.status}: {detail}).",
-                              retry_after=5)
+def _result(response, action: str):
+    """The answer's body; PaymentRefused (409) when payments refuses, ServiceUnavailable (503) otherwise."""
+    return response.result(action, errors={409: PaymentRefused})
 
 
 def create_intent(*, order_id: str, user_id: str, amount: Decimal, currency: str) -> dict:
@@ -36,24 +30,18 @@ def create_intent(*, order_id: str, user_id: str, amount: Decimal, currency: str
     response = client().post("/internal/intents", internal=True,
                              json={"order_id": order_id, "user_id": user_id, "amount": format(amount, "f"),
                                    "currency": currency})
-    if not response.ok:
-        raise _failed(response, "create a payment")
-    return response.body
+    return _result(response, "create a payment")
 
 
 def cancel(payment_id: str) -> dict:
     """Cancel the payment's intent; PaymentRefused (409) when it already succeeded."""
     response = client().post(f"/internal/payments/{payment_id}/cancel", internal=True, json={})
-    if not response.ok:
-        raise _failed(response, "cancel a payment")
-    return response.body
+    return _result(response, "cancel a payment")
 
 
 def refund_in_full(payment_id: str) -> dict:
     response = client().post(f"/internal/payments/{payment_id}/refund", internal=True, json={})
-    if not response.ok:
-        raise _failed(response, "refund a payment")
-    return response.body
+    return _result(response, "refund a payment")
 
 
 def succeeded_since(since: str) -> list[dict]:
@@ -62,9 +50,8 @@ def succeeded_since(since: str) -> list[dict]:
     while True:
         params = {"status": "succeeded", "since": since, "limit": "100", **({"cursor": cursor} if cursor else {})}
         response = client().get("/internal/payments", internal=True, params=params)
-        if not response.ok:
-            raise _failed(response, "list payments")
-        payments.extend(response.body["items"])
-        cursor = response.body.get("next_cursor")
+        page = _result(response, "list payments")
+        payments.extend(page["items"])
+        cursor = page.get("next_cursor")
         if not cursor:
             return payments

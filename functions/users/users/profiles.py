@@ -16,7 +16,7 @@ from typing import Any
 from meridian.auth import Principal
 from meridian.clients import ServiceClient
 from meridian.clock import iso
-from meridian.errors import NotFound, ServiceUnavailable
+from meridian.errors import NotFound
 from meridian.observability import count, logger
 from pynamodb.exceptions import PutError
 
@@ -56,11 +56,7 @@ def create_once(user_id: str, email: str, *, name: str | None = None, locale: st
 
 def _from_auth(user_id: str) -> Profile:
     response = _auth_client().get(f"/internal/users/{user_id}", internal=True)
-    if response.status == 404:
-        raise NotFound("No profile for this user.")
-    if not response.ok or not isinstance(response.body, dict):
-        raise ServiceUnavailable("The auth service could not be asked about this user.", retry_after=5)
-    account = response.body
+    account = response.result("look up this user", errors={404: NotFound("No profile for this user.")}, shape=dict)
     logger.info("profile created lazily (user.registered not processed yet)", extra={"user_id": user_id})
     return create_once(user_id, account["email"], name=account.get("name"), locale=account.get("locale"),
                        currency=account.get("currency"), created_at=account.get("created_at"), source="lazy")

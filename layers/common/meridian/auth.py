@@ -4,6 +4,8 @@ Tokens are asymmetric JWTs (EdDSA or RS256) with a `kid`. Verification pins the
 algorithm to the key's own, requires and checks iss, aud, exp, iat, sub, jti (and nbf
 when present), and finds keys in the auth service's JWKS (cached; refetched once, at
 most every 30 s, when an unknown kid shows up, which is how key rotation is picked up).
+The JWKS is at `<API base URL>/api/v1/auth/.well-known/jwks.json` (`config.jwks_url()`: the
+base URL comes from the SSM parameter named by API_BASE_URL_PARAMETER).
 """
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ class Principal:
 
 
 class JwksKeySource:
-    """Public keys by kid, from a JWKS URL (or a static set in tests)."""
+    """Public keys by kid, from a JWKS URL (default: config.jwks_url()), or a static set in tests."""
 
     def __init__(self, url: str | None = None, *, ttl: float = 300.0, refetch_interval: float = 30.0):
         self.url = url
@@ -76,9 +78,10 @@ class JwksKeySource:
     def _fetch(self) -> None:
         import requests
 
+        from .config import jwks_url
         from .resilience import DEFAULT_TIMEOUT
 
-        url = self.url or os.environ["JWKS_URL"]
+        url = self.url or jwks_url()
         response = requests.get(url, timeout=DEFAULT_TIMEOUT)
         response.raise_for_status()
         self._keys = self._parse(response.json())

@@ -39,3 +39,25 @@ def secret_string(secret_id: str, *, max_age: float = 300.0) -> str:
 
 def forget_secrets() -> None:
     _secret_cache.clear()
+
+
+_parameter_cache: dict[str, str] = {}
+
+
+def parameter(name: str) -> str:
+    """An SSM String parameter's value, read once per execution environment (cold start).
+
+    For values fixed for the life of a deployment, such as the API's base URL. Errors (a
+    missing parameter, no permission, SSM unreachable) are raised as boto3 raises them and
+    nothing is cached, so the next call asks again.
+    """
+    cached = _parameter_cache.get(name)
+    if cached is not None:
+        return cached
+    value = client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    _parameter_cache[name] = value
+    return value
+
+
+def forget_parameters() -> None:
+    _parameter_cache.clear()

@@ -88,12 +88,9 @@ class _RateCache:
             return fresh
 
     def _fetch(self) -> RateSnapshot:
-        response = self.client().get("/rates", params={"base": ANCHOR})
-        if not response.ok or not isinstance(response.body, dict):
-            retry_after = int(response.headers.get("Retry-After") or 5) if response.status == 503 else 5
-            raise ServiceUnavailable(f"localization answered {response.status}", retry_after=retry_after)
+        body = self.client().get("/rates", params={"base": ANCHOR}).result("send exchange rates", shape=dict)
         try:
-            return RateSnapshot.from_json(response.body)
+            return RateSnapshot.from_json(body)
         except (KeyError, ValueError, ArithmeticError) as error:
             raise ServiceUnavailable(f"localization sent an unreadable snapshot ({error})", retry_after=5) from None
 

@@ -78,7 +78,7 @@ class _SupportedList:
         from .clients import ServiceClient
 
         response = ServiceClient("localization", timeout=(1.0, 2.0), attempts=1).get(self.path)
-        codes = _codes(response.body, self.keys) if response.ok else []
+        codes = _codes(response.result(f"list {self.keys[0]}"), self.keys)
         if not codes:
             raise ServiceUnavailable(f"localization answered {response.status} without a usable list")
         return codes

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from .clients import ServiceClient
+from .errors import DomainError
 from .observability import logger
 
 TTL_SECONDS = 60.0
@@ -35,7 +36,10 @@ def profile(authorization: str | None) -> dict[str, Any] | None:
     except Exception as exc:  # noqa: BLE001 - preferences are optional by contract
         logger.warning("shopper profile unavailable", extra={"error": type(exc).__name__})
         return None
-    found = response.body if response.ok and isinstance(response.body, dict) else None
+    try:
+        found = response.result("read the profile", shape=dict)
+    except DomainError:   # an answer, but no profile (e.g. 401 for an expired token): no preference
+        found = None
     if len(_cache) >= _MAX_ENTRIES:
         _cache.clear()
     _cache[authorization] = (time.monotonic(), found)

@@ -33,6 +33,18 @@ class TokenFactory:
         return {"Authorization": f"Bearer {self.token(sub, role, **kw)}"}
 
 
+def point_api_base_url(url: str) -> None:
+    """Tests (moto): set the SSM parameter named by API_BASE_URL_PARAMETER to `url` and forget the
+    value this execution environment cached, as a new deployment's cold start would see it."""
+    import os
+
+    from . import aws
+
+    aws.client("ssm").put_parameter(Name=os.environ["API_BASE_URL_PARAMETER"], Value=url, Type="String",
+                                    Overwrite=True)
+    aws.forget_parameters()
+
+
 class LambdaContext:
     """A minimal Lambda context for calling handlers in tests."""
 
@@ -68,8 +80,38 @@ class ApiResponse:
             self.json = None
 
 
+_UNSET = object()
+
+
+class ServiceSignature:
+    """An X-Service-Authorization value still to be made: ApiClient signs, as `service`, exactly
+    the request it sends (method, path, query, body) with a fresh nonce. Whatever is given here
+    is signed instead of what is sent (a test of a tampered request)."""
+
+    def __init__(self, service: str, *, method: str | None = None, path: str | None = None, query=_UNSET,
+                 body=_UNSET, now: int | None = None):
+        self.service, self.method, self.path, self.query, self.body, self.now = service, method, path, query, body, now
+
+    def value(self, method: str, path: str, query, body) -> str:
+        from . import service_auth
+
+        return service_auth.sign(self.service, self.method or method, self.path or path,
+                                 query=query if self.query is _UNSET else self.query,
+                                 body=body if self.body is _UNSET else self.body, now=self.now)
+
+
+def service_headers(service: str, method: str | None = None, path: str | None = None, **overrides) -> dict:
+    """Headers of an internal call signed by `service` (see ServiceSignature); for ApiClient."""
+    from .service_auth import HEADER
+
+    return {HEADER: ServiceSignature(service, method=method, path=path, **overrides)}
+
+
 class ApiClient:
-    """Calls a ServiceApp with API Gateway REST proxy events (v1), as API Gateway would."""
+    """Calls a ServiceApp with API Gateway REST proxy events (v1), as API Gateway would.
+
+    `path` is the event's path: the request's path below the API's stage (/api/v1/...). A
+    ServiceSignature header value is signed over the request as sent."""
 
     def __init__(self, app, resource_prefix: str | None = None):
         self.app = app
@@ -85,6 +127,9 @@ class ApiClient:
             body = _json.dumps(json)
         query = query or {}
         multi = {k: (v if isinstance(v, list) else [v]) for k, v in query.items()}
+        for name, value in list(sent.items()):
+            if isinstance(value, ServiceSignature):
+                sent[name] = value.value(method, path, multi, body or "")
         event = {
             "resource": self.resource,
             "path": path,
@@ -117,3 +162,51 @@ class ApiClient:
 
     def delete(self, path: str, **kw) -> ApiResponse:
         return self.request("DELETE", path, **kw)
+
+
+def signed_by(request, base_url: str) -> str:
+    """The service that signed a `requests` request ServiceClient sent (a fake callee's check), as the
+    callee would verify it: path below `base_url`, query, body, nonce (in TABLE_NAME). 401 error otherwise."""
+    from urllib.parse import urlsplit
+
+    from . import service_auth
+
+    body = request.body or b""
+    return service_auth.verify(request.headers.get(service_auth.HEADER), request.method,
+                               service_auth.relative_path(request.url, base_url), query=urlsplit(request.url).query,
+                               body=body)
+
+
+def serve_in_process(mock, base_url: str, app) -> None:
+    """Answer HTTP calls to `app`'s routes under `base_url` (e.g. ServiceClient's) in process.
+
+    `mock` is a `responses.RequestsMock(assert_all_requests_are_fired=False)` (a callback is
+    registered per method); `base_url` the API's base URL with its stage
+    (http://services.test/Prod). Like API Gateway, the app's event has the URL's path below the
+    base URL (no stage), the decoded query and the body as sent.
+    """
+    import re
+    from urllib.parse import parse_qsl, urlsplit
+
+    import responses
+
+    from .api import _current
+    from .service_auth import relative_path
+
+    def answer(request):
+        split = urlsplit(request.url)
+        query: dict[str, list[str]] = {}
+        for key, value in parse_qsl(split.query, keep_blank_values=True):
+            query.setdefault(key, []).append(value)
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        caller = _current["app"]        # the calling app, when the caller is one in this process too
+        try:
+            result = ApiClient(app).request(request.method, relative_path(request.url, base_url), query=query,
+                                            body=body, headers=dict(request.headers))
+        finally:
+            _current["app"] = caller
+        return result.status, {k: v for k, v in result.headers.items() if k != "content-length"}, result.text
+
+    pattern = re.compile(re.escape(base_url.rstrip("/") + app.prefix) + r"(/[^?]*)?(\?.*)?$")
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        mock.add_callback(getattr(responses, method), pattern, callback=answer)

@@ -6,7 +6,9 @@ import pytest
 import responses
 from meridian.testing import ApiClient, LambdaContext, TokenFactory
 
-AUTH = "http://services.test/api/v1/auth"
+from ..conftest import API_BASE_URL
+
+AUTH = f"{API_BASE_URL}/api/v1/auth"
 
 
 @pytest.fixture
@@ -128,8 +130,8 @@ def test_role_change_validates_input(api, tokens):
 
 @responses.activate
 def test_dashboard_reports_queue_depths_and_unavailable_parts(api, tokens, aws):
-    responses.add(responses.GET, "http://services.test/api/v1/orders/internal/stats", status=503)
-    responses.add(responses.GET, "http://services.test/api/v1/localization/rates",
+    responses.add(responses.GET, f"{API_BASE_URL}/api/v1/orders/internal/stats", status=503)
+    responses.add(responses.GET, f"{API_BASE_URL}/api/v1/localization/rates",
                   json={"base": "USD", "rates": {}, "as_of": "2026-11-24", "source": "ecb", "stale": False})
     sqs = boto3.client("sqs", region_name="us-east-1")
     dlq = sqs.get_queue_url(QueueName=aws.physical_name("AuditDLQ"))["QueueUrl"]

@@ -8,7 +8,6 @@ from meridian import http_headers
 from meridian import openapi as layer_openapi
 from meridian.testing import ApiClient
 
-from infra import openapi as infra_openapi
 from infra.template import Template
 
 API_BASE_URL = "http://services.test/Prod"
@@ -23,8 +22,7 @@ def document(service: str) -> dict:
 
 @pytest.fixture
 def api(load_function, monkeypatch):
-    app = load_function("AdminFunction")
-    monkeypatch.setenv("API_BASE_URL", API_BASE_URL)
+    app = load_function("AdminFunction")     # the API's base URL: the SSM parameter, API_BASE_URL
     return ApiClient(app)
 
 
@@ -107,8 +105,6 @@ def test_the_layer_knows_every_service_with_an_api():
         spec.service for spec in Template().functions() if spec.api_paths)
 
 
-def test_infra_merges_with_the_layers_function():
-    # one implementation: infra loads the layer's file (without the rest of the layer)
-    assert infra_openapi.merge.__code__.co_filename == layer_openapi.merge.__code__.co_filename
+def test_a_missing_service_is_named_in_the_description():
     merged = layer_openapi.merge({"a": document("a")}, missing=["b"])
     assert merged["info"]["description"].startswith("Incomplete") and "b" in merged["info"]["description"]

@@ -1,9 +1,10 @@
 """The internal API the admin service (and other services) use: service-signed calls only."""
-from meridian import service_auth
+from meridian.testing import service_headers
 
 
 def _signed(service, method, path):
-    return {service_auth.HEADER: service_auth.sign(service, method, path)}
+    """Signed by `service` over this method and path, and the query and body the client sends."""
+    return service_headers(service, method, path)
 
 
 def test_list_users_needs_the_admin_service(auth):

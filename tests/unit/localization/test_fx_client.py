@@ -9,7 +9,9 @@ from meridian import fx, resilience
 from meridian.clock import iso, utcnow
 from meridian.errors import ServiceUnavailable, ValidationFailed
 
-BASE = "http://services.test"
+from ..conftest import API_BASE_URL
+
+BASE = API_BASE_URL
 RATES_URL = f"{BASE}/api/v1/localization/rates"
 
 
@@ -21,8 +23,8 @@ def body(as_of=None, confirmed_at=None, usd="1.0823", snapshot_id="snap-1"):
 
 
 @pytest.fixture(autouse=True)
-def clean(monkeypatch):
-    monkeypatch.setenv("API_BASE_URL", BASE)
+def clean(aws, monkeypatch):
+    """The base URL from the SSM parameter (moto), as every function reads it."""
     monkeypatch.setattr(fx, "RETRY_AFTER_FAILURE", 0.0)
     fx.reset()
     resilience.reset_breakers()

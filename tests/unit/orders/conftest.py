@@ -1,7 +1,7 @@
 """Fixtures of the orders tests: the OrdersFunction app, fake products / payments / users APIs.
 
 The sibling services are faked at the HTTP boundary (`responses` intercepts the calls
-ServiceClient makes to API_BASE_URL), so the orders code runs unchanged: its clients
+ServiceClient makes to the API's base URL), so the orders code runs unchanged: its clients
 sign, time out, retry and trip breakers as they would against the real services.
 """
 from __future__ import annotations
@@ -15,9 +15,11 @@ from decimal import Decimal
 import pytest
 import responses
 from meridian import fx
-from meridian.testing import ApiClient, TokenFactory
+from meridian.testing import ApiClient, TokenFactory, signed_by
 
-BASE = "http://services.test"
+from ..conftest import API_BASE_URL
+
+BASE = API_BASE_URL
 RATES = {"USD": "1.08", "JPY": "162.37", "KWD": "0.3321", "GBP": "0.8573"}   # per 1 EUR (ECB style)
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "Berlin", "postal_code": "10115", "country": "DE"}
 
@@ -46,7 +48,7 @@ class FakeProducts:
     def handle(self, request):
         path = request.path_url.split("?")[0]
         body = json.loads(request.body or b"{}")
-        assert request.headers.get("X-Service-Authorization", "").startswith("svc=orders,")
+        assert signed_by(request, BASE) == "orders"
         with self.lock:
             self.calls.append((request.method, path))
             if path.endswith("/internal/reservations"):
@@ -107,7 +109,7 @@ class FakePayments:
 
     def handle(self, request):
         path = request.path_url.split("?")[0]
-        assert request.headers.get("X-Service-Authorization", "").startswith("svc=orders,")
+        assert signed_by(request, BASE) == "orders"
         json_headers = {"Content-Type": "application/json"}
         with self.lock:
             if self.down:

@@ -11,10 +11,10 @@ from .conftest import money
 STATS = "/api/v1/orders/internal/stats"
 
 
-def signed(caller: str, method: str = "GET", path: str = STATS) -> dict[str, str]:
-    from meridian import service_auth
+def signed(caller: str, method: str = "GET", path: str = STATS) -> dict:
+    from meridian.testing import service_headers
 
-    return {service_auth.HEADER: service_auth.sign(caller, method, path)}
+    return service_headers(caller, method, path)
 
 
 @pytest.fixture

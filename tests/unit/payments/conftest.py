@@ -7,8 +7,7 @@ import uuid
 
 import boto3
 import pytest
-from meridian import service_auth
-from meridian.testing import ApiClient, TokenFactory
+from meridian.testing import ApiClient, TokenFactory, service_headers
 
 from infra.sandbox_gateway import SandboxGateway
 
@@ -60,8 +59,8 @@ def api(payments):
 
 
 def internal(method: str, path: str) -> dict:
-    """Headers of a call signed by the orders service."""
-    return {service_auth.HEADER: service_auth.sign("orders", method, path)}
+    """Headers of a call signed by the orders service (over the query and body the client sends)."""
+    return service_headers("orders", method, path)
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ def test_internal_intents_need_the_orders_service_signature(api, tokens):
     body = {"order_id": str(uuid.uuid4()), "user_id": "u", "amount": "1.00", "currency": "EUR"}
     assert api.post(path, json=body).status == 401
     assert api.post(path, json=body, headers=tokens.header(role="super_admin")).status == 401
-    from meridian import service_auth
+    from meridian.testing import service_headers
 
-    other = {service_auth.HEADER: service_auth.sign("products", "POST", path)}
+    other = service_headers("products", "POST", path)
     assert api.post(path, json=body, headers=other).status == 403
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 import uuid
 
 
-def service_headers(caller: str, method: str, path: str) -> dict[str, str]:
-    from meridian import service_auth
+def service_headers(caller: str, method: str, path: str) -> dict:
+    """Signed by `caller` over this method and path, and the query and body the client sends."""
+    from meridian import testing
 
-    return {service_auth.HEADER: service_auth.sign(caller, method, path)}
+    return testing.service_headers(caller, method, path)
 
 
 def make_product(products, *, stock: int = 10, status: str = "active", category: str = "kitchen",

@@ -71,10 +71,11 @@ def test_prices_convert_with_the_rate_client_and_base_price_never_changes(produc
 
 def test_usd_prices_survive_without_any_rate_snapshot(products, monkeypatch):
     from meridian import fx
+    from meridian.testing import point_api_base_url
 
     pid = make_product(products, base_price="5.00")
     fx.reset()  # no snapshot at all, and localization is unreachable:
-    monkeypatch.setenv("API_BASE_URL", "http://127.0.0.1:9")
+    point_api_base_url("http://127.0.0.1:9/Prod")
     body = products.client.get(f"{LIST}/{pid}").json
     assert body["price"] == {"amount": "5.00", "currency": "USD"} and body["fx"]["rate"] == "1"
     unavailable = products.client.get(f"{LIST}/{pid}", query={"currency": "EUR"})

@@ -5,10 +5,11 @@ import json
 
 import responses
 
+from ..conftest import API_BASE_URL
 from .helpers import make_product
 
 LIST = "/api/v1/products"
-ME = "http://services.test/api/v1/users/me"
+ME = f"{API_BASE_URL}/api/v1/users/me"
 
 
 def saved(locale, currency):

@@ -9,10 +9,12 @@ import pytest
 import responses
 from meridian import preferences
 from meridian.auth import key_source
-from meridian.testing import ApiClient, LambdaContext, TokenFactory
+from meridian.testing import ApiClient, LambdaContext, TokenFactory, signed_by
 
-AUTH_USER_URL = re.compile(r"http://services\.test/api/v1/auth/internal/users/([^/?]+)")
-LOCALIZATION = "http://services.test/api/v1/localization"
+from ..conftest import API_BASE_URL
+
+AUTH_USER_URL = re.compile(re.escape(API_BASE_URL) + r"/api/v1/auth/internal/users/([^/?]+)")
+LOCALIZATION = f"{API_BASE_URL}/api/v1/localization"
 
 
 class FakeAuth:
@@ -32,6 +34,7 @@ class FakeAuth:
 
     def __call__(self, request):
         self.calls.append({"url": request.url, "headers": dict(request.headers)})
+        assert signed_by(request, API_BASE_URL) == "users"
         if self.down:
             return 503, {"Content-Type": "application/problem+json"}, json.dumps({"status": 503})
         user_id = AUTH_USER_URL.match(request.url).group(1)
