@@ -34,9 +34,19 @@ def stack(tmp_path_factory):
     local.start()
     try:
         yield local
+        denials = unexpected_denials(local)
     finally:
         local.stop()
         if previous is None:
             os.environ.pop("SEED_PASSWORD", None)
         else:
             os.environ["SEED_PASSWORD"] = previous
+    # every function's real calls were allowed by its role: the only denials are test_iam.py's own
+    assert not denials, "AWS calls denied by IAM during the suite:\n" + "\n".join(denials)
+
+
+def unexpected_denials(stack) -> list[str]:
+    log = stack.log_dir / "iam_proxy.log"
+    provoked = (stack.template.arn("ProductsTable"), "UsersFunctionRole")   # tests/integration/test_iam.py
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    return [line for line in lines if "DENIED" in line and not all(mark in line for mark in provoked)]
