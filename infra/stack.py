@@ -241,15 +241,35 @@ class LocalStack:
 
     def _start_aws(self) -> str:
         """DynamoDB Local (its data under STATE_DIR/dynamodb) and moto_server, started side by side."""
-        from infra import dynamodb_local
-
-        dynamodb = self._spawn("dynamodb", dynamodb_local.command(self.settings.dynamodb_port,
-                                                                  self.state_dir / "dynamodb"))
+        dynamodb = self._spawn_dynamodb()
         moto = self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
                                     "-p", str(self.settings.aws_port)])
         wait_until(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), what="moto_server", timeout=30, process=moto)
         wait_until(self._dynamodb_answers, what="DynamoDB Local", timeout=60, process=dynamodb, interval=0.1)
         return f"pids {dynamodb.pid}, {moto.pid}"
+
+    def _spawn_dynamodb(self) -> ManagedProcess:
+        from infra import dynamodb_local
+
+        return self._spawn("dynamodb", dynamodb_local.command(self.settings.dynamodb_port, self.state_dir / "dynamodb"))
+
+    def stop_dynamodb(self) -> None:
+        """Stop DynamoDB Local (a database outage; its data stays in STATE_DIR/dynamodb)."""
+        process = self.processes.get("dynamodb")
+        if process is not None:
+            process.stop()
+
+    def start_dynamodb(self) -> str:
+        """Start DynamoDB Local again, on the same port and data folder, and wait until it answers."""
+        current = self.processes.get("dynamodb")
+        if current is not None and current.alive():
+            return f"already running, pid {current.pid}"
+        dynamodb = self._spawn_dynamodb()
+        wait_until(lambda: port_open(self.settings.dynamodb_port), what="DynamoDB Local", timeout=60, process=dynamodb)
+        wait_until(self._dynamodb_answers, what="DynamoDB Local", timeout=30, process=dynamodb, interval=0.1)
+        if (self.state_dir / STATE_FILE).exists():  # its new pid for `make status`
+            self.write_state(json.loads((self.state_dir / STATE_FILE).read_text(encoding="utf-8"))["status"])
+        return f"pid {dynamodb.pid}"
 
     def _dynamodb_answers(self) -> bool:
         try:

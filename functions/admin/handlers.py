@@ -2,10 +2,8 @@
 import json
 
 from admin import audit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from meridian.batch import process_sqs_batch
 from meridian.observability import logger
-
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def _record(record) -> None:
@@ -17,4 +15,4 @@ def _record(record) -> None:
 @logger.inject_lambda_context
 def record_audit_event(event, context):
     """Bus events (product.changed, fx.rates.refreshed) → audit log."""
-    return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)
+    return process_sqs_batch(event, context, _record)

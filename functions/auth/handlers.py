@@ -4,10 +4,8 @@ from __future__ import annotations
 import json
 
 from auth import emails
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from meridian.batch import process_sqs_batch
 from meridian.observability import logger
-
-_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def _send_one(record) -> None:
@@ -19,7 +17,7 @@ def _send_one(record) -> None:
 @logger.inject_lambda_context(clear_state=True)
 def send_email(event, context):
     """AuthEmailQueue → SES; failed records are reported back (partial batch response) and retried."""
-    return process_partial_response(event=event, record_handler=_send_one, processor=_processor, context=context)
+    return process_sqs_batch(event, context, _send_one)
 
 
 @logger.inject_lambda_context(clear_state=True, log_event=False)  # the event holds a password: never logged

@@ -3,13 +3,8 @@ from __future__ import annotations
 
 import json
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from meridian.batch import process_sqs_batch
 from meridian.observability import logger
-
-
-def _processor() -> BatchProcessor:
-    """Partial batch responses: failed records come back (then go to the DLQ); never raise."""
-    return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def _payment_event(record) -> str:
@@ -21,9 +16,11 @@ def _payment_event(record) -> str:
 
 @logger.inject_lambda_context(clear_state=True)
 def on_payment_event(event, context):
-    """payment.succeeded / failed / refunded from the bus (via SQS): move the order."""
-    return process_partial_response(event=event, record_handler=_payment_event,
-                                    processor=_processor(), context=context)
+    """payment.succeeded / failed / refunded from the bus (via SQS): move the order.
+
+    Partial batch response with a deadline (meridian.batch): failed records, and those the timeout
+    leaves no room for, come back (then go to the DLQ); the handler never raises."""
+    return process_sqs_batch(event, context, _payment_event)
 
 
 def _order_email(record) -> str:
@@ -36,8 +33,7 @@ def _order_email(record) -> str:
 @logger.inject_lambda_context(clear_state=True)
 def send_order_email(event, context):
     """Send queued order emails through SES (each once)."""
-    return process_partial_response(event=event, record_handler=_order_email,
-                                    processor=_processor(), context=context)
+    return process_sqs_batch(event, context, _order_email)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from meridian.batch import process_sqs_batch
 from meridian.http_headers import finish_response, request_id_for
 from meridian.observability import logger
 
@@ -25,7 +25,6 @@ def _apply(record) -> str:
 
 @logger.inject_lambda_context(clear_state=True)
 def process_webhook_events(event, context):
-    """SQS FIFO consumer: apply each event once; a failure skips the rest of its intent's group."""
-    processor = SqsFifoPartialProcessor(skip_group_on_error=True)
-    processor.raise_on_entire_batch_failure = False     # report every failed record, never raise
-    return process_partial_response(event=event, record_handler=_apply, processor=processor, context=context)
+    """SQS FIFO consumer: apply each event once; a failure (or the batch's deadline) skips the rest of its
+    intent's group, reported for redelivery (meridian.batch)."""
+    return process_sqs_batch(event, context, _apply, fifo=True)

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import json
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from meridian.batch import process_sqs_batch
 from meridian.events import detail_of
 from meridian.observability import logger
 from users import profiles
-
-_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 _REACTIONS = {
     "user.registered": profiles.on_user_registered,
@@ -27,4 +25,4 @@ def _handle(record) -> None:
 @logger.inject_lambda_context(clear_state=True)
 def on_platform_event(event, context):
     """UsersEventsQueue (EventBridge → SQS): idempotent reactions; failed records are retried."""
-    return process_partial_response(event=event, record_handler=_handle, processor=_processor, context=context)
+    return process_sqs_batch(event, context, _handle)

@@ -18,7 +18,11 @@ not depend on the engine that serves the call. For each request:
    (`evaluation.decide`);
 5. denied → the AccessDenied answer AWS gives in that protocol; allowed → the request goes
    unchanged (method, path, query, headers, body) to the upstream over a persistent
-   connection (DynamoDB to --dynamodb-upstream when given) and the response is relayed.
+   connection (DynamoDB to --dynamodb-upstream when given) and the response is relayed;
+6. an upstream that is down (connection refused, reset, timed out; e.g. DynamoDB Local stopped)
+   → 503 ServiceUnavailable in the call's protocol, as an AWS endpoint whose backend is down
+   answers: botocore retries it, then raises a ClientError (code ServiceUnavailable, 503). The
+   next request connects afresh, so the proxy serves again as soon as the upstream is back.
 """
 from __future__ import annotations
 
@@ -194,6 +198,30 @@ def access_denied(call: ApiCall, message: str) -> Answer:
     return Answer(400, headers, json.dumps({"__type": "AccessDeniedException", "message": message}).encode())
 
 
+def upstream_unavailable(call: ApiCall | None, upstream: Upstream, error: BaseException) -> Answer:
+    """503 ServiceUnavailable in the call's protocol: the upstream did not answer. No x-amz-retry-after
+    (botocore would wait that long between its retries); AWS's own 5xx carry none either."""
+    message = f"Service unavailable: the local endpoint {upstream.url} did not answer ({type(error).__name__})"
+    log.warning("UPSTREAM DOWN %s: %s", upstream.url, error)
+    request_id = str(uuid.uuid4())
+    if call is None:
+        return Answer(503, [("Content-Type", "text/plain"), ("x-amzn-RequestId", request_id)], message.encode())
+    if call.protocol == "query":
+        body = (f'<ErrorResponse xmlns="https://{call.service}.amazonaws.com/doc/">'
+                f"<Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>{escape(message)}</Message>"
+                f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+        return Answer(503, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body)
+    headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", "ServiceUnavailable")]
+    if call.protocol == "rest":
+        return Answer(503, [("Content-Type", "application/json"), *headers],
+                      json.dumps({"message": message}).encode())
+    version = "1.0" if call.service in JSON_1_0_SERVICES else "1.1"
+    headers.insert(0, ("Content-Type", f"application/x-amz-json-{version}"))
+    if call.service == "sqs":
+        headers.append(("x-amzn-query-error", "ServiceUnavailable;Receiver"))
+    return Answer(503, headers, json.dumps({"__type": "ServiceUnavailable", "message": message}).encode())
+
+
 def denial_message(principal: Principal, access: Access, decision: Decision) -> str:
     why = (f"because no identity-based policy allows the {access.action} action"
            if decision is Decision.IMPLICIT_DENY else "with an explicit deny in an identity-based policy")
@@ -301,9 +329,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
         if denied is not None:
             self._send(denied)
             return
-        self._send(self._forward(self.server.upstream_for(call, headers), body))
+        self._send(self._forward(self.server.upstream_for(call, headers), body, call))
 
-    def _forward(self, upstream: Upstream, body: bytes) -> Answer:
+    def _forward(self, upstream: Upstream, body: bytes, call: ApiCall | None = None) -> Answer:
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP]
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
@@ -322,11 +350,11 @@ class ProxyHandler(BaseHTTPRequestHandler):
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
                 self.server.drop_connection(upstream)
                 if attempt == 2 or not reused:  # a fresh connection failed: the upstream is down
-                    return Answer(502, [("Content-Type", "text/plain")], f"upstream {upstream.url}: {error}".encode())
+                    return upstream_unavailable(call, upstream, error)
                 continue  # the upstream closed an idle kept-alive connection: once more on a new one
-            except OSError as error:
+            except OSError as error:  # refused, timed out, unreachable
                 self.server.drop_connection(upstream)
-                return Answer(502, [("Content-Type", "text/plain")], f"upstream {upstream.url}: {error}".encode())
+                return upstream_unavailable(call, upstream, error)
             if response.will_close:
                 self.server.drop_connection(upstream)
             relayed = [(k, v) for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP]

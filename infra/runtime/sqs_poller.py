@@ -14,13 +14,23 @@ function as one `aws:sqs` event, and then deletes what succeeded:
 
 Records left undeleted become visible again after the queue's visibility timeout, and
 the queue's RedrivePolicy (maxReceiveCount) moves them to its DLQ.
+
+Concurrency, as Lambda scales an event source: `concurrency` pollers per source (the SQS
+event's `ScalingConfig.MaximumConcurrency`, else the stack's default), each with a batch of
+its own in flight. They share one `ReceiveGate`: receives are taken one at a time (moto's
+ReceiveMessage is not atomic across threads: two concurrent calls can hand out one message
+twice, or one FIFO group twice), and for a FIFO queue the gate remembers which message
+groups are in flight, so one group never has two batches in flight while several groups
+run side by side. An idle poller waits for the gate while another long-polls, so a quiet
+queue sees one long poll, and a message arriving at a quiet queue goes out at once in a
+batch of its own instead of waiting behind a full one.
 """
 from __future__ import annotations
 
 import base64
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +38,7 @@ from .invocation import Invocation
 
 log = logging.getLogger("meridian.runtime.sqs")
 MAX_RECEIVE = 10                        # SQS ReceiveMessage maximum per call
+MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000   # Lambda's bounds of ScalingConfig.MaximumConcurrency
 
 
 @dataclass(frozen=True)
@@ -39,10 +50,15 @@ class SqsEventSource:
     batch_size: int = 10
     report_batch_item_failures: bool = False
     enabled: bool = True
+    maximum_concurrency: int | None = None   # ScalingConfig.MaximumConcurrency, when the template sets it
 
     @property
     def fifo(self) -> bool:
         return self.queue_arn.endswith(".fifo")
+
+    def concurrency(self, default: int) -> int:
+        """Batches in flight at most: MaximumConcurrency when set, else the stack's default (at least 1)."""
+        return max(1, self.maximum_concurrency if self.maximum_concurrency is not None else default)
 
 
 def _queue_logical_id(queue: Any) -> str:
@@ -50,6 +66,17 @@ def _queue_logical_id(queue: Any) -> str:
         target = queue["Fn::GetAtt"]
         return (target if isinstance(target, list) else target.split("."))[0]
     raise ValueError(f"an SQS event's Queue must be !GetAtt <Queue>.Arn, not {queue!r}")
+
+
+def _maximum_concurrency(props: dict[str, Any], where: str) -> int | None:
+    value = (props.get("ScalingConfig") or {}).get("MaximumConcurrency")
+    if value is None:
+        return None
+    number = int(value)
+    if not MIN_CONCURRENCY <= number <= MAX_CONCURRENCY:      # what Lambda refuses at deploy time
+        raise ValueError(f"{where}: ScalingConfig.MaximumConcurrency must be {MIN_CONCURRENCY}–{MAX_CONCURRENCY}, "
+                         f"not {value!r}")
+    return number
 
 
 def sqs_event_sources(template) -> list[SqsEventSource]:
@@ -63,7 +90,8 @@ def sqs_event_sources(template) -> list[SqsEventSource]:
                 function=function.logical_id, event_name=name, queue_url=template.queue_url(queue),
                 queue_arn=template.arn(queue), batch_size=int(props.get("BatchSize", 10)),
                 report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
-                enabled=bool(props.get("Enabled", True))))
+                enabled=bool(props.get("Enabled", True)),
+                maximum_concurrency=_maximum_concurrency(props, f"{function.logical_id}.{name}")))
     return sources
 
 
@@ -157,21 +185,93 @@ def _with_later_records_of_same_group(records: list[dict[str, Any]], failed: set
     return out
 
 
-# ---------------------------------------------------------------------------- the poller
+# ---------------------------------------------------------------------------- the pollers
+def _group(message: dict[str, Any]) -> str | None:
+    return (message.get("Attributes") or {}).get("MessageGroupId")
+
+
+class ReceiveGate:
+    """What the pollers of one event source share.
+
+    * `receiving`: held for a whole receive, so receives never overlap (moto marks messages
+      received without a lock across its request threads);
+    * FIFO: the message groups that have a batch in flight. A receive that hands out a message
+      of such a group (SQS and moto do not, unless a visibility timeout ran out mid-batch)
+      gets it back to the queue instead of invoking a second batch of that group;
+    * how many batches are in flight now and at most (what tests and `Runtime` report).
+    """
+
+    def __init__(self, fifo: bool = False):
+        self.fifo = fifo
+        self.receiving = threading.Lock()
+        self._lock = threading.Lock()
+        self._groups: dict[str, int] = {}
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def claim(self, messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(the batch to invoke, messages whose group already has a batch in flight); the batch is now in flight."""
+        with self._lock:
+            taken, busy = [], []
+            if self.fifo:
+                for message in messages:
+                    group = _group(message)
+                    (busy if group is not None and self._groups.get(group) else taken).append(message)
+                for group in {_group(m) for m in taken} - {None}:
+                    self._groups[group] = self._groups.get(group, 0) + 1
+            else:
+                taken = list(messages)
+            if taken:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            return taken, busy
+
+    def finish(self, batch: list[dict[str, Any]]) -> None:
+        """The batch is no longer in flight (its groups are free again)."""
+        if not batch:
+            return
+        with self._lock:
+            self.in_flight -= 1
+            if self.fifo:
+                for group in {_group(m) for m in batch} - {None}:
+                    left = self._groups.get(group, 0) - 1
+                    if left > 0:
+                        self._groups[group] = left
+                    else:
+                        self._groups.pop(group, None)
+
+    def groups_in_flight(self) -> set[str]:
+        with self._lock:
+            return set(self._groups)
+
+
 class SqsPoller:
-    """One thread per event source: receive → invoke → delete what succeeded."""
+    """One poller thread: receive → invoke → delete what succeeded. An event source runs `concurrency`
+    of them sharing a `ReceiveGate` (see `start_pollers`).
+
+    Standard queues are long-polled (`wait_seconds`). FIFO queues are short-polled with a growing pause
+    when empty (`fifo_idle_pause` up to `fifo_idle_pause_max`): moto's long poll spins on the CPU while
+    a FIFO queue has visible messages of a group in flight, which is the normal state of a FIFO queue
+    with several pollers.
+    """
 
     def __init__(self, source: SqsEventSource, sqs_client: Any, invoke: Callable[[str, dict], Invocation], *,
-                 region: str = "us-east-1", wait_seconds: int = 1, error_backoff: float = 1.0):
+                 region: str = "us-east-1", wait_seconds: int = 1, error_backoff: float = 1.0,
+                 gate: ReceiveGate | None = None, index: int = 0, fifo_idle_pause: float = 0.05,
+                 fifo_idle_pause_max: float = 0.25):
         self.source = source
         self.sqs = sqs_client
         self.invoke = invoke
         self.region = region
         self.wait_seconds = wait_seconds
         self.error_backoff = error_backoff
+        self.gate = gate or ReceiveGate(source.fifo)
+        self.fifo_idle_pause = fifo_idle_pause
+        self.fifo_idle_pause_max = fifo_idle_pause_max
         self.batches = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"sqs-{source.function}-{source.event_name}",
+        suffix = f"-{index}" if index else ""
+        self._thread = threading.Thread(target=self._run, name=f"sqs-{source.function}-{source.event_name}{suffix}",
                                         daemon=True)
 
     def start(self) -> None:
@@ -191,47 +291,69 @@ class SqsPoller:
 
     def _run(self) -> None:
         failures = 0
+        idle_pause = self.fifo_idle_pause
         while not self._stop.is_set():
             try:
-                self.poll_once()
+                handed = self.poll_once()
                 failures = 0
             except Exception:  # keep polling: moto restarting, a worker being replaced, ...
                 failures += 1
                 log.exception("poller %s/%s failed", self.source.function, self.source.event_name)
                 self._stop.wait(min(10.0, self.error_backoff * failures))
+                continue
+            if self.source.fifo:                   # short polls: pause (growing) while the queue has nothing
+                if handed:
+                    idle_pause = self.fifo_idle_pause
+                else:
+                    self._stop.wait(idle_pause)
+                    idle_pause = min(self.fifo_idle_pause_max, idle_pause * 2)
 
     def receive(self) -> list[dict[str, Any]]:
-        """Up to BatchSize messages: one long poll, then immediate receives while the queue has more."""
+        """Up to BatchSize messages: one (long) poll, then immediate receives while the queue has more.
+
+        Only one poller of the event source receives at a time (the gate); the others wait here.
+        """
         messages: list[dict[str, Any]] = []
-        wait = self.wait_seconds
-        while len(messages) < self.source.batch_size and not self._stop.is_set():
-            answer = self.sqs.receive_message(
-                QueueUrl=self.source.queue_url, WaitTimeSeconds=wait,
-                MaxNumberOfMessages=min(MAX_RECEIVE, self.source.batch_size - len(messages)),
-                MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"])
-            received = answer.get("Messages") or []
-            if not received:
-                break
-            messages.extend(received)
-            wait = 0
+        wait = 0 if self.source.fifo else self.wait_seconds
+        with self.gate.receiving:
+            while len(messages) < self.source.batch_size and not self._stop.is_set():
+                answer = self.sqs.receive_message(
+                    QueueUrl=self.source.queue_url, WaitTimeSeconds=wait,
+                    MaxNumberOfMessages=min(MAX_RECEIVE, self.source.batch_size - len(messages)),
+                    MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"])
+                received = answer.get("Messages") or []
+                if not received:
+                    break
+                messages.extend(received)
+                wait = 0
         return messages
 
     def poll_once(self) -> int:
         """One receive → invoke → delete round; the number of records handed to the function."""
-        messages = self.receive()
+        messages, busy = self.gate.claim(self.receive())
+        if busy:
+            log.warning("%s: %d message(s) of a FIFO group with a batch in flight go back to the queue",
+                        self.source.function, len(busy))
+            self.release(busy)
         if not messages:
             return 0
-        event = sqs_event(messages, self.source, self.region)
         try:
-            outcome = self.invoke(self.source.function, event)
-        except OSError as error:
-            log.warning("could not invoke %s: %s", self.source.function, error)
-            unavailable = "Runtime.Unavailable"
-            outcome = Invocation({"errorType": unavailable, "errorMessage": str(error)}, unavailable)
-        retry = failed_message_ids(event["Records"], outcome, self.source)
-        if outcome.failed:
-            log.warning("%s failed on a batch of %d from %s: %s", self.source.function, len(messages),
-                        self.source.queue_arn, outcome.error_type)
+            event = sqs_event(messages, self.source, self.region)
+            try:
+                outcome = self.invoke(self.source.function, event)
+            except OSError as error:
+                log.warning("could not invoke %s: %s", self.source.function, error)
+                unavailable = "Runtime.Unavailable"
+                outcome = Invocation({"errorType": unavailable, "errorMessage": str(error)}, unavailable)
+            retry = failed_message_ids(event["Records"], outcome, self.source)
+            if outcome.failed:
+                log.warning("%s failed on a batch of %d from %s: %s", self.source.function, len(messages),
+                            self.source.queue_arn, outcome.error_type)
+        except BaseException:
+            self.gate.finish(messages)         # nothing deleted: SQS redelivers after the visibility timeout
+            raise
+        # the gate frees the groups first: until the deletes below, the queue itself keeps them locked
+        self.gate.finish(messages)
         self.delete([m for m in messages if m["MessageId"] not in retry])
         if self.source.fifo and retry:
             released = released_behind_first_failure(event["Records"], retry)
@@ -255,3 +377,22 @@ class SqsPoller:
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)])
             for failure in answer.get("Failed") or []:
                 log.warning("could not delete a message from %s: %s", self.source.queue_arn, failure)
+
+
+def start_pollers(source: SqsEventSource, sqs_client: Any, invoke: Callable[[str, dict], Invocation],
+                  concurrency: int, **options: Any) -> list[SqsPoller]:
+    """`concurrency` started pollers for one event source, sharing one gate (and the thread-safe client)."""
+    gate = ReceiveGate(source.fifo)
+    pollers = [SqsPoller(source, sqs_client, invoke, gate=gate, index=i, **options) for i in range(max(1, concurrency))]
+    for poller in pollers:
+        poller.start()
+    return pollers
+
+
+def stop_pollers(pollers: Iterable[SqsPoller], timeout: float = 10.0) -> None:
+    """Ask every poller to stop at once (each may be in a long poll), then wait for each."""
+    pollers = list(pollers)
+    for poller in pollers:
+        poller.request_stop()
+    for poller in pollers:
+        poller.stop(timeout)

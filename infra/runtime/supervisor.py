@@ -1,6 +1,6 @@
 """The runtime as infra/stack.py uses it: workers per function, SQS pollers, the scheduler.
 
-    rt = Runtime(template, context, workers_per_function=2, log_dir=Path(".local/logs"))
+    rt = Runtime(template, context, workers_per_function=2, log_dir=Path(".local/logs"), sqs_concurrency=4)
     rt.start()          # every worker answers health; pollers and scheduler run
     rt.upstreams        # {"ProductsFunction": [port, port], ...}  (HTTP-facing functions)
     rt.api_routes       # {"/api/v1/products": "ProductsFunction", ...}
@@ -9,6 +9,11 @@
 
 Each worker listens on a socket the supervisor created (port 0 → a free port) and
 inherited, so a worker that dies is restarted on the same port and nginx never notices.
+HTTP-facing functions get `workers_per_function` workers; an SQS-triggered function gets one
+worker per batch it may have in flight (the sum of its SQS event sources' concurrency:
+`ScalingConfig.MaximumConcurrency`, else `sqs_concurrency`), with as many pollers; other
+functions get one. Invokes from pollers, schedules and `invoke()` go to the function's least
+busy worker, so concurrent batches run side by side instead of queueing on one worker.
 Cold starts are measured with at most one starting worker per CPU, so that a number is a
 cold start and not a queue for the CPU.
 """
@@ -29,12 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from infra import config
 from infra.template import LocalContext, Template
 
 from .invocation import FunctionError, Invocation, invoke_worker
 from .scheduler import Scheduler, schedule_sources
 from .spec import LAMBDA_PYTHON, ROOT, write_context_file
-from .sqs_poller import SqsPoller, sqs_event_sources
+from .sqs_poller import SqsEventSource, SqsPoller, start_pollers, stop_pollers, sqs_event_sources
 
 log = logging.getLogger("meridian.runtime")
 INVOKE_MARGIN_S = 10.0
@@ -56,6 +62,7 @@ class WorkerProcess:
     ready_report: dict[str, Any] = field(default_factory=dict)
     restarts: int = 0
     next_restart_at: float = 0.0
+    in_flight: int = 0                 # invokes the runtime has sent it and not yet had answered
     _log: IO[bytes] | None = None
 
     @property
@@ -72,7 +79,7 @@ class Runtime:
                  log_dir: Path | None = None, extra_env: dict[str, str] | None = None, *,
                  start_concurrency: int | None = None, start_timeout: float = 60.0,
                  schedule_scale: float | None = None, sqs_wait_seconds: int = 1,
-                 event_sources: bool = True):
+                 event_sources: bool = True, sqs_concurrency: int | None = None):
         context = context or template.ctx
         self.template = template if template.ctx is context else Template(template.doc, context)
         self.context = context
@@ -83,8 +90,10 @@ class Runtime:
         self.start_timeout = start_timeout
         self.sqs_wait_seconds = sqs_wait_seconds
         self.event_sources = event_sources
+        self.sqs_concurrency = max(1, sqs_concurrency if sqs_concurrency is not None else config.SQS_CONCURRENCY)
         self.context_file = self.log_dir / "runtime-context.json"
         self.functions = {f.logical_id: f for f in self.template.functions()}
+        self.sqs_sources: list[SqsEventSource] = [s for s in sqs_event_sources(self.template) if s.enabled]
         self.workers: dict[str, list[WorkerProcess]] = {}
         self.init_errors: dict[str, str] = {}
         self.pollers: list[SqsPoller] = []
@@ -92,8 +101,10 @@ class Runtime:
                                    region=context.region, scale=schedule_scale)
         self._round_robin: dict[str, itertools.count] = {}
         self._lock = threading.Lock()
+        self._pick_lock = threading.Lock()
         self._stopping = threading.Event()
         self._monitor: threading.Thread | None = None
+        self._scaler: threading.Thread | None = None
         self._started = False
 
     # ------------------------------------------------------------------ what nginx and the stack read
@@ -130,6 +141,22 @@ class Runtime:
         function = self.functions[logical_id]
         return bool(function.api_paths) or function.function_url
 
+    @property
+    def sqs_concurrency_of(self) -> dict[str, int]:
+        """{logical_id: batches it may have in flight} for every function with an enabled SQS event source."""
+        out: dict[str, int] = {}
+        for source in self.sqs_sources:
+            out[source.function] = out.get(source.function, 0) + source.concurrency(self.sqs_concurrency)
+        return out
+
+    def worker_count(self, logical_id: str) -> int:
+        """HTTP-facing: workers_per_function; SQS-triggered: one per batch in flight (when event sources
+        run); at least one."""
+        count = self.workers_per_function if self._http_facing(logical_id) else 1
+        if self.event_sources:
+            count = max(count, self.sqs_concurrency_of.get(logical_id, 0))
+        return count
+
     # ------------------------------------------------------------------ start / stop
     def start(self) -> None:
         if self._started:
@@ -137,19 +164,43 @@ class Runtime:
         self._started = True
         self.log_dir.mkdir(parents=True, exist_ok=True)
         write_context_file(self.context_file, self.template, self.extra_env)
+        initial: list[WorkerProcess] = []
+        scale_out: list[WorkerProcess] = []
         for lid in self.functions:
-            count = self.workers_per_function if self._http_facing(lid) else 1
-            self.workers[lid] = [self._new_worker(lid, i) for i in range(count)]
+            self.workers[lid] = [self._new_worker(lid, i) for i in range(self.worker_count(lid))]
             self._round_robin[lid] = itertools.count()
+            first = self.workers_per_function if self._http_facing(lid) else 1
+            initial += self.workers[lid][:first]
+            scale_out += self.workers[lid][first:]
         try:
-            self._start_all([w for workers in self.workers.values() for w in workers])
+            self._start_all(initial)
         except BaseException:
             self.stop()
             raise
         self._monitor = threading.Thread(target=self._watch_workers, name="runtime-monitor", daemon=True)
         self._monitor.start()
+        if scale_out:
+            # an SQS function's further workers start behind start(), one at a time, as Lambda scales out an
+            # event source: the stack is up as fast as before, and until they answer the ready ones take the batches
+            self._scaler = threading.Thread(target=self._scale_out, args=(scale_out,), name="runtime-scale-out",
+                                            daemon=True)
+            self._scaler.start()
         if self.event_sources:
             self._start_event_sources()
+
+    def _scale_out(self, workers: list[WorkerProcess]) -> None:
+        """Spawn each worker and wait (bounded) for its ready report, which the monitor collects."""
+        for worker in workers:
+            if self._stopping.is_set():
+                return
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._spawn(worker)
+            deadline = time.monotonic() + self.start_timeout
+            while worker.ready_read is not None and time.monotonic() < deadline:
+                if self._stopping.wait(0.05):
+                    return
 
     def _new_worker(self, logical_id: str, index: int) -> WorkerProcess:
         listener = socket.create_server(("127.0.0.1", 0), backlog=128)
@@ -177,6 +228,7 @@ class Runtime:
     def _start_all(self, pending: list[WorkerProcess]) -> None:
         """Spawn with bounded concurrency, collect each ready report, fail loudly on a crash."""
         pending = list(pending)
+        started = list(pending)
         starting: dict[int, WorkerProcess] = {}
         buffers: dict[int, bytes] = {}
         selector = selectors.DefaultSelector()
@@ -208,9 +260,8 @@ class Runtime:
                 selector.unregister(fd)
                 os.close(fd)
             selector.close()
-        for workers in self.workers.values():
-            for worker in workers:
-                self._check_health(worker)
+        for worker in started:
+            self._check_health(worker)
 
     def _accept_ready_report(self, worker: WorkerProcess, data: bytes) -> None:
         if not data.strip():
@@ -244,25 +295,23 @@ class Runtime:
 
         session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
                                         region_name=self.context.region)
-        for source in sqs_event_sources(self.template):
-            if not source.enabled:
+        for source in self.sqs_sources:
+            if source.function not in self.workers:
                 continue
-            client = session.client("sqs", endpoint_url=self.context.aws_endpoint)
-            poller = SqsPoller(source, client, self._invoke_for_event_source, region=self.context.region,
-                               wait_seconds=self.sqs_wait_seconds)
-            poller.start()
-            self.pollers.append(poller)
+            client = session.client("sqs", endpoint_url=self.context.aws_endpoint)   # thread-safe: shared
+            self.pollers.extend(start_pollers(source, client, self._invoke_for_event_source,
+                                              source.concurrency(self.sqs_concurrency), region=self.context.region,
+                                              wait_seconds=self.sqs_wait_seconds))
         self.scheduler.start()
 
     def stop(self) -> None:
         """Stop pollers and scheduler, then every worker (SIGTERM, then SIGKILL); idempotent."""
         self._stopping.set()
-        for poller in self.pollers:
-            poller.request_stop()                  # all at once: each may be in a 1 s long poll
-        for poller in self.pollers:
-            poller.stop()
+        stop_pollers(self.pollers)                 # all asked at once: each may be in a 1 s long poll
         self.pollers.clear()
         self.scheduler.stop()
+        if self._scaler is not None:
+            self._scaler.join(5)
         if self._monitor is not None:
             self._monitor.join(5)
         all_workers = [w for workers in self.workers.values() for w in workers]
@@ -333,15 +382,33 @@ class Runtime:
 
     # ------------------------------------------------------------------ invoking
     def _worker_for(self, logical_id: str) -> WorkerProcess:
+        """The worker with the fewest invokes in flight from this runtime (ties: round robin); it now has one more.
+
+        A worker serves one request at a time: handing a second batch to a busy worker while another
+        is idle would queue it there (and its wait would count against its timeout).
+        """
         workers = self.workers.get(logical_id)
         if not workers:
             raise KeyError(f"no running function {logical_id}")
-        return workers[next(self._round_robin[logical_id]) % len(workers)]
+        with self._pick_lock:
+            start = next(self._round_robin[logical_id])
+            ordered = [workers[(start + i) % len(workers)] for i in range(len(workers))]
+            # spawned before not yet spawned (scale-out), then the least busy, then one that answered its ready
+            worker = min(ordered, key=lambda w: (w.process is None, w.in_flight, w.ready_read is not None))
+            worker.in_flight += 1
+            return worker
+
+    def _done_with(self, worker: WorkerProcess) -> None:
+        with self._pick_lock:
+            worker.in_flight -= 1
 
     def invoke_raw(self, logical_id: str, event: Any, request_id: str | None = None) -> Invocation:
         worker = self._worker_for(logical_id)
-        return invoke_worker(worker.port, logical_id, event, timeout=worker.timeout + INVOKE_MARGIN_S,
-                             request_id=request_id)
+        try:
+            return invoke_worker(worker.port, logical_id, event, timeout=worker.timeout + INVOKE_MARGIN_S,
+                                 request_id=request_id)
+        finally:
+            self._done_with(worker)
 
     def invoke(self, logical_id: str, event: Any) -> Any:
         """The function's result; raises FunctionError when the handler raised or timed out."""

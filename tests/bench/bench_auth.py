@@ -9,15 +9,15 @@
 """
 from __future__ import annotations
 
-import statistics
 import sys
 import uuid
 from pathlib import Path
 
-from tests.bench.measure import percentile, timed
+from tests.bench.measure import env_int, p50, p99, timed
+from tests.bench.report import REPORT, ms
 
-VERIFICATIONS = 5000
-LOGINS = 30
+VERIFICATIONS = env_int("BENCH_VERIFICATIONS", 5000)
+LOGINS = env_int("BENCH_LOGINS", 30)
 VERIFY_TARGET_MS = 0.3
 PASSWORD = "benchmark passphrase 2024"
 
@@ -57,15 +57,13 @@ def run(stack) -> None:
     source = JwksKeySource(f"{internal}/api/v1/auth/.well-known/jwks.json")
     source.use_static(session.get(f"{internal}/api/v1/auth/.well-known/jwks.json", timeout=10).json())
     verify = timed(lambda: verify_access_token(token, source=source), VERIFICATIONS, warm_up=200)
-    p50, p99 = percentile(verify, 50), percentile(verify, 99)
-    print(f"  access-token verification: p50 {p50:.3f} ms, p99 {p99:.3f} ms, mean {statistics.mean(verify):.3f} ms "
-          f"over {VERIFICATIONS} (target ≤ {VERIFY_TARGET_MS} ms: {'met' if p50 <= VERIFY_TARGET_MS else 'MISSED'})")
+    REPORT.figure("auth", f"access-token verification p50 (n={VERIFICATIONS})", f"{p50(verify):.3f} ms",
+                  target=f"≤ {VERIFY_TARGET_MS} ms", ok=p50(verify) <= VERIFY_TARGET_MS)
 
     logins = timed(login, LOGINS, warm_up=3)
     parameters, hasher = _argon2_parameters()
     stored = hasher.hash(PASSWORD)
     argon = timed(lambda: hasher.verify(stored, PASSWORD), LOGINS, warm_up=2)
-    print(f"  login (internal port: HTTP → runtime → argon2id → DynamoDB → EdDSA): "
-          f"p50 {percentile(logins, 50):.1f} ms, p90 {percentile(logins, 90):.1f} ms over {LOGINS}")
-    print(f"  argon2id verify alone: p50 {percentile(argon, 50):.1f} ms with m={parameters['memory_cost_kib']} KiB, "
-          f"t={parameters['time_cost']}, p={parameters['parallelism']} (OWASP's first recommendation)")
+    REPORT.figure("auth", f"login p50 / p99 (internal port, n={LOGINS})", f"{ms(p50(logins))} / {ms(p99(logins))}",
+                  floor=f"argon2id verify {ms(p50(argon))} (m={parameters['memory_cost_kib']} KiB, "
+                        f"t={parameters['time_cost']}, p={parameters['parallelism']})")

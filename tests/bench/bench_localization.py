@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import requests
 
+from tests.bench.report import REPORT, ms
 from tests.layer_env import layer_reads_stack
 
 AMOUNTS = 10_000
@@ -22,10 +23,6 @@ CONVERT_TARGET_MS = 50.0
 REFRESH_RUNS = 7
 REFRESH_TARGET_S = 1.0
 PAIRS = [("USD", "JPY"), ("USD", "EUR"), ("GBP", "KRW"), ("EUR", "USD"), ("CHF", "INR")]
-
-
-def _verdict(value: float, target: float) -> str:
-    return "ok" if value <= target else "OVER TARGET"
 
 
 def bench_conversions(stack) -> None:
@@ -46,17 +43,16 @@ def bench_conversions(stack) -> None:
             began = time.perf_counter()
             fx.convert_many(amounts, "USD", "JPY")
             batches.append((time.perf_counter() - began) * 1000)
-        best, median = min(singles), statistics.median(singles)
-        print(f"convert {AMOUNTS:,} amounts one by one: best {best:.1f} ms, median {median:.1f} ms "
-              f"(target ≤ {CONVERT_TARGET_MS:.0f} ms: {_verdict(median, CONVERT_TARGET_MS)})")
-        print(f"convert {AMOUNTS:,} amounts as one batch (convert_many): best {min(batches):.1f} ms, "
-              f"median {statistics.median(batches):.1f} ms")
+        median = statistics.median(singles)
+        REPORT.figure("localization", f"convert {AMOUNTS:,} amounts one by one (median of 5)", ms(median),
+                      target=f"≤ {CONVERT_TARGET_MS:.0f} ms", ok=median <= CONVERT_TARGET_MS)
+        REPORT.figure("localization", f"convert {AMOUNTS:,} amounts as one batch", ms(statistics.median(batches)))
     fx.reset()
 
 
 def bench_refresh(stack) -> None:
     if not stack.fx_stub_url:
-        print("refresh: no FX stub in this stack; skipped")
+        REPORT.note("FX refresh: no FX stub in this stack; skipped")
         return
     control = f"{stack.fx_stub_url}/_control"
     base_rates = requests.get(control, timeout=5).json()["rates"]
@@ -74,9 +70,9 @@ def bench_refresh(stack) -> None:
         requests.post(f"{control}/reset", timeout=5)
         stack.runtime.fire_schedule("FxRefreshFunction")  # back to the file's rates
     median = statistics.median(durations)
-    print(f"full refresh from the stub ({REFRESH_RUNS} runs, outcomes {sorted(set(statuses))}): "
-          f"median {median * 1000:.0f} ms, max {max(durations) * 1000:.0f} ms "
-          f"(target ≤ {REFRESH_TARGET_S:.0f} s: {_verdict(median, REFRESH_TARGET_S)})")
+    REPORT.figure("localization", f"full FX refresh from the stub (median of {REFRESH_RUNS})", ms(median * 1000),
+                  floor=f"max {ms(max(durations) * 1000)}, outcomes {', '.join(sorted(map(str, set(statuses))))}",
+                  target=f"≤ {REFRESH_TARGET_S * 1000:.0f} ms", ok=median <= REFRESH_TARGET_S)
 
 
 def run(stack) -> None:

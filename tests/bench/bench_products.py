@@ -1,145 +1,187 @@
-"""Catalog listing through the gateway next to the bare DynamoDB Query it is built on.
+"""The catalog at scale: 1,000 then 10,000 products (and as many orders), seeded in bulk.
 
-GET /api/v1/products?locale=de&currency=JPY&limit=20 over HTTPS through nginx (8 clients,
-keep-alive), and on the same moto server, at the same concurrency, the Query the service
-issues for the same 20 items (gsi2 CATALOG#active, newest first, Limit 21). Reported:
-p50 and p99 of each, and their ratio (target ≤ 2.5); also one client at a time, which shows
-the per-request overhead without queueing (the gateway path runs on the function's N
-workers, the bare Query on all 8 threads of moto). Measured on the seeded catalog, then
-again with the catalog grown to 10,000 products (the listing's cost must not grow with it
-beyond what the Query itself costs).
+At each size (BENCH_SIZES, default 1000,10000) the catalog and the order book are topped up
+(tests/bench/seed.py: BatchWriteItem straight to DynamoDB Local, items built with the services'
+own models), then, one request at a time over keep-alive connections:
+
+* catalog page: GET /api/v1/products?locale=de&currency=EUR&limit=20 (the API's default page,
+  what the storefront asks for) through nginx (HTTPS) → runtime → IAM proxy → DynamoDB Local,
+  next to the bare index Query that page makes (products/listing.py: gsi2, gsi2pk =
+  CATALOG#active, newest first, Limit = limit + 1), timed with a plain boto3 client against
+  DynamoDB Local. Target: page p50 ≤ Query p50 + 10 ms, at every size (the cost stays flat).
+  The same page straight to one worker (no nginx, no TLS) shows where the difference goes;
+* product page: GET /api/v1/products/{id} of random seeded products next to a bare GetItem of
+  the same items (same target);
+* informational: an admin's page of paid orders (GET /api/v1/orders?status=paid, gsi2) and
+  the admin dashboard, whose order statistics read every order (they grow with the order book).
 """
 from __future__ import annotations
 
-import datetime as _dt
-import threading
+import random
 import time
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 
-from tests.bench.measure import percentile
+import requests
 
-CLIENTS = 8
-REQUESTS_PER_CLIENT = 40          # on the seeded catalog
-LARGE_REQUESTS_PER_CLIENT = 10    # at 10,000 products (moto scans the whole index per Query: slow for both)
-WARM_UP = 16
-TARGET_RATIO = 2.5
-LARGE_CATALOG = 10_000
-QUERY = {"locale": "de", "currency": "JPY", "limit": "20"}
+from tests.bench.measure import env_int, env_sizes, p50, p99, timed, timed_each
+from tests.bench.report import REPORT, count, ms
+from tests.bench.seed import BulkSeeder
 
-
-def concurrently(make_call, per_client: int, clients: int = CLIENTS) -> list[float]:
-    """`clients` threads, each with its own connection (make_call() → a callable), `per_client` calls each."""
-    samples: list[float] = []
-    lock = threading.Lock()
-
-    def client(_):
-        call = make_call()
-        for _ in range(WARM_UP // clients + 1):
-            call()
-        mine = []
-        for _ in range(per_client):
-            began = time.perf_counter()
-            call()
-            mine.append((time.perf_counter() - began) * 1000)
-        with lock:
-            samples.extend(mine)
-
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(client, range(clients)))
-    return samples
+SIZES = env_sizes("BENCH_SIZES", "1000,10000")
+CATALOG_REQUESTS = env_int("BENCH_CATALOG_REQUESTS", 200)
+PRODUCT_REQUESTS = env_int("BENCH_PRODUCT_REQUESTS", 200)
+ADMIN_REQUESTS = env_int("BENCH_ADMIN_REQUESTS", 20)
+DASHBOARD_REQUESTS = env_int("BENCH_DASHBOARD_REQUESTS", 2)
+WARM_UP = 20
+PAGE_SIZE = 20                   # the API's default `limit` (API.md: 1–100, default 20)
+ADDED_TARGET_MS = 10.0
+CATALOG_QUERY = {"locale": "de", "currency": "EUR", "limit": str(PAGE_SIZE)}
 
 
-def gateway_call(stack):
-    def make():
-        session = stack.session()
-        url = f"{stack.base_url}/api/v1/products"
-
-        def call():
-            response = session.get(url, params=QUERY, timeout=30)
-            if response.status_code != 200 or len(response.json()["items"]) != 20:
-                raise RuntimeError(f"listing answered {response.status_code}: {response.text[:200]}")
-        return call
-    return make
+def _check(response, what: str, expect_items: int | None = None) -> None:
+    if response.status_code != 200:
+        raise RuntimeError(f"{what} answered {response.status_code}: {response.text[:300]}")
+    if expect_items is not None and len(response.json()["items"]) != expect_items:
+        raise RuntimeError(f"{what} returned {len(response.json()['items'])} items, not {expect_items}")
 
 
-def table_name(stack) -> str:
-    return stack.template.function("ProductsFunction").environment["TABLE_NAME"]
-
-
-def query_call(stack):
-    name = table_name(stack)
-
-    def make():
-        dynamodb = stack.client("dynamodb")
-
-        def call():
-            result = dynamodb.query(TableName=name, IndexName="gsi2", KeyConditionExpression="gsi2pk = :p",
-                                    ExpressionAttributeValues={":p": {"S": "CATALOG#active"}},
-                                    ScanIndexForward=False, Limit=21)
-            if len(result["Items"]) < 20:
-                raise RuntimeError("the bare query found fewer than 20 items")
-        return call
-    return make
-
-
-def grow_catalog(stack, total: int) -> int:
-    """Add products (as the service stores them: META items with en/de texts) until `total` are active."""
+def catalog_page(stack, section: str) -> tuple[float, float]:
+    session = stack.session()
+    url = f"{stack.base_url}/api/v1/products"
+    table = stack.template.function("ProductsFunction").environment["TABLE_NAME"]
     dynamodb = stack.client("dynamodb")
-    name = table_name(stack)
-    existing = dynamodb.query(TableName=name, IndexName="gsi2", KeyConditionExpression="gsi2pk = :p",
-                              ExpressionAttributeValues={":p": {"S": "CATALOG#active"}}, Select="COUNT")["Count"]
-    missing = max(0, total - existing)
-    start = _dt.datetime(2024, 1, 1, tzinfo=_dt.timezone.utc)
-    categories = ["bulk-home", "bulk-garden", "bulk-office", "bulk-toys"]
 
-    def item(index: int) -> dict:
-        pid, stamp = str(uuid.uuid4()), (start + _dt.timedelta(seconds=index)).isoformat().replace("+00:00", "Z")
-        category = categories[index % len(categories)]
-        text = lambda name_: {"M": {"name": {"S": name_}, "description": {"S": "Bench product."},  # noqa: E731
-                                    "slug": {"S": f"bench-{index}"}}}
-        return {"PutRequest": {"Item": {
-            "pk": {"S": f"PRODUCT#{pid}"}, "sk": {"S": "META"}, "id": {"S": pid}, "slug": {"S": f"bench-{index}"},
-            "category": {"S": category}, "status": {"S": "active"}, "base_price": {"N": f"{5 + index % 200}.99"},
-            "currency": {"S": "USD"}, "attributes": {"M": {}}, "images": {"L": []}, "variants": {"L": []},
-            "stock": {"M": {"_": {"N": "5"}}}, "holds": {"M": {}}, "sold": {"M": {}},
-            "l10n": {"M": {"en": text(f"Bench product {index}"), "de": text(f"Testprodukt {index}")}},
-            "created_at": {"S": stamp}, "updated_at": {"S": stamp}, "version": {"N": "1"},
-            "gsi1pk": {"S": f"CATALOG#active#{category}"}, "gsi1sk": {"S": f"{stamp}#{pid}"},
-            "gsi2pk": {"S": "CATALOG#active"}, "gsi2sk": {"S": f"{stamp}#{pid}"}}}}
+    def page() -> None:
+        _check(session.get(url, params=CATALOG_QUERY, timeout=30), "the catalog page", PAGE_SIZE)
 
-    def write(chunk: list[int]) -> None:
-        pending = {name: [item(i) for i in chunk]}
-        while pending:
-            pending = dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or None
+    def query() -> None:
+        result = dynamodb.query(TableName=table, IndexName="gsi2", KeyConditionExpression="gsi2pk = :p",
+                                ExpressionAttributeValues={":p": {"S": "CATALOG#active"}},
+                                ScanIndexForward=False, Limit=PAGE_SIZE + 1)
+        if len(result["Items"]) != PAGE_SIZE + 1:
+            raise RuntimeError(f"the bare Query found {len(result['Items'])} items")
 
-    chunks = [list(range(i, min(i + 25, missing))) for i in range(0, missing, 25)]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(write, chunks))
-    return existing + missing
+    worker = requests.Session()
+    worker.trust_env = False
+    worker_url = f"http://127.0.0.1:{stack.runtime.upstreams['ProductsFunction'][0]}/api/v1/products"
+
+    def page_from_worker() -> None:
+        _check(worker.get(worker_url, params=CATALOG_QUERY, timeout=30), "the catalog page (one worker)", PAGE_SIZE)
+
+    bare = timed(query, CATALOG_REQUESTS, WARM_UP)
+    api = timed(page, CATALOG_REQUESTS, WARM_UP)
+    direct = timed(page_from_worker, CATALOG_REQUESTS // 2, WARM_UP)
+    limit = p50(bare) + ADDED_TARGET_MS
+    REPORT.figure(section, f"catalog page p50 (limit {PAGE_SIZE}, de/EUR)", ms(p50(api)),
+                  floor=f"Query {ms(p50(bare))}", target=f"≤ {ms(limit)}", ok=p50(api) <= limit)
+    REPORT.figure(section, "catalog page p99", ms(p99(api)), floor=f"Query {ms(p99(bare))}")
+    REPORT.figure(section, "  the same straight to one worker p50 / p99", f"{ms(p50(direct))} / {ms(p99(direct))}")
+    return p50(api), p50(bare)
 
 
-def measure(stack, label: str, per_client: int, clients: int = CLIENTS) -> float:
-    api = concurrently(gateway_call(stack), per_client, clients)
-    bare = concurrently(query_call(stack), per_client, clients)
-    p50_ratio = percentile(api, 50) / percentile(bare, 50)
-    p99_ratio = percentile(api, 99) / percentile(bare, 99)
-    verdict = "OK" if p50_ratio <= TARGET_RATIO else "OVER TARGET"
-    print(f"  [{label}] GET /api/v1/products?locale=de&currency=JPY&limit=20 via nginx, {clients} clients: "
-          f"p50 {percentile(api, 50):.1f} ms, p99 {percentile(api, 99):.1f} ms ({len(api)} requests)")
-    print(f"  [{label}] bare DynamoDB Query (gsi2, Limit 21) on the same moto, {clients} clients: "
-          f"p50 {percentile(bare, 50):.1f} ms, p99 {percentile(bare, 99):.1f} ms ({len(bare)} queries)")
-    print(f"  [{label}] ratio gateway/bare: p50 {p50_ratio:.2f}, p99 {p99_ratio:.2f} "
-          f"(target ≤ {TARGET_RATIO}) {verdict}")
-    return p50_ratio
+def product_page(stack, section: str, product_ids: list[str]) -> tuple[float, float]:
+    session = stack.session()
+    table = stack.template.function("ProductsFunction").environment["TABLE_NAME"]
+    dynamodb = stack.client("dynamodb")
+    rng = random.Random(len(product_ids))
+    chosen = [rng.choice(product_ids) for _ in range(PRODUCT_REQUESTS + WARM_UP)]
+    warm, measured = chosen[:WARM_UP], chosen[WARM_UP:]
+
+    def page(product_id: str) -> None:
+        response = session.get(f"{stack.base_url}/api/v1/products/{product_id}",
+                               params={"locale": "de", "currency": "EUR"}, timeout=30)
+        _check(response, f"the product page of {product_id}")
+
+    def get_item(product_id: str) -> None:
+        item = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "META"}})
+        if "Item" not in item:
+            raise RuntimeError(f"the bare GetItem found no product {product_id}")
+
+    bare = timed_each(get_item, measured, warm)
+    api = timed_each(page, measured, warm)
+    limit = p50(bare) + ADDED_TARGET_MS
+    REPORT.figure(section, "product page p50 (de/EUR)", ms(p50(api)), floor=f"GetItem {ms(p50(bare))}",
+                  target=f"≤ {ms(limit)}", ok=p50(api) <= limit)
+    REPORT.figure(section, "product page p99", ms(p99(api)), floor=f"GetItem {ms(p99(bare))}")
+    return p50(api), p50(bare)
+
+
+def admin_reads(stack, section: str, admin_headers: dict, seeded_orders: int, *, warm_up: bool) -> None:
+    session = stack.session()
+
+    def paid_page() -> None:
+        response = session.get(f"{stack.base_url}/api/v1/orders", params={"status": "paid", "limit": str(PAGE_SIZE)},
+                               headers=admin_headers, timeout=30)
+        _check(response, "the admin's page of paid orders")
+
+    samples = timed(paid_page, ADMIN_REQUESTS, 3)
+    REPORT.figure(section, "admin: paid orders page p50 (gsi2)", ms(p50(samples)))
+    if DASHBOARD_REQUESTS < 1:
+        return
+    dashboard = []
+    body, answers = {}, []
+    if warm_up:                    # the admin and orders workers' first dashboard (cold paths), not timed
+        session.get(f"{stack.base_url}/api/v1/admin/dashboard", headers=admin_headers, timeout=60)
+    for _ in range(DASHBOARD_REQUESTS):
+        began = time.perf_counter()
+        response = session.get(f"{stack.base_url}/api/v1/admin/dashboard", headers=admin_headers, timeout=60)
+        dashboard.append((time.perf_counter() - began) * 1000)
+        answers.append(response.status_code)
+        body = response.json() if response.status_code == 200 else {}
+    counted = sum((body.get("orders_by_status") or {}).values())
+    if body.get("orders_by_status") is not None:
+        detail = f"{count(counted)} orders counted"
+    else:                          # informational: a dashboard that cannot count this many orders is a finding
+        detail = f"answers {sorted(set(answers))}, orders part unavailable"
+    REPORT.figure(section, "admin dashboard p50 (reads every order)", ms(p50(dashboard)), floor=detail)
+    if body.get("orders_by_status") is not None and counted < seeded_orders:
+        REPORT.error(f"the dashboard counts {counted} orders, fewer than the {seeded_orders} seeded")
+
+
+def verify_indexes(seeder: BulkSeeder, products: int, orders: int) -> None:
+    """The seeded items are where the services look for them: the catalog's gsi2 partition and the
+    orders' status partitions (gsi2) hold them all. Counting reads every item, so it is done once, at
+    the first size; the admin dashboard recounts the orders at every size."""
+    active, by_status = seeder.active_products(), seeder.orders_by_status()
+    REPORT.note(f"indexes: {active:,} products in gsi2 CATALOG#active; orders in gsi2 STATUS#…: "
+                + ", ".join(f"{k} {v:,}" for k, v in by_status.items()))
+    if active != products or sum(by_status.values()) != orders:
+        REPORT.error(f"the indexes hold {active:,} products and {sum(by_status.values()):,} orders, "
+                     f"not {products:,} and {orders:,}")
 
 
 def run(stack) -> None:
-    print(f"  workers per function: {len(stack.runtime.upstreams.get('ProductsFunction', [])) or '?'}")
-    measure(stack, "seeded catalog", REQUESTS_PER_CLIENT)
-    # the same, one client at a time: what the function + nginx add per request, without queueing
-    measure(stack, "seeded catalog, sequential", REQUESTS_PER_CLIENT * 2, clients=1)
-    began = time.monotonic()
-    total = grow_catalog(stack, LARGE_CATALOG)
-    print(f"  catalog grown to {total} active products in {time.monotonic() - began:.1f}s")
-    measure(stack, f"{total} products", LARGE_REQUESTS_PER_CLIENT)
+    from tests.integration.checkout_helpers import admin
+
+    seeder = BulkSeeder(stack)
+    admin_headers = admin(stack)
+    products, orders = seeder.count_existing()
+    REPORT.note(f"before seeding: {products:,} active products, {orders:,} orders")
+    flat: dict[str, list[tuple[int, float, float]]] = {"catalog page": [], "product page": []}
+    for size in SIZES:
+        section = f"{count(size)} products"
+        print(f"-- {size:,} products and {size:,} orders", flush=True)
+        began = time.monotonic()
+        products, product_items = seeder.seed_products(size)
+        product_seconds = time.monotonic() - began
+        began = time.monotonic()
+        orders, order_items = seeder.seed_orders(size)
+        order_seconds = time.monotonic() - began
+        items = product_items + order_items
+        seconds = product_seconds + order_seconds
+        REPORT.figure(section, "bulk seeding (BatchWriteItem)", f"{seconds:.1f} s",
+                      floor=f"+{count(products)} products in {product_seconds:.1f} s, +{count(orders)} orders in "
+                            f"{order_seconds:.1f} s; {count(items)} items, {items / max(seconds, 1e-9):,.0f} items/s")
+        active, total_orders = seeder.counts
+        REPORT.note(f"now {active:,} active products, {total_orders:,} orders; seeded orders by status: "
+                    + ", ".join(f"{k} {v:,}" for k, v in sorted(seeder.seeded_by_status.items())))
+        if size == SIZES[0]:
+            verify_indexes(seeder, active, total_orders)
+        flat["catalog page"].append((size, *catalog_page(stack, section)))
+        ids = [p.id for p in (seeder.products or seeder.catalog_sample())]
+        flat["product page"].append((size, *product_page(stack, section, ids)))
+        admin_reads(stack, section, admin_headers, total_orders, warm_up=size == SIZES[0])
+    if len(SIZES) > 1:
+        for what, points in flat.items():
+            (small, api_small, bare_small), (large, api_large, bare_large) = points[0], points[-1]
+            REPORT.figure(f"{count(small)} → {count(large)}", f"{what} p50 growth", f"{api_large - api_small:+.1f} ms",
+                          floor=f"bare {bare_large - bare_small:+.1f} ms")

@@ -4,6 +4,13 @@
 parameter: the API's base URL is `API_BASE_URL` (http://services.test/Prod, its stage
 included, as on AWS). `load_function("ProductsFunction")` imports a function's handler module
 with exactly the environment template.yaml gives it.
+
+moto's DynamoDB does not lock between threads (two writers can both pass one condition), so a
+test that races concurrent writers is marked `@pytest.mark.dynamodb_local`: its DynamoDB is
+AWS's DynamoDB Local (infra/dynamodb_local, one per test session, started on a free port on
+first use), reached through AWS_ENDPOINT_URL_DYNAMODB by boto3 and by the services' PynamoDB
+models; every other AWS API stays moto in-process. Its tables are created for the test and
+dropped after it.
 """
 from __future__ import annotations
 
@@ -14,12 +21,54 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.moto_atomic import make_dynamodb_writes_atomic, restore
+from infra.processes import ManagedProcess, free_ports, wait_until
 from infra.provision import provision
 from infra.template import LocalContext, Template
 
 API_BASE_URL = "http://services.test/Prod"   # the SSM parameter's value: the template's API URL, locally
 SERVICE_PACKAGES = ("auth", "users", "products", "orders", "payments", "localization", "admin")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "dynamodb_local: DynamoDB is AWS's DynamoDB Local (a real engine, for "
+                                       "tests that race concurrent writers); the other AWS APIs stay moto")
+
+
+def _dynamodb_local_client(endpoint: str):
+    return boto3.session.Session(aws_access_key_id="unit", aws_secret_access_key="unit").client(
+        "dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local(tmp_path_factory) -> str:
+    """AWS DynamoDB Local on a free port, for the whole session (started on first use): its endpoint."""
+    from infra import dynamodb_local as engine
+
+    folder = tmp_path_factory.mktemp("dynamodb-local")
+    port = free_ports(1)[0]
+    endpoint = f"http://127.0.0.1:{port}"
+    process = ManagedProcess("dynamodb-local", engine.command(port, folder / "data"), folder / "dynamodb.log")
+    client = _dynamodb_local_client(endpoint)
+
+    def answers() -> bool:
+        try:
+            client.list_tables(Limit=1)
+            return True
+        except Exception:
+            return False
+
+    process.start()
+    try:
+        wait_until(answers, what="DynamoDB Local", timeout=120, process=process, interval=0.2)
+        yield endpoint
+    finally:
+        process.stop()
+
+
+def _drop_tables(endpoint: str) -> None:
+    client = _dynamodb_local_client(endpoint)
+    for name in client.list_tables()["TableNames"]:
+        client.delete_table(TableName=name)
 
 
 @pytest.fixture
@@ -29,9 +78,15 @@ def template() -> Template:
 
 
 @pytest.fixture
-def aws(template, monkeypatch):
+def aws(template, monkeypatch, request):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    replaced = make_dynamodb_writes_atomic()
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    dynamodb_endpoint = None
+    if request.node.get_closest_marker("dynamodb_local"):
+        dynamodb_endpoint = request.getfixturevalue("dynamodb_local")
+        _drop_tables(dynamodb_endpoint)
+        # boto3 clients read it when they are made, the services' models when they are imported
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint)
     with mock_aws():
         provision(template, lambda service: boto3.client(service, region_name="us-east-1"))
         from meridian import aws as meridian_aws
@@ -44,7 +99,25 @@ def aws(template, monkeypatch):
         resilience.reset_breakers()
         shopper.forget()
         yield template
-    restore(replaced)
+    if dynamodb_endpoint:
+        _drop_tables(dynamodb_endpoint)
+
+
+@pytest.fixture
+def aws_calls(monkeypatch) -> list[tuple[str, str]]:
+    """Every AWS API call made from now on, as (service, operation): boto3's and pynamodb's alike
+    (both go through botocore's BaseClient._make_api_call)."""
+    import botocore.client
+
+    calls: list[tuple[str, str]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(client, operation_name, api_params):
+        calls.append((client.meta.service_model.service_name, operation_name))
+        return original(client, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    return calls
 
 
 def _base_url_parameter(template: Template) -> str:

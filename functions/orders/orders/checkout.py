@@ -5,7 +5,7 @@
     3. create a payment intent (payments → gateway; idempotent per order)
     4. store the order         pending_payment, with the FX snapshot, the intent and its history
 
-If anything after step 1 fails, what was done is undone (the intent cancelled, the stock
+If anything after step 1 fails (or step 1's answer is lost), what was done is undone (the intent cancelled, the stock
 released) and the error is answered (a gateway that is down → 503 + Retry-After). The
 order is written last, so no order is ever pending without an intent.
 """
@@ -16,6 +16,7 @@ import uuid
 
 from meridian.clock import iso, utcnow
 from meridian.config import int_env
+from meridian.errors import ServiceUnavailable
 from meridian.observability import count, logger
 
 from . import inventory, payments_api, pricing, repository
@@ -48,7 +49,11 @@ def place_order(*, user_id: str, email: str | None, request: dict, actor: str) -
     order_id = str(uuid.uuid4())
     currency = request["currency"]
     window = payment_window()
-    reservation = inventory.reserve(order_id, request["items"], ttl_seconds=int(window.total_seconds()) + 600)
+    try:
+        reservation = inventory.reserve(order_id, request["items"], ttl_seconds=int(window.total_seconds()) + 600)
+    except ServiceUnavailable:
+        _compensate(order_id, None)  # products may have reserved before its answer was lost
+        raise
     payment = None
     try:
         priced = pricing.price(reservation["items"], currency)

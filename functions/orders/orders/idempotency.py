@@ -30,8 +30,10 @@ def _idempotent_checkout():
         IdempotencyConfig,
         idempotent_function,
     )
+    from meridian.aws import client_config
 
-    persistence = DynamoDBPersistenceLayer(table_name=require_env("IDEMPOTENCY_TABLE_NAME"))
+    persistence = DynamoDBPersistenceLayer(table_name=require_env("IDEMPOTENCY_TABLE_NAME"),
+                                           boto_config=client_config())
     config = IdempotencyConfig(event_key_jmespath="[user_id, key]", payload_validation_jmespath="body",
                                raise_on_no_idempotency_key=True,
                                expires_after_seconds=int_env("IDEMPOTENCY_TTL_SECONDS", 86400))

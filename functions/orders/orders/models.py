@@ -5,9 +5,14 @@
                                      with `history`: one append-only entry per status move
   ORDER#<id> / EMAIL#<kind>          marker: this email was sent (sent once)
 
-The history lives on the order item so that a move (status + its history entry) is ONE
-conditional UpdateItem: atomic without a transaction (moto copies a whole table for every
-TransactWriteItems, which made moves slower as the table grew).
+The history lives on the order item, so a move (the new status + its history entry) is ONE
+conditional UpdateItem and a new order with its first entry ONE conditional PutItem: each is
+atomic by itself. No transaction is needed (TransactWriteItems would cost twice the write
+capacity for the same guarantee); history would need one only if it became separate items.
+
+Indexes: gsi1 lists a user's orders, newest first. gsi2 holds every order in its status's
+partition; pending orders are sorted by `expires_at`, so the reconciliation finds the ones due
+with a Query up to now (never a Scan).
 """
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 1. Pending orders past their payment window: the intent is cancelled, the order
    cancelled, the stock released. (If the gateway says the payment succeeded after
-   all, the order is marked paid instead: its webhook was lost.)
+   all, the order is marked paid instead: its webhook was lost.) They are found by a
+   Query of the status index (gsi2, pending orders sorted by expiry) up to now, at most
+   100 a run (the next run takes the rest): the table is never scanned.
 2. Payments that succeeded (within RECONCILE_LOOKBACK_HOURS) whose order is not paid:
    a pending order is marked paid; a cancelled one is refunded.
 What it fixed is logged and emitted as metrics.

@@ -59,7 +59,11 @@ def page_by_status(status: str, *, limit: int, cursor: str | None) -> tuple[list
 
 
 def expired_pending(now_iso: str, *, limit: int = 100) -> list[OrderModel]:
-    """Pending orders whose payment window closed before `now_iso` (oldest first)."""
+    """Pending orders whose payment window closed before `now_iso` (oldest first, at most `limit`).
+
+    One Query of gsi2's `STATUS#pending_payment` partition, whose sort key starts with the order's
+    `expires_at`: it reads only the orders that are due, however many orders the table holds.
+    """
     return list(OrderModel.by_status.query(f"STATUS#{PENDING_PAYMENT}", OrderModel.gsi2sk < now_iso, limit=limit))
 
 

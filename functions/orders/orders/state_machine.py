@@ -7,7 +7,8 @@
 A move is ONE conditional UpdateItem: set the new status on condition that the status is
 still the one we read, and append a history entry {status, at, reason, actor} to the
 order's append-only history in the same write. Any other move, or a move that loses a
-race, is a 409 Conflict and changes nothing.
+race, is a 409 Conflict and changes nothing. The history is part of the order item, so the
+move and its entry are atomic without a transaction.
 """
 from __future__ import annotations
 

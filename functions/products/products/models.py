@@ -14,13 +14,17 @@ Indexes:
   gsi1  CATALOG#<status>#<category> / <created_at>#<id>   listing by category
         RESERVATIONS#DUE#<shard>   / <due_at>#<id>       reservations with work left (sweep)
   gsi2  CATALOG#<status>           / <created_at>#<id>   listing across categories
+
+A reservation and the stock it holds change together, in one transaction (`transaction()`,
+inventory.py).
 """
 from __future__ import annotations
 
 from meridian.config import require_env
-from meridian.dynamo import DecimalAttribute, generic_index, table_meta
+from meridian.dynamo import DecimalAttribute, generic_index, share_connection, table_meta
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 TABLE_NAME = require_env("TABLE_NAME")
 
@@ -149,3 +153,15 @@ class IdempotencyItem(Model):
     body = UnicodeAttribute(null=True)
     expires_at = NumberAttribute()
     done = BooleanAttribute(default=False)
+
+
+_connection = share_connection(ProductItem, LocalizedDetailsItem, ClaimItem, ReservationItem, IdempotencyItem)
+
+
+def transaction() -> TransactWrite:
+    """A DynamoDB transaction (TransactWriteItems) on this table, over the models' one connection.
+
+    pynamodb sends its items grouped: condition checks, deletes, puts, then updates, each group in
+    call order; a cancellation's reasons come back in that order.
+    """
+    return TransactWrite(connection=_connection)

@@ -2,8 +2,9 @@
 
 Every write is a conditional write: unique slugs and SKUs are claim items put with
 `attribute_not_exists`; product updates carry `version = <read version>` (optimistic
-concurrency, 409 on a lost race); stock is only touched by inventory.py's conditional
-updates. Each change emits `product.changed` with before/after (audit.py).
+concurrency, 409 on a lost race); stock is only touched by inventory.py (reservations are
+transactions over the product items; a product update that meets one in flight is retried,
+`inventory.update_product`). Each change emits `product.changed` with before/after (audit.py).
 """
 from __future__ import annotations
 
@@ -222,7 +223,7 @@ def update(product_id: str, changes: dict[str, Any], *, actor: str | None,
         _put_details(product.id, BASE_LOCALE, text, now)
         actions.append(ProductItem.l10n[BASE_LOCALE].set(text))
     try:
-        product.update(actions=actions, condition=ProductItem.version == read_version)
+        inventory.update_product(product, actions, ProductItem.version == read_version)
     except UpdateError as error:
         if new_claim:
             _unclaim(new_claim, product.id)
@@ -265,8 +266,8 @@ def localize(product_id: str, locale: str, data: dict[str, Any], *, actor: str |
     text = {"name": data["name"], "description": data.get("description") or "", "slug": slug or (
         product.slug if locale == BASE_LOCALE else None)}
     _put_details(product.id, locale, text, now)
-    product.update(actions=[ProductItem.l10n[locale].set(text), ProductItem.updated_at.set(iso(now))],
-                   condition=ProductItem.pk.exists())
+    inventory.update_product(product, [ProductItem.l10n[locale].set(text), ProductItem.updated_at.set(iso(now))],
+                             ProductItem.pk.exists())
     if old_slug and old_slug != slug and locale != BASE_LOCALE:
         _unclaim(_slug_claim(old_slug, locale), product.id)
     after = {"product_id": product.id, "locale": locale, **text}

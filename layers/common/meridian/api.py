@@ -3,6 +3,9 @@
 * routes API Gateway *proxy* events (`/api/v1/<service>/{proxy+}`) to Chalice's own
   route table, so the same code runs behind a proxy resource on AWS and locally;
 * maps typed `DomainError`s (and anything unexpected) to `application/problem+json`;
+* maps an AWS dependency that cannot answer (DynamoDB, SQS, … unreachable, timing out, 5xx,
+  throttled; botocore's errors or pynamodb's wrappers of them: `aws.outage`) to 503 with
+  Retry-After, never a 500 — here and nowhere else;
 * echoes / assigns `X-Request-Id` and puts it in every log line;
 * puts the security headers, `X-Request-Id` and CORS for the storefront origin on every response
   and answers CORS preflights (`meridian.http_headers`: on AWS there is no nginx to add them);
@@ -20,13 +23,14 @@ from urllib.parse import unquote
 
 from chalice import Chalice, Response
 
-from . import http_headers, jsonutil
+from . import aws, http_headers, jsonutil
 from .errors import (
     PROBLEM_CONTENT_TYPE,
     BadRequest,
     DomainError,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     UnsupportedMediaType,
     problem_body,
     problem_from_error,
@@ -80,6 +84,11 @@ def problem_response(error: DomainError, request_id: str | None) -> Response:
                     headers={"Content-Type": PROBLEM_CONTENT_TYPE, **error.headers})
 
 
+def _log_outage(cause: BaseException, answer: ServiceUnavailable) -> None:
+    logger.warning("a dependency is unavailable: 503", extra={
+        "error": f"{type(cause).__name__}: {cause}"[:500], "retry_after": answer.retry_after})
+
+
 class ServiceApp(Chalice):
     """Chalice app of one service, mounted at /api/v1/<service>."""
 
@@ -90,6 +99,7 @@ class ServiceApp(Chalice):
         self.title = title or f"Meridian {service} API"
         self.version = version
         self._compiled: list[_Route] | None = None
+        aws.guard_dynamodb_outages()  # before any DynamoDB client exists (they are made on first use)
         self._register_builtin_routes()
 
     # ------------------------------------------------------------------ routing
@@ -105,7 +115,15 @@ class ServiceApp(Chalice):
                 try:
                     result = view(*args, **kw)
                 except DomainError as error:
+                    if isinstance(error, ServiceUnavailable) and error.__cause__ is not None:
+                        _log_outage(error.__cause__, error)  # raised by aws.guard_dynamodb_outages
                     return problem_response(error, self.request_id)
+                except Exception as error:
+                    unavailable = aws.outage(error)
+                    if unavailable is None:
+                        raise  # a bug: Chalice's 500, made a problem in _finish
+                    _log_outage(error, unavailable)
+                    return problem_response(unavailable, self.request_id)
                 if isinstance(result, Response):
                     return result
                 return json_response(result)

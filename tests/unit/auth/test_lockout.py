@@ -1,3 +1,5 @@
+import pytest
+
 from .conftest import PASSWORD
 
 
@@ -55,6 +57,7 @@ def test_unknown_emails_lock_too_so_a_lock_reveals_nothing(auth):
     assert response.status == 429 and int(response.headers["retry-after"]) > 0
 
 
+@pytest.mark.dynamodb_local
 def test_concurrent_failures_are_all_counted(auth, modules):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -2,6 +2,7 @@ import json
 import threading
 
 import boto3
+import pytest
 
 from .conftest import PASSWORD
 
@@ -38,6 +39,7 @@ def test_email_is_unique_case_insensitively(auth):
     assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.dynamodb_local
 def test_racing_registrations_only_one_wins(auth):
     results, barrier = [], threading.Barrier(4)
 

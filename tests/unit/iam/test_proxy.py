@@ -24,7 +24,7 @@ def world(tmp_path_factory):
     logs = tmp_path_factory.mktemp("iam")
     aws_port, proxy_port = free_ports(2)
     aws = f"http://127.0.0.1:{aws_port}"
-    moto = ManagedProcess("moto", [sys.executable, "-m", "infra.moto_atomic", "-H", "127.0.0.1", "-p", str(aws_port)],
+    moto = ManagedProcess("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(aws_port)],
                           logs / "moto.log", cwd=ROOT).start()
     proxy = ManagedProcess("iam_proxy", [sys.executable, "-m", "infra.iam.proxy", "--port", str(proxy_port),
                                          "--upstream", aws, "--policy-ttl", str(POLICY_TTL)],

@@ -5,6 +5,8 @@ import threading
 import time
 import uuid
 
+import pytest
+
 from .conftest import ADDRESS
 
 
@@ -49,6 +51,7 @@ def test_a_failed_checkout_can_be_retried_with_the_same_key(checkout, services):
     assert services.products.stock(product) == 9
 
 
+@pytest.mark.dynamodb_local
 def test_concurrent_requests_with_one_key_place_one_order(orders_app, services, monkeypatch):
     """Two requests race with one key: the second waits for the first and answers the same."""
     from orders import checkout, idempotency
@@ -94,3 +97,35 @@ def test_concurrent_requests_with_one_key_place_one_order(orders_app, services, 
     assert len(results) == 2
     assert results[0] == results[1]
     assert len(services.payments.by_order) == 1 and services.products.stock(product) == 9
+
+
+@pytest.mark.dynamodb_local
+def test_racing_requests_with_one_key_place_one_order(orders_app, services, monkeypatch):
+    """Six requests with one key released at once (DynamoDB Local, a real engine): one places the
+    order, the others wait for it and answer the same."""
+    from orders import idempotency
+
+    monkeypatch.setattr(idempotency, "WAIT_FOR_FIRST_SECONDS", 60.0)
+    product = services.products.add("2.50", stock=10)
+    body = {"items": [{"product_id": product, "quantity": 1}], "shipping_address": ADDRESS}
+    order = {"items": [{"product_id": uuid.UUID(product), "quantity": 1, "sku": None}], "currency": "USD",
+             "shipping_address": {**ADDRESS, "line2": None, "region": None}}
+    start, results, errors = threading.Barrier(6), [], []
+
+    def request():
+        start.wait()
+        try:
+            results.append(idempotency.place_order_once(user_id="u-race", key="one-key", body=body, order=order,
+                                                        email=None, actor="customer:u-race"))
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=request) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    assert len(results) == 6 and all(result == results[0] for result in results)
+    assert len(services.payments.by_order) == 1 and len(services.products.reservations) == 1
+    assert services.products.stock(product) == 9

@@ -46,6 +46,28 @@ def test_expired_pending_orders_are_cancelled_and_their_stock_released(place, se
     assert services.products.stock(product) == 9
 
 
+def test_reconciliation_queries_the_due_orders_and_never_scans(place, services, load_function, aws_calls):
+    """Only the pending orders whose window closed are read: one Query of the status index up to now."""
+    from meridian.clock import iso
+
+    due, young = place(), place()
+    load_function("OrdersReconciliationFunction")
+    from orders import reconciliation, repository
+    from orders.models import OrderModel
+
+    fresh = repository.get(young["id"])
+    fresh.update(actions=[OrderModel.gsi2sk.set(f"{iso(later(90))}#{fresh.id}")])
+    aws_calls.clear()
+    report = reconciliation.reconcile(now=later(31))
+    operations = [op for service, op in aws_calls if service == "dynamodb"]
+    assert "Scan" not in operations
+    assert operations.count("Query") == 1
+    assert report["expired_cancelled"] == 1
+    assert repository.get(due["id"]).status == "cancelled"
+    assert repository.get(young["id"]).status == "pending_payment"
+    assert services.payments.cancels == [due["payment"]["id"]]
+
+
 def test_a_succeeded_payment_whose_webhook_was_lost_marks_the_order_paid(place, services, load_function):
     order = place()
     services.payments.succeed(order["payment"]["id"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import uuid
 
 import pytest
@@ -68,6 +69,37 @@ def test_a_move_that_lost_a_race_is_refused(placed):
         move(stale_b, "cancelled", reason="customer", actor="customer")
     assert repository.get(order_id).status == "paid"
     assert [h.status for h in repository.history(order_id)] == ["pending_payment", "paid"]
+
+
+@pytest.mark.dynamodb_local
+def test_racing_moves_of_one_order_let_exactly_one_through(placed):
+    """Eight writers read pending_payment, then move at once (DynamoDB Local): one wins, one entry."""
+    from orders import repository
+    from orders.state_machine import MoveRefused, move
+
+    order_id = placed()
+    targets = ["paid", "cancelled"] * 4
+    stale = [repository.get(order_id) for _ in targets]
+    start, outcomes = threading.Barrier(len(targets)), []
+
+    def race(order, target):
+        start.wait()
+        try:
+            move(order, target, reason="race", actor="test")
+            outcomes.append(target)
+        except MoveRefused:
+            outcomes.append(None)
+
+    threads = [threading.Thread(target=race, args=pair) for pair in zip(stale, targets, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    winners = [target for target in outcomes if target]
+    assert len(outcomes) == len(targets) and len(winners) == 1
+    final = repository.get(order_id)
+    assert final.status == winners[0]
+    assert [entry.status for entry in final.history] == ["pending_payment", winners[0]]
 
 
 def test_admin_fulfils_a_paid_order(api, tokens, placed):

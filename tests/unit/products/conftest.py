@@ -28,14 +28,3 @@ def products(load_function):
     loaded.customer = tokens.header(role="customer")
     yield loaded
     fx.reset()
-
-
-@pytest.fixture
-def serialized_dynamodb(aws):
-    """DynamoDB applies each write atomically; moto does not lock. The shared `aws` fixture
-    gives moto's write calls that atomicity (infra/moto_atomic.py), so concurrency tests
-    test OUR conditions; this fixture names the dependency for the tests that rely on it."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    assert getattr(DynamoDBBackend.update_item, "__meridian_atomic__", False)
-

@@ -70,6 +70,15 @@ HANDLERS = textwrap.dedent('''
         return {"batchItemFailures": failures}
 
 
+    def slow_consume(event, context):
+        """Takes a while per batch and says which worker ran it when (concurrency tests)."""
+        started = time.time()
+        time.sleep(1.0)
+        _record("slow.jsonl", {"pid": os.getpid(), "start": started, "end": time.time(),
+                               "bodies": [r["body"] for r in event["Records"]]})
+        return {"batchItemFailures": []}
+
+
     def tick(event, context):
         _record("ticks.jsonl", event)
         return {"ticked": event.get("detail-type")}

@@ -22,6 +22,7 @@ QUEUES = {
     "JobsQueue": {"Type": "AWS::SQS::Queue", "Properties": {
         "QueueName": "rtsrc-jobs", "VisibilityTimeout": 1,
         "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["JobsDLQ", "Arn"]}, "maxReceiveCount": 2}}},
+    "WideQueue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "rtsrc-wide", "VisibilityTimeout": 30}},
 }
 
 
@@ -33,6 +34,10 @@ def document(code_dir: Path) -> dict:
             "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}),
         "TickFunction": function("handlers.tick", {"Hourly": {"Type": "Schedule",
                                                               "Properties": {"Schedule": "rate(1 hour)"}}}),
+        # one record per batch, at most 3 batches in flight (the template's ScalingConfig beats the default 2)
+        "WideFunction": function("handlers.slow_consume", {"Wide": {"Type": "SQS", "Properties": {
+            "Queue": {"Fn::GetAtt": ["WideQueue", "Arn"]}, "BatchSize": 1,
+            "ScalingConfig": {"MaximumConcurrency": 3}}}}),
     }
     for resource in resources.values():
         if resource["Type"] == "AWS::Serverless::Function":
@@ -66,13 +71,19 @@ def test_sqs_partial_batch_and_schedules_through_workers(code_dir, moto_endpoint
     provision(template, boto_clients(moto_endpoint))
     out = tmp_path / "out"
     out.mkdir()
-    runtime = Runtime(template, context, workers_per_function=2, log_dir=tmp_path / "logs",
+    runtime = Runtime(template, context, workers_per_function=2, log_dir=tmp_path / "logs", sqs_concurrency=2,
                       extra_env={"OUT_DIR": str(out)}, schedule_scale=0.0005)   # rate(1 hour) → every 1.8 s
     sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name="us-east-1",
                        aws_access_key_id="test", aws_secret_access_key="test")
     with runtime:
         assert runtime.upstreams == {}                     # no HTTP-facing function here
-        assert [len(w) for w in runtime.workers.values()] == [1, 1]
+        # a worker per batch in flight: the default concurrency (2), the ScalingConfig's (3); 1 for a schedule
+        assert {lid: len(w) for lid, w in runtime.workers.items()} == {
+            "ConsumerFunction": 2, "TickFunction": 1, "WideFunction": 3}
+        assert Counter(p.source.function for p in runtime.pollers) == {"ConsumerFunction": 2, "WideFunction": 3}
+        wide_url = template.queue_url("WideQueue")
+        for i in range(6):
+            sqs.send_message(QueueUrl=wide_url, MessageBody=f"wide-{i}")
         queue_url = template.queue_url("JobsQueue")
         for body in ("ok-1", "bad-1", "ok-2"):
             sqs.send_message(QueueUrl=queue_url, MessageBody=body)
@@ -91,6 +102,14 @@ def test_sqs_partial_batch_and_schedules_through_workers(code_dir, moto_endpoint
         wait_for(lambda: len(read_lines(out / "ticks.jsonl")) >= 2)   # fired now + by the clock
         tick = read_lines(out / "ticks.jsonl")[-1]
         assert tick["source"] == "aws.events" and tick["resources"][0].endswith(":rule/rtsrc-TickFunctionHourly")
+
+        wait_for(lambda: len(read_lines(out / "slow.jsonl")) == 6)
+        slow = read_lines(out / "slow.jsonl")
+        assert sorted(b for s in slow for b in s["bodies"]) == [f"wide-{i}" for i in range(6)]
+        # three batches ran at once, each on a worker of its own (the least busy one)
+        most = max(sum(1 for other in slow if other["start"] <= s["start"] < other["end"]) for s in slow)
+        assert most == 3
+        assert len({s["pid"] for s in slow}) == 3
     pids = [w.process.pid for workers in runtime.workers.values() for w in workers]
     for pid in pids:
         with pytest.raises(ProcessLookupError):

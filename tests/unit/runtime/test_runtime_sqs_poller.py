@@ -11,7 +11,16 @@ import pytest
 from moto import mock_aws
 
 from infra.runtime.invocation import Invocation
-from infra.runtime.sqs_poller import SqsEventSource, SqsPoller, failed_message_ids, sqs_event, sqs_event_sources
+from infra.runtime.sqs_poller import (
+    ReceiveGate,
+    SqsEventSource,
+    SqsPoller,
+    failed_message_ids,
+    sqs_event,
+    sqs_event_sources,
+    start_pollers,
+    stop_pollers,
+)
 from infra.template import Template
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:q"
@@ -88,6 +97,30 @@ def test_template_sqs_sources():
     assert webhooks.fifo and webhooks.report_batch_item_failures and webhooks.batch_size == 10
     assert webhooks.queue_url.endswith("/meridian-payment-webhooks.fifo")
     assert webhooks.queue_arn == "arn:aws:sqs:us-east-1:123456789012:meridian-payment-webhooks.fifo"
+
+
+def scaling_template(scaling: dict | None) -> Template:
+    props = {"Queue": {"Fn::GetAtt": ["JobsQueue", "Arn"]}, "BatchSize": 5}
+    if scaling is not None:
+        props["ScalingConfig"] = scaling
+    return Template({"Resources": {
+        "JobsQueue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "jobs"}},
+        "Fn": {"Type": "AWS::Serverless::Function", "Properties": {
+            "CodeUri": "x", "Handler": "h.h", "Events": {"Jobs": {"Type": "SQS", "Properties": props}}}}}})
+
+
+def test_scaling_config_maximum_concurrency_wins_over_the_default():
+    [source] = sqs_event_sources(scaling_template({"MaximumConcurrency": 7}))
+    assert source.maximum_concurrency == 7 and source.concurrency(default=4) == 7
+    [source] = sqs_event_sources(scaling_template(None))
+    assert source.maximum_concurrency is None and source.concurrency(default=4) == 4
+    assert source.concurrency(default=0) == 1
+
+
+@pytest.mark.parametrize("value", [1, 1001])
+def test_maximum_concurrency_outside_lambdas_bounds_is_refused(value):
+    with pytest.raises(ValueError, match="MaximumConcurrency"):
+        sqs_event_sources(scaling_template({"MaximumConcurrency": value}))
 
 
 # ---------------------------------------------------------------------------- against moto
@@ -257,3 +290,101 @@ def test_fifo_records_behind_a_failure_are_released_not_the_failure():
 
     batch = records(("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B"), ("b2", "B"))
     assert released_behind_first_failure(batch, {"a2", "a3", "b1", "b2"}) == {"a3", "b2"}
+
+
+# ---------------------------------------------------------------------------- concurrency
+def test_standard_queue_has_n_batches_in_flight_at_once(sqs):
+    url, arn, _ = make_queue(sqs, "wide")
+    for i in range(12):
+        sqs.send_message(QueueUrl=url, MessageBody=f"ok-{i}")
+    together = threading.Barrier(3, timeout=30)      # every invocation waits until 3 are running at once
+    seen, lock = [], threading.Lock()
+
+    def function(logical_id, event):
+        together.wait()
+        with lock:
+            seen.extend(r["body"] for r in event["Records"])
+        return Invocation({"batchItemFailures": []})
+
+    pollers = start_pollers(SqsEventSource("Fn", "Ev", url, arn, 1, True), sqs, function, 3, wait_seconds=1)
+    try:
+        deadline = time.monotonic() + 60
+        while len(seen) < 12:
+            assert time.monotonic() < deadline, f"only {seen} processed (a barrier broke: fewer than 3 in flight)"
+            time.sleep(0.05)
+    finally:
+        stop_pollers(pollers)
+    assert Counter(seen) == {f"ok-{i}": 1 for i in range(12)}         # each once: receives never overlap
+    gate = pollers[0].gate
+    assert all(p.gate is gate for p in pollers) and gate.max_in_flight == 3 and gate.in_flight == 0
+    assert queue_is_empty(sqs, url)
+
+
+def test_fifo_groups_run_side_by_side_but_one_group_never_has_two_batches(sqs):
+    url, arn, dlq_url = make_queue(sqs, "groups", fifo=True)
+    groups = "ABCDEF"
+    for i in range(5):
+        for group in groups:
+            sqs.send_message(QueueUrl=url, MessageBody=f"{group}-{i}", MessageGroupId=group)
+    running: dict[str, int] = {}
+    order: dict[str, list[int]] = {g: [] for g in groups}
+    overlaps, lock = [], threading.Lock()
+
+    def function(logical_id, event):
+        mine = {r["attributes"]["MessageGroupId"] for r in event["Records"]}
+        with lock:
+            if mine & set(running):
+                overlaps.append(sorted(mine & set(running)))
+            for group in mine:
+                running[group] = running.get(group, 0) + 1
+        time.sleep(0.2)                               # long enough for the other pollers to receive meanwhile
+        with lock:
+            for record in event["Records"]:
+                group, index = record["body"].split("-")
+                order[group].append(int(index))
+            for group in mine:
+                running.pop(group)
+        return Invocation({"batchItemFailures": []})
+
+    source = SqsEventSource("Fn", "Ev", url, arn, 3, True)       # 3 per batch: a group needs several batches
+    pollers = start_pollers(source, sqs, function, 4, wait_seconds=1, fifo_idle_pause=0.01)
+    try:
+        deadline = time.monotonic() + 60
+        while sum(len(v) for v in order.values()) < 30:
+            assert time.monotonic() < deadline, f"not everything processed: {order}"
+            time.sleep(0.05)
+    finally:
+        stop_pollers(pollers)
+    assert overlaps == []                                              # never two batches of one group
+    assert order == {g: [0, 1, 2, 3, 4] for g in groups}               # each once, in order
+    assert pollers[0].gate.max_in_flight >= 2                          # and groups did run side by side
+    assert queue_is_empty(sqs, url) and dlq_bodies(sqs, dlq_url) == []
+
+
+def test_gate_holds_back_a_group_that_already_has_a_batch_in_flight():
+    gate = ReceiveGate(fifo=True)
+
+    def message(mid, group):
+        return {"MessageId": mid, "Attributes": {"MessageGroupId": group}}
+
+    taken, busy = gate.claim([message("a1", "A"), message("b1", "B")])
+    assert [m["MessageId"] for m in taken] == ["a1", "b1"] and busy == [] and gate.groups_in_flight() == {"A", "B"}
+    taken_again, busy = gate.claim([message("a2", "A"), message("c1", "C")])
+    assert [m["MessageId"] for m in taken_again] == ["c1"] and [m["MessageId"] for m in busy] == ["a2"]
+    assert gate.in_flight == 2 == gate.max_in_flight
+    gate.finish(taken)
+    assert gate.groups_in_flight() == {"C"} and gate.in_flight == 1
+    assert gate.claim([message("a2", "A")])[1] == []                   # A is free again
+
+
+def test_fifo_poller_hands_a_busy_groups_message_back_without_invoking_it(sqs):
+    url, arn, _ = make_queue(sqs, "guard", fifo=True)
+    sqs.send_message(QueueUrl=url, MessageBody="a-1", MessageGroupId="A")
+    source = SqsEventSource("Fn", "Ev", url, arn, 10, True)
+    gate = ReceiveGate(fifo=True)
+    gate.claim([{"MessageId": "elsewhere", "Attributes": {"MessageGroupId": "A"}}])   # another poller's batch
+    function = RecordingFunction()
+    poller = SqsPoller(source, sqs, function, gate=gate)
+    assert poller.poll_once() == 0 and function.seen == []
+    visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert visible["Attributes"]["ApproximateNumberOfMessages"] == "1"   # back on the queue at once
