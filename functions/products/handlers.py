@@ -5,7 +5,7 @@ from products import inventory
 
 
 def sweep_expired_reservations(event, context):
-    """Schedule (rate(1 minute)): expired holds give their stock back; half-finished ones are finished.
+    """Schedule (rate(1 minute)): expired holds give their stock back (a Query of the due index, no Scan).
 
     It runs as of the scheduled event's `time` (EventBridge sets it to the schedule's time;
     the local runtime's MERIDIAN_SCHEDULE_SCALE advances it faster than the wall clock).

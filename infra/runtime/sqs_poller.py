@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -194,24 +195,39 @@ class ReceiveGate:
     """What the pollers of one event source share.
 
     * `receiving`: held for a whole receive, so receives never overlap (moto marks messages
-      received without a lock across its request threads);
+      received without a lock across its request threads: two overlapping receives can hand out
+      one message twice, or one FIFO group to two batches);
     * FIFO: the message groups that have a batch in flight. A receive that hands out a message
-      of such a group (SQS and moto do not, unless a visibility timeout ran out mid-batch)
-      gets it back to the queue instead of invoking a second batch of that group;
-    * how many batches are in flight now and at most (what tests and `Runtime` report).
+      of such a group (SQS and moto do not, unless a visibility timeout ran out mid-batch) gives
+      it back to the queue instead of invoking a second batch of that group;
+    * FIFO pacing (`turn`): moto's long poll spins on the CPU for its whole wait while the queue
+      has visible messages of a group in flight, which a FIFO queue has whenever a batch of a group
+      with more messages runs, or a failed record holds its group until its visibility timeout. So
+      a FIFO queue is long-polled only while none of our batches is in flight and no failure holds
+      a group; otherwise it is short-polled, one poller at a time, with a pause that grows while
+      nothing comes (FIFO_PAUSE … FIFO_PAUSE_MAX) and ends when a batch finishes (its groups are free);
+    * how many batches are in flight now and at most (what tests report).
     """
+
+    FIFO_PAUSE, FIFO_PAUSE_MAX = 0.05, 0.5
+    DEFAULT_HOLD = 300.0       # seconds a failed FIFO record may hold its group when the queue cannot say
 
     def __init__(self, fifo: bool = False):
         self.fifo = fifo
         self.receiving = threading.Lock()
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
         self._groups: dict[str, int] = {}
         self.in_flight = 0
         self.max_in_flight = 0
+        self._pause = self.FIFO_PAUSE
+        self._next_poll_at = 0.0
+        self._held_until = 0.0
+        self.visibility_timeout: float | None = None
 
+    # ---------------------------------------------------------------- batches in flight
     def claim(self, messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """(the batch to invoke, messages whose group already has a batch in flight); the batch is now in flight."""
-        with self._lock:
+        with self._cond:
             taken, busy = [], []
             if self.fifo:
                 for message in messages:
@@ -226,11 +242,12 @@ class ReceiveGate:
                 self.max_in_flight = max(self.max_in_flight, self.in_flight)
             return taken, busy
 
-    def finish(self, batch: list[dict[str, Any]]) -> None:
-        """The batch is no longer in flight (its groups are free again)."""
+    def finish(self, batch: list[dict[str, Any]], *, held: bool = False) -> None:
+        """The batch is no longer in flight: its groups are free again (`held`: a failed record of it stays
+        in flight on the queue until its visibility timeout, holding its group there)."""
         if not batch:
             return
-        with self._lock:
+        with self._cond:
             self.in_flight -= 1
             if self.fifo:
                 for group in {_group(m) for m in batch} - {None}:
@@ -239,26 +256,48 @@ class ReceiveGate:
                         self._groups[group] = left
                     else:
                         self._groups.pop(group, None)
+                if held:
+                    hold = self.visibility_timeout if self.visibility_timeout is not None else self.DEFAULT_HOLD
+                    self._held_until = max(self._held_until, time.monotonic() + hold)
+                self._pause, self._next_poll_at = self.FIFO_PAUSE, 0.0   # groups freed: poll at once
+                self._cond.notify_all()
 
     def groups_in_flight(self) -> set[str]:
-        with self._lock:
+        with self._cond:
             return set(self._groups)
+
+    # ---------------------------------------------------------------- FIFO pacing (callers hold `receiving`)
+    def turn(self, wait_seconds: int, stop: threading.Event) -> int:
+        """The WaitTimeSeconds of the next receive, after the pause that is due (see the class doc)."""
+        if not self.fifo:
+            return wait_seconds
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if self.in_flight == 0 and now >= self._held_until:
+                    return wait_seconds
+                if now >= self._next_poll_at or stop.is_set():
+                    return 0
+                self._cond.wait(min(self._next_poll_at - now, 0.5))
+
+    def received(self, count: int) -> None:
+        if not self.fifo:
+            return
+        with self._cond:
+            if count:
+                self._pause, self._next_poll_at = self.FIFO_PAUSE, 0.0
+            else:
+                self._next_poll_at = time.monotonic() + self._pause
+                self._pause = min(self.FIFO_PAUSE_MAX, self._pause * 2)
 
 
 class SqsPoller:
     """One poller thread: receive → invoke → delete what succeeded. An event source runs `concurrency`
-    of them sharing a `ReceiveGate` (see `start_pollers`).
-
-    Standard queues are long-polled (`wait_seconds`). FIFO queues are short-polled with a growing pause
-    when empty (`fifo_idle_pause` up to `fifo_idle_pause_max`): moto's long poll spins on the CPU while
-    a FIFO queue has visible messages of a group in flight, which is the normal state of a FIFO queue
-    with several pollers.
-    """
+    of them sharing a `ReceiveGate` (see `start_pollers`)."""
 
     def __init__(self, source: SqsEventSource, sqs_client: Any, invoke: Callable[[str, dict], Invocation], *,
                  region: str = "us-east-1", wait_seconds: int = 1, error_backoff: float = 1.0,
-                 gate: ReceiveGate | None = None, index: int = 0, fifo_idle_pause: float = 0.05,
-                 fifo_idle_pause_max: float = 0.25):
+                 gate: ReceiveGate | None = None, index: int = 0):
         self.source = source
         self.sqs = sqs_client
         self.invoke = invoke
@@ -266,8 +305,6 @@ class SqsPoller:
         self.wait_seconds = wait_seconds
         self.error_backoff = error_backoff
         self.gate = gate or ReceiveGate(source.fifo)
-        self.fifo_idle_pause = fifo_idle_pause
-        self.fifo_idle_pause_max = fifo_idle_pause_max
         self.batches = 0
         self._stop = threading.Event()
         suffix = f"-{index}" if index else ""
@@ -291,22 +328,21 @@ class SqsPoller:
 
     def _run(self) -> None:
         failures = 0
-        idle_pause = self.fifo_idle_pause
         while not self._stop.is_set():
             try:
-                handed = self.poll_once()
+                self.poll_once()
                 failures = 0
             except Exception:  # keep polling: moto restarting, a worker being replaced, ...
                 failures += 1
                 log.exception("poller %s/%s failed", self.source.function, self.source.event_name)
                 self._stop.wait(min(10.0, self.error_backoff * failures))
-                continue
-            if self.source.fifo:                   # short polls: pause (growing) while the queue has nothing
-                if handed:
-                    idle_pause = self.fifo_idle_pause
-                else:
-                    self._stop.wait(idle_pause)
-                    idle_pause = min(self.fifo_idle_pause_max, idle_pause * 2)
+
+    def _visibility_timeout(self) -> float | None:
+        try:
+            answer = self.sqs.get_queue_attributes(QueueUrl=self.source.queue_url, AttributeNames=["VisibilityTimeout"])
+            return float(answer["Attributes"]["VisibilityTimeout"])
+        except Exception:  # noqa: BLE001 - the gate's default hold applies
+            return None
 
     def receive(self) -> list[dict[str, Any]]:
         """Up to BatchSize messages: one (long) poll, then immediate receives while the queue has more.
@@ -314,8 +350,10 @@ class SqsPoller:
         Only one poller of the event source receives at a time (the gate); the others wait here.
         """
         messages: list[dict[str, Any]] = []
-        wait = 0 if self.source.fifo else self.wait_seconds
         with self.gate.receiving:
+            if self.source.fifo and self.gate.visibility_timeout is None:
+                self.gate.visibility_timeout = self._visibility_timeout()
+            wait = self.gate.turn(self.wait_seconds, self._stop)
             while len(messages) < self.source.batch_size and not self._stop.is_set():
                 answer = self.sqs.receive_message(
                     QueueUrl=self.source.queue_url, WaitTimeSeconds=wait,
@@ -326,6 +364,7 @@ class SqsPoller:
                     break
                 messages.extend(received)
                 wait = 0
+            self.gate.received(len(messages))
         return messages
 
     def poll_once(self) -> int:
@@ -350,14 +389,13 @@ class SqsPoller:
                 log.warning("%s failed on a batch of %d from %s: %s", self.source.function, len(messages),
                             self.source.queue_arn, outcome.error_type)
         except BaseException:
-            self.gate.finish(messages)         # nothing deleted: SQS redelivers after the visibility timeout
+            self.gate.finish(messages, held=True)   # nothing deleted: SQS redelivers after the visibility timeout
             raise
+        released = released_behind_first_failure(event["Records"], retry) if self.source.fifo and retry else set()
         # the gate frees the groups first: until the deletes below, the queue itself keeps them locked
-        self.gate.finish(messages)
+        self.gate.finish(messages, held=bool(retry))
         self.delete([m for m in messages if m["MessageId"] not in retry])
-        if self.source.fifo and retry:
-            released = released_behind_first_failure(event["Records"], retry)
-            self.release([m for m in messages if m["MessageId"] in released])
+        self.release([m for m in messages if m["MessageId"] in released])
         self.batches += 1
         return len(messages)
 

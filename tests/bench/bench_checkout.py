@@ -9,8 +9,10 @@ Local, moto), on the order book the products bench grew (10,000 orders when run 
   steady BENCH_PAID_RATE per second (default 20), from the moment it is sent to the time of the
   order's `paid` history entry (polled straight from DynamoDB Local once the last event is
   sent: the polling neither goes through the services nor moves the measured times). Target
-  p99 ≤ 2 s; an order not paid within BENCH_PAID_DEADLINE seconds after the
-  last event is lost (an error);
+  p99 ≤ 2 s. Orders not paid BENCH_PAID_DEADLINE seconds after the last event are late (they
+  count as slower than the wait in the percentiles); once every queue has drained at the end
+  of the run they are asked for again: still not paid is lost (an error), and p50 / p99 over
+  every event are printed again;
 * webhook intake: signed webhooks accepted per second through the gateway next to bare SQS
   SendMessage calls per second of the same bodies on the same moto, at the same concurrency
   (target ≥ 0.8 × bare; the bare rate is the mean of a run before and one after, each with
@@ -163,23 +165,49 @@ def webhook_to_paid(stack, orders: list[dict]) -> None:
         if len(paid) == len(sent_at):
             break
         time.sleep(1.0)
-    latencies = [(paid[oid] - sent_at[oid]) * 1000 for oid in paid]
-    lost = len(sent_at) - len(paid)
     section = "webhooks"
     REPORT.figure(section, f"webhook → paid events sent (offered {PAID_RATE:g}/s)",
                   f"{count(len(sent_at))} at {per_second(rate)}", floor=f"{len(failures)} not accepted",
                   target="all accepted", ok=not failures and len(sent_at) == len(orders))
-    if latencies:
-        REPORT.figure(section, "webhook → order paid p50", ms(p50(latencies)))
-        REPORT.figure(section, "webhook → order paid p99", ms(p99(latencies)),
-                      target=f"≤ {ms(PAID_P99_TARGET_S * 1000)}", ok=p99(latencies) <= PAID_P99_TARGET_S * 1000)
-    REPORT.figure(section, f"orders not paid {PAID_DEADLINE_S:g} s after the last event", count(lost),
-                  target="0 (none lost)", ok=lost == 0,
+    _paid_figures(section, sent_at, paid, waited_s=time.time() - last_sent)
+    late = [oid for oid in sent_at if oid not in paid]
+    REPORT.figure(section, f"orders not paid {PAID_DEADLINE_S:g} s after the last event", count(len(late)),
+                  target="0", ok=not late,
                   floor=f"last paid {max(paid.values(), default=last_sent) - last_sent:+.1f} s after the last send")
     if failures:
         REPORT.error(f"{len(failures)} paid webhooks were not accepted, e.g. {failures[0]}")
+    if late:                       # late or lost? Asked again once every queue has drained (final.py)
+        REPORT.after_drain(lambda: _late_orders(stack, sent_at, paid))
+
+
+def _paid_figures(section: str, sent_at: dict[str, float], paid: dict[str, float], *, waited_s: float,
+                  label: str = "") -> None:
+    """p50 / p99 from sending to paid over every event sent; an event not paid yet counts as slower than
+    anything measured (when it decides a percentile, the figure says "> the time waited")."""
+    latencies = sorted((paid[oid] - sent_at[oid]) * 1000 for oid in sent_at if oid in paid)
+    latencies += [float("inf")] * (len(sent_at) - len(latencies))
+    if not latencies:
+        return
+
+    def shown(value: float) -> str:
+        return ms(value) if value != float("inf") else f"> {ms(waited_s * 1000)}"
+
+    REPORT.figure(section, f"webhook → order paid p50{label}", shown(p50(latencies)))
+    REPORT.figure(section, f"webhook → order paid p99{label}", shown(p99(latencies)),
+                  target=f"≤ {ms(PAID_P99_TARGET_S * 1000)}", ok=p99(latencies) <= PAID_P99_TARGET_S * 1000)
+
+
+def _late_orders(stack, sent_at: dict[str, float], paid: dict[str, float]) -> None:
+    """After the queues drained: the events that were late are either paid by now or lost."""
+    late = [oid for oid in sent_at if oid not in paid]
+    now_paid = {**paid, **_paid_at(stack, late)}
+    lost = [oid for oid in late if oid not in now_paid]
+    _paid_figures("webhooks", sent_at, now_paid, waited_s=time.time() - max(sent_at.values()),
+                  label=" (after the drain, every event)")
+    REPORT.figure("webhooks", "webhook → paid events lost (not paid once the queues drained)", count(len(lost)),
+                  target="0 (none lost)", ok=not lost)
     if lost:
-        REPORT.error(f"{lost} of {len(sent_at)} orders were not paid within {PAID_DEADLINE_S:g} s of the last webhook")
+        REPORT.error(f"{len(lost)} of {len(sent_at)} orders were never paid, e.g. order {lost[0]}")
 
 
 def webhook_intake(stack, orders: list[dict]) -> None:

@@ -3,6 +3,8 @@
 * queues drained: every event-source queue of template.yaml empty (nothing waiting, in flight
   or delayed) within BENCH_DRAIN_TIMEOUT seconds; a queue that is not is an error (its events
   are stuck or lost);
+* what the benches asked to check once the queues are empty (REPORT.after_drain: e.g. whether
+  late webhook events were paid in the end or lost);
 * dead letters: every DLQ's ApproximateNumberOfMessages (target 0; more is an error);
 * resident memory of the whole stack: the sum of the RSS of every process the stack started
   (DynamoDB Local's java, moto_server, the IAM proxy, the FX stub, the sandbox gateway, nginx's
@@ -76,6 +78,11 @@ def drain_and_dead_letters(stack) -> None:
                   ok=not pending)
     if pending:
         REPORT.error(f"queues not drained after {DRAIN_TIMEOUT_S:g} s: {pending}")
+    for check in REPORT.drained_checks:
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - the DLQs and memory must still be reported
+            REPORT.error(f"an end-of-run check broke: {type(exc).__name__}: {exc}")
     total = 0
     for logical_id, queue_url in dlqs.items():
         attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
@@ -159,5 +166,7 @@ def _filesystem(path: Path) -> str:
 
 
 def run(stack) -> None:
-    drain_and_dead_letters(stack)
-    memory(stack)
+    try:
+        drain_and_dead_letters(stack)
+    finally:
+        memory(stack)

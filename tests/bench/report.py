@@ -9,6 +9,7 @@ and makes `python -m tests.bench` exit non-zero.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 OK, OVER = "ok", "OVER TARGET"
@@ -29,7 +30,12 @@ class Report:
     figures: list[Figure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    drained_checks: list[Callable[[], None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def after_drain(self, check: Callable[[], None]) -> None:
+        """Run `check` at the end of the run, once every event queue has drained (final.py)."""
+        self.drained_checks.append(check)
 
     def figure(self, section: str, name: str, value: str, *, floor: str = "", target: str = "",
                ok: bool | None = None) -> Figure:

@@ -100,6 +100,8 @@ def _point_at_stack(stack, table_name: str, *models) -> None:
         meta.aws_access_key_id, meta.aws_secret_access_key = "test", "test"
         meta.aws_session_token = None
         meta.max_pool_connections = max(10, THREADS * 2)
+        # a bulk writer, not a request handler: patient where a function must fail fast (meridian.dynamo)
+        meta.connect_timeout_seconds, meta.read_timeout_seconds, meta.max_retry_attempts = 10, 60, 5
         model._connection = None
 
 

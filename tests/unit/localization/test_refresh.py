@@ -179,6 +179,7 @@ def test_an_older_refresh_finishing_late_cannot_replace_a_newer_snapshot(localiz
     assert store.snapshot(late.snapshot_id) is not None               # kept in the history
 
 
+@pytest.mark.dynamodb_local
 def test_concurrent_pointer_moves_keep_the_newest(localization):
     """Many writers at once, each with its own fetch time: the pointer ends at the newest."""
     from meridian.rates import static_snapshot

@@ -347,7 +347,7 @@ def test_fifo_groups_run_side_by_side_but_one_group_never_has_two_batches(sqs):
         return Invocation({"batchItemFailures": []})
 
     source = SqsEventSource("Fn", "Ev", url, arn, 3, True)       # 3 per batch: a group needs several batches
-    pollers = start_pollers(source, sqs, function, 4, wait_seconds=1, fifo_idle_pause=0.01)
+    pollers = start_pollers(source, sqs, function, 4, wait_seconds=1)
     try:
         deadline = time.monotonic() + 60
         while sum(len(v) for v in order.values()) < 30:
@@ -388,3 +388,19 @@ def test_fifo_poller_hands_a_busy_groups_message_back_without_invoking_it(sqs):
     assert poller.poll_once() == 0 and function.seen == []
     visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
     assert visible["Attributes"]["ApproximateNumberOfMessages"] == "1"   # back on the queue at once
+
+
+def test_fifo_is_long_polled_only_while_nothing_of_it_is_in_flight():
+    """moto's long poll spins while a FIFO group with visible messages is in flight: short polls then."""
+    gate, stop = ReceiveGate(fifo=True), threading.Event()
+    assert gate.turn(1, stop) == 1                                     # idle: a long poll
+    batch, _ = gate.claim([{"MessageId": "a1", "Attributes": {"MessageGroupId": "A"}}])
+    assert gate.turn(1, stop) == 0                                     # a batch in flight: short polls …
+    gate.received(0)
+    began = time.monotonic()
+    assert gate.turn(1, stop) == 0
+    assert time.monotonic() - began >= ReceiveGate.FIFO_PAUSE * 0.9   # … paced after an empty one
+    gate.visibility_timeout = 30
+    gate.finish(batch, held=True)                                      # a failed record holds its group
+    assert gate.turn(1, stop) == 0
+    assert ReceiveGate(fifo=False).turn(1, stop) == 1                  # standard queues: always long polls
