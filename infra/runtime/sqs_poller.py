@@ -345,7 +345,7 @@ class SqsPoller:
             return None
 
     def receive(self) -> list[dict[str, Any]]:
-        """Up to BatchSize messages: one (long) poll, then immediate receives while the queue has more.
+        """Up to BatchSize messages: one (long) poll, then immediate receives while each came back full.
 
         Only one poller of the event source receives at a time (the gate); the others wait here.
         """
@@ -355,14 +355,14 @@ class SqsPoller:
                 self.gate.visibility_timeout = self._visibility_timeout()
             wait = self.gate.turn(self.wait_seconds, self._stop)
             while len(messages) < self.source.batch_size and not self._stop.is_set():
+                wanted = min(MAX_RECEIVE, self.source.batch_size - len(messages))
                 answer = self.sqs.receive_message(
-                    QueueUrl=self.source.queue_url, WaitTimeSeconds=wait,
-                    MaxNumberOfMessages=min(MAX_RECEIVE, self.source.batch_size - len(messages)),
+                    QueueUrl=self.source.queue_url, WaitTimeSeconds=wait, MaxNumberOfMessages=wanted,
                     MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"])
                 received = answer.get("Messages") or []
-                if not received:
-                    break
                 messages.extend(received)
+                if len(received) < wanted:      # the queue had no more just now: no empty receive to find out
+                    break
                 wait = 0
             self.gate.received(len(messages))
         return messages

@@ -16,9 +16,9 @@ Sizes (environment variables; the defaults are the full run):
   BENCH_CHECKOUTS=100           BENCH_CHECKOUT_CLIENTS=4      (bench_checkout)
   BENCH_PAID_EVENTS=1000        BENCH_PAID_RATE=20            BENCH_PAID_DEADLINE=120
   BENCH_WEBHOOKS=500            BENCH_INTAKE_CLIENTS=8
-  BENCH_HEALTH_REQUESTS=500     BENCH_FLOOR_RUNS=7            (bench_foundation)
+  BENCH_HEALTH_REQUESTS=500     BENCH_FLOOR_RUNS=5            (bench_foundation)
   BENCH_VERIFICATIONS=5000      BENCH_LOGINS=30               (bench_auth)
-  BENCH_DRAIN_TIMEOUT=180       (final: how long the event queues may take to empty)
+  BENCH_DRAIN_TIMEOUT=120       (final: how long the event queues may take to empty)
   BENCH_STATE_DIR=<dir>         where the stack's state goes (default /dev/shm: see __main__.py)
 A quick development run (a few minutes):
   BENCH_SIZES=300,1000 BENCH_PAID_EVENTS=100 BENCH_CHECKOUTS=20 BENCH_WEBHOOKS=100 \\

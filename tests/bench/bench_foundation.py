@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAMBDA_PYTHON = ROOT / ".venv-lambda" / "bin" / "python"
 REQUESTS = env_int("BENCH_HEALTH_REQUESTS", 500)
 WARM_UP = 100
-FLOOR_RUNS = env_int("BENCH_FLOOR_RUNS", 7)
+FLOOR_RUNS = env_int("BENCH_FLOOR_RUNS", 5)
 P50_TARGET_MS = 2.0
 COLD_START_TARGET = 1.5
 

@@ -23,7 +23,7 @@ from infra.processes import descendants
 from tests.bench.measure import env_float
 from tests.bench.report import REPORT, count, mib
 
-DRAIN_TIMEOUT_S = env_float("BENCH_DRAIN_TIMEOUT", 180)
+DRAIN_TIMEOUT_S = env_float("BENCH_DRAIN_TIMEOUT", 120)
 DEPTHS = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
           "ApproximateNumberOfMessagesDelayed")
 

@@ -11,13 +11,14 @@ SQS redelivers only it (the event source needs `FunctionResponseTypes:
 
 **Deadline.** A batch must not outlive the function's timeout: a timed-out invocation has no
 response, so SQS redelivers the *whole* batch after the visibility timeout, the records
-already done included, and every time out counts towards maxReceiveCount (the DLQ). So
-before each record after the first, the remaining time (`context.get_remaining_time_in_millis()`)
-must leave room for one more record: the safety margin (SQS_BATCH_SAFETY_MARGIN_MS, default
-1500 ms) plus the slowest record of this batch so far. Once it does not, no further record is
-started and every record not yet started is reported in `batchItemFailures` (none is run,
-so none is done twice); SQS hands them out again. The first record always runs, so a batch
-makes progress whatever the margin.
+already done included, and every time out counts towards maxReceiveCount (the DLQ). So a
+record after the first starts only while the remaining time (`context.get_remaining_time_in_millis()`)
+exceeds both the safety margin (SQS_BATCH_SAFETY_MARGIN_MS, default 1500 ms) and the slowest
+record of this batch so far (it would finish in time even if it were as slow). Once it does
+not, no further record is started and every record not yet started is reported in
+`batchItemFailures` (none is run, so none is done twice); SQS hands them out again after the
+queue's visibility timeout. The first record always runs, so a batch makes progress whatever
+the margin.
 
 **FIFO** (`fifo=True`): Powertools' SqsFifoPartialProcessor; a failed record fails the records
 after it of its message group (`skip_group_on_error=True`, the default here) or every record
@@ -57,7 +58,7 @@ def safety_margin_ms() -> int:
 
 
 class Deadline:
-    """Whether another record fits in the time left: `remaining > margin + slowest record so far`."""
+    """Whether another record fits in the time left: `remaining > max(margin, slowest record so far)`."""
 
     def __init__(self, context: Any, margin_ms: int):
         self.remaining = getattr(context, "get_remaining_time_in_millis", None) if context is not None else None
@@ -73,7 +74,7 @@ class Deadline:
         if self.started == 0 or self.remaining is None:
             return True
         left = self.remaining()
-        if left > self.margin_ms + self.slowest_ms:
+        if left > max(self.margin_ms, self.slowest_ms):
             return True
         self.reached, self.remaining_when_reached = True, left
         return False
