@@ -132,6 +132,7 @@ def test_handler_that_swallows_the_timeout_is_still_stopped(runtime):
 
 
 def test_handler_exception_gives_502_problem_and_logs_the_traceback(runtime):
+    assert call(runtime, "EchoFunction", "GET", "/api/v1/echo/fine")[0].status == 200  # prints "echo invoked"
     response, data = call(runtime, "EchoFunction", "GET", "/api/v1/echo/boom")
     assert response.status == 502 and json.loads(data)["status"] == 502
     assert b"boom from the handler" not in data                        # no internals in the response
