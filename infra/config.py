@@ -43,6 +43,7 @@ FUNCTION_URL_PATHS = {"PaymentsWebhookFunction": "/webhooks/payments"}
 # local stand-ins for external services (FX feed, card payment gateway)
 FX_STUB_PORT = int(os.environ.get("FX_STUB_PORT", "8091"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8092"))
+SANDBOX_CONTROL_PORT = int(os.environ.get("SANDBOX_CONTROL_PORT", "8093"))   # its test controls: loopback, no nginx
 
 # the authorizing IAM proxy (infra/iam/proxy.py) every function calls AWS through
 IAM_PROXY_PORT = int(os.environ.get("IAM_PROXY_PORT", "4567"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import random
 import socket
 import subprocess
 import time
@@ -102,15 +103,41 @@ def http_ok(url: str) -> bool:
         return False
 
 
-def free_ports(count: int) -> list[int]:
-    """`count` distinct free TCP ports on 127.0.0.1 (held open together so they differ)."""
-    sockets = []
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_PORT = 10000
+
+
+def _ephemeral_range() -> tuple[int, int]:
     try:
-        for _ in range(count):
+        low, high = (int(v) for v in EPHEMERAL_RANGE_FILE.read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999           # Linux's default
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free TCP ports on 127.0.0.1, chosen at random outside the kernel's ephemeral range.
+
+    A port the kernel hands out for `bind(0)` lies in the ephemeral range, where any outgoing
+    connection made before the port is used (the stack makes thousands) can take it as its local
+    port, and the server that was to listen there fails with EADDRINUSE. Below that range only
+    another listener can take it."""
+    low, high = _ephemeral_range()
+    candidates = list(range(LOWEST_PORT, low)) if low - LOWEST_PORT >= 1000 else list(range(high + 1, 65536))
+    random.SystemRandom().shuffle(candidates)
+    sockets: list[socket.socket] = []
+    try:
+        for port in candidates:
             s = socket.socket()
-            s.bind(("127.0.0.1", 0))
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                s.close()
+                continue
             sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
+            if len(sockets) == count:
+                return [s.getsockname()[1] for s in sockets]
+        raise OSError(f"fewer than {count} free ports outside the ephemeral range {low}-{high}")
     finally:
         for s in sockets:
             s.close()

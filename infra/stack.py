@@ -43,6 +43,7 @@ class StackSettings:
     internal_port: int = config.GATEWAY_INTERNAL_PORT
     fx_port: int = config.FX_STUB_PORT
     sandbox_port: int = config.SANDBOX_PORT
+    sandbox_control_port: int = config.SANDBOX_CONTROL_PORT
     iam_proxy_port: int = config.IAM_PROXY_PORT
     workers_per_function: int = config.WORKERS_PER_FUNCTION
     listen_address: str = config.GATEWAY_LISTEN_ADDRESS
@@ -56,10 +57,10 @@ class StackSettings:
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, **overrides: Any) -> StackSettings:
-        aws, https, http, internal, fx, sandbox, iam_proxy, dynamodb = free_ports(8)
+        aws, https, http, internal, fx, sandbox, sandbox_control, iam_proxy, dynamodb = free_ports(9)
         values = dict(state_dir=Path(state_dir), aws_port=aws, https_port=https, http_port=http,
-                      internal_port=internal, fx_port=fx, sandbox_port=sandbox, iam_proxy_port=iam_proxy,
-                      dynamodb_port=dynamodb)
+                      internal_port=internal, fx_port=fx, sandbox_port=sandbox, sandbox_control_port=sandbox_control,
+                      iam_proxy_port=iam_proxy, dynamodb_port=dynamodb)
         values.update(overrides)
         return cls(**values)
 
@@ -130,6 +131,11 @@ class LocalStack:
     @property
     def sandbox_url(self) -> str | None:
         return f"http://127.0.0.1:{self.settings.sandbox_port}" if "sandbox" in self.processes else None
+
+    @property
+    def sandbox_control_url(self) -> str | None:
+        """The sandbox gateway's test controls (fail, delay, duplicates, deliveries): loopback only, not in nginx."""
+        return f"http://127.0.0.1:{self.settings.sandbox_control_port}" if "sandbox" in self.processes else None
 
     @property
     def credentials_path(self) -> Path:
@@ -216,7 +222,7 @@ class LocalStack:
         s = self.settings
         ports = {"AWS_PORT": s.aws_port, "GATEWAY_HTTPS_PORT": s.https_port, "GATEWAY_HTTP_PORT": s.http_port,
                  "GATEWAY_INTERNAL_PORT": s.internal_port, "FX_STUB_PORT": s.fx_port, "SANDBOX_PORT": s.sandbox_port,
-                 "IAM_PROXY_PORT": s.iam_proxy_port, "DYNAMODB_PORT": s.dynamodb_port}
+                 "SANDBOX_CONTROL_PORT": s.sandbox_control_port, "IAM_PROXY_PORT": s.iam_proxy_port, "DYNAMODB_PORT": s.dynamodb_port}
         busy = [f"{name}={port}" for name, port in ports.items() if port_open(port)]
         if busy:
             raise StartupFailed(f"in use: {', '.join(busy)} (another stack? `make down`, or set these variables)")
@@ -242,7 +248,7 @@ class LocalStack:
     def _start_aws(self) -> str:
         """DynamoDB Local (its data under STATE_DIR/dynamodb) and moto_server, started side by side."""
         dynamodb = self._spawn_dynamodb()
-        moto = self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
+        moto = self._spawn("moto", [sys.executable, "-m", "infra.moto_server", "-H", "127.0.0.1",
                                     "-p", str(self.settings.aws_port)])
         wait_until(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), what="moto_server", timeout=30, process=moto)
         wait_until(self._dynamodb_answers, what="DynamoDB Local", timeout=60, process=dynamodb, interval=0.1)
@@ -315,9 +321,11 @@ class LocalStack:
         else:
             self._spawn("sandbox", [
                 sys.executable, "-m", "infra.sandbox_gateway", "--port", str(s.sandbox_port),
+                "--control-port", str(s.sandbox_control_port),
                 "--webhook-url", f"{self.internal_url}{config.FUNCTION_URL_PATHS['PaymentsWebhookFunction']}",
                 "--aws-endpoint", self.aws_endpoint,
-                "--webhook-secret-id", self.template.physical_name("WebhookSecret")])
+                "--webhook-secret-id", self.template.physical_name("WebhookSecret"),
+                "--api-key-secret-id", self.template.physical_name("PaymentGatewayApiKeySecret")])
         self.context = self._context(fx="fx_stub" in self.processes, sandbox="sandbox" in self.processes)
         self.template = Template(context=self.context)
 
@@ -423,6 +431,7 @@ class LocalStack:
             "base_url": self.base_url, "http_url": self.http_url, "internal_url": self.internal_url,
             "aws_endpoint": self.aws_endpoint, "dynamodb_endpoint": self.dynamodb_endpoint,
             "fx_stub_url": self.fx_stub_url, "sandbox_url": self.sandbox_url,
+            "sandbox_control_url": self.sandbox_control_url,
             "iam_endpoint": self.iam_endpoint,
             "certificate": str(self.certificate.cert) if self.certificate else None,
             "credentials_file": str(self.credentials_path),

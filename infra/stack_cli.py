@@ -52,7 +52,8 @@ def _print_summary(state: dict) -> None:
     if state.get("dynamodb_endpoint"):
         print(f"  DynamoDB       {state['dynamodb_endpoint']}  (DynamoDB Local; data in {state['state_dir']}/dynamodb)")
     if state.get("sandbox_url"):
-        print(f"  sandbox        {state['base_url']}/sandbox/  ({state['sandbox_url']})")
+        print(f"  sandbox        {state['base_url']}/sandbox/  ({state['sandbox_url']}; "
+              f"test controls {state.get('sandbox_control_url')})")
     if state.get("fx_stub_url"):
         print(f"  FX feed stub   {state['fx_stub_url']}/eurofxref-daily.xml")
     print(f"  OpenAPI        {state['base_url']}/api/v1/openapi.json")

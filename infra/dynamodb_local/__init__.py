@@ -6,7 +6,8 @@ and run on Java 17 (Debian's default-jre-headless when `java` is missing).
 
 `-sharedDb`: one database whatever the access key and region (every function signs with its
 own role's key); `-dbPath`: a file under the stack's state folder, so data survives
-`make down` / `make up` (`make reset` deletes it).
+`make down` / `make up` (`make reset` deletes it). `-disableTelemetry`: no internet here, and
+nothing of ours leaves the machine.
 """
 from __future__ import annotations
 
@@ -32,4 +33,4 @@ def command(port: int, data_dir: Path) -> list[str]:
     home = engine_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     return [java, *JAVA_OPTIONS, f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar",
-            str(home / "DynamoDBLocal.jar"), "-sharedDb", "-dbPath", str(data_dir), "-port", str(port)]
+            str(home / "DynamoDBLocal.jar"), "-sharedDb", "-disableTelemetry", "-dbPath", str(data_dir), "-port", str(port)]

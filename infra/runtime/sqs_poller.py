@@ -1,8 +1,8 @@
 """SQS event sources with Lambda's event-source-mapping semantics.
 
-For every `Type: SQS` event of a function in template.yaml a poller thread long-polls
-the queue (short waits, so it stops promptly), hands up to BatchSize messages to the
-function as one `aws:sqs` event, and then deletes what succeeded:
+For every `Type: SQS` event of a function in template.yaml, pollers receive from the queue
+(long polls of `wait_seconds`, so they stop promptly), hand up to BatchSize messages to the
+function as one `aws:sqs` event, and then delete what succeeded:
 
 * handler error (or timeout)                 → delete nothing;
 * success, no ReportBatchItemFailures        → delete the whole batch;
@@ -17,18 +17,23 @@ the queue's RedrivePolicy (maxReceiveCount) moves them to its DLQ.
 
 Concurrency, as Lambda scales an event source: `concurrency` pollers per source (the SQS
 event's `ScalingConfig.MaximumConcurrency`, else the stack's default), each with a batch of
-its own in flight. They share one `ReceiveGate`: receives are taken one at a time (moto's
-ReceiveMessage is not atomic across threads: two concurrent calls can hand out one message
-twice, or one FIFO group twice), and for a FIFO queue the gate remembers which message
-groups are in flight, so one group never has two batches in flight while several groups
-run side by side. An idle poller waits for the gate while another long-polls, so a quiet
-queue sees one long poll, and a message arriving at a quiet queue goes out at once in a
-batch of its own instead of waiting behind a full one.
+its own in flight, sharing one `ReceiveGate`:
+
+* receives are taken one at a time (moto's ReceiveMessage is not atomic across threads: two
+  overlapping calls can hand out one message twice, or one FIFO group to two batches); an
+  idle poller waits for the gate while another long-polls, so a quiet queue sees one long
+  poll, and a message arriving at it goes out at once in a batch of its own;
+* FIFO: the gate remembers which message groups are in flight, so one group never has two
+  batches in flight while several groups run side by side, and it paces short polls instead
+  of long ones while a group is in flight (moto's long poll spins then);
+* the pollers that take batches grow from one while receives show a backlog (half a batch or
+  more) and shrink as long polls come back empty: a light load keeps to one warm worker.
 """
 from __future__ import annotations
 
 import base64
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -206,14 +211,21 @@ class ReceiveGate:
       a FIFO queue is long-polled only while none of our batches is in flight and no failure holds
       a group; otherwise it is short-polled, one poller at a time, with a pause that grows while
       nothing comes (FIFO_PAUSE … FIFO_PAUSE_MAX) and ends when a batch finishes (its groups are free);
+    * scaling (`active`): as Lambda scales an event source's pollers with the backlog, only the first
+      `active` pollers take batches. It starts at 1, grows by one (up to `concurrency`) each time a
+      receive comes back with at least half a batch (messages are waiting) and shrinks by one when a
+      long poll comes back empty. A light load thus keeps to one warm worker instead of spreading over cold
+      ones (whose first batches pay their lazy initialisation), and a backlog brings every poller in;
     * how many batches are in flight now and at most (what tests report).
     """
 
     FIFO_PAUSE, FIFO_PAUSE_MAX = 0.05, 0.5
     DEFAULT_HOLD = 300.0       # seconds a failed FIFO record may hold its group when the queue cannot say
 
-    def __init__(self, fifo: bool = False):
+    def __init__(self, fifo: bool = False, concurrency: int = 1):
         self.fifo = fifo
+        self.concurrency = max(1, concurrency)
+        self.active = 1
         self.receiving = threading.Lock()
         self._cond = threading.Condition()
         self._groups: dict[str, int] = {}
@@ -280,24 +292,45 @@ class ReceiveGate:
                     return 0
                 self._cond.wait(min(self._next_poll_at - now, 0.5))
 
-    def received(self, count: int) -> None:
-        if not self.fifo:
-            return
+    def received(self, count: int, *, backlog: bool, waited: bool) -> None:
+        """After a receive: `backlog` (at least half a batch came: messages are waiting), `waited` (a long poll)."""
         with self._cond:
+            if backlog and self.active < self.concurrency:
+                self.active += 1
+                self._cond.notify_all()
+            elif not count and waited and self.active > 1:
+                self.active -= 1
+            if not self.fifo:
+                return
             if count:
                 self._pause, self._next_poll_at = self.FIFO_PAUSE, 0.0
             else:
                 self._next_poll_at = time.monotonic() + self._pause
                 self._pause = min(self.FIFO_PAUSE_MAX, self._pause * 2)
 
+    # ---------------------------------------------------------------- scaling
+    def wait_until_active(self, index: int, stop: threading.Event) -> bool:
+        """Block poller `index` while it is beyond the active ones; False when asked to stop."""
+        with self._cond:
+            while index >= self.active:
+                if stop.is_set():
+                    return False
+                self._cond.wait(0.5)
+            return not stop.is_set()
+
 
 class SqsPoller:
     """One poller thread: receive → invoke → delete what succeeded. An event source runs `concurrency`
-    of them sharing a `ReceiveGate` (see `start_pollers`)."""
+    of them sharing a `ReceiveGate` (see `start_pollers`).
+
+    `settle_in_background`: the deletes (and FIFO releases) of a finished batch go to a thread of the
+    poller's own, in order, while the poller receives its next batch, so its worker does not sit idle
+    for them; `stop()` finishes what is queued there.
+    """
 
     def __init__(self, source: SqsEventSource, sqs_client: Any, invoke: Callable[[str, dict], Invocation], *,
                  region: str = "us-east-1", wait_seconds: int = 1, error_backoff: float = 1.0,
-                 gate: ReceiveGate | None = None, index: int = 0):
+                 gate: ReceiveGate | None = None, index: int = 0, settle_in_background: bool = False):
         self.source = source
         self.sqs = sqs_client
         self.invoke = invoke
@@ -305,13 +338,19 @@ class SqsPoller:
         self.wait_seconds = wait_seconds
         self.error_backoff = error_backoff
         self.gate = gate or ReceiveGate(source.fifo)
+        self.index = index
         self.batches = 0
         self._stop = threading.Event()
         suffix = f"-{index}" if index else ""
         self._thread = threading.Thread(target=self._run, name=f"sqs-{source.function}-{source.event_name}{suffix}",
                                         daemon=True)
+        self._settling: queue.Queue | None = queue.Queue() if settle_in_background else None
+        self._settler = threading.Thread(target=self._settle_loop, name=f"{self._thread.name}-settle", daemon=True) \
+            if settle_in_background else None
 
     def start(self) -> None:
+        if self._settler is not None:
+            self._settler.start()
         self._thread.start()
 
     def request_stop(self) -> None:
@@ -321,6 +360,22 @@ class SqsPoller:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self._settler is not None and self._settler.is_alive():
+            self._settling.put(None)                # after what is queued: every finished batch is settled
+            self._settler.join(timeout)
+
+    def _settle(self, work: Callable[[], None]) -> None:
+        if self._settling is None:
+            work()
+        else:
+            self._settling.put(work)
+
+    def _settle_loop(self) -> None:
+        while (work := self._settling.get()) is not None:
+            try:
+                work()
+            except Exception:  # noqa: BLE001 - undeleted messages come back after the visibility timeout
+                log.exception("poller %s/%s could not settle a batch", self.source.function, self.source.event_name)
 
     @property
     def alive(self) -> bool:
@@ -329,6 +384,8 @@ class SqsPoller:
     def _run(self) -> None:
         failures = 0
         while not self._stop.is_set():
+            if not self.gate.wait_until_active(self.index, self._stop):
+                return
             try:
                 self.poll_once()
                 failures = 0
@@ -353,7 +410,7 @@ class SqsPoller:
         with self.gate.receiving:
             if self.source.fifo and self.gate.visibility_timeout is None:
                 self.gate.visibility_timeout = self._visibility_timeout()
-            wait = self.gate.turn(self.wait_seconds, self._stop)
+            wait = first_wait = self.gate.turn(self.wait_seconds, self._stop)
             while len(messages) < self.source.batch_size and not self._stop.is_set():
                 wanted = min(MAX_RECEIVE, self.source.batch_size - len(messages))
                 answer = self.sqs.receive_message(
@@ -364,7 +421,8 @@ class SqsPoller:
                 if len(received) < wanted:      # the queue had no more just now: no empty receive to find out
                     break
                 wait = 0
-            self.gate.received(len(messages))
+            backlog = len(messages) >= (self.source.batch_size + 1) // 2      # at least half a batch was waiting
+            self.gate.received(len(messages), backlog=backlog, waited=first_wait > 0)
         return messages
 
     def poll_once(self) -> int:
@@ -394,8 +452,14 @@ class SqsPoller:
         released = released_behind_first_failure(event["Records"], retry) if self.source.fifo and retry else set()
         # the gate frees the groups first: until the deletes below, the queue itself keeps them locked
         self.gate.finish(messages, held=bool(retry))
-        self.delete([m for m in messages if m["MessageId"] not in retry])
-        self.release([m for m in messages if m["MessageId"] in released])
+        done = [m for m in messages if m["MessageId"] not in retry]
+        back = [m for m in messages if m["MessageId"] in released]
+
+        def settle() -> None:
+            self.delete(done)
+            self.release(back)
+
+        self._settle(settle)
         self.batches += 1
         return len(messages)
 
@@ -420,7 +484,8 @@ class SqsPoller:
 def start_pollers(source: SqsEventSource, sqs_client: Any, invoke: Callable[[str, dict], Invocation],
                   concurrency: int, **options: Any) -> list[SqsPoller]:
     """`concurrency` started pollers for one event source, sharing one gate (and the thread-safe client)."""
-    gate = ReceiveGate(source.fifo)
+    gate = ReceiveGate(source.fifo, concurrency)
+    options.setdefault("settle_in_background", True)
     pollers = [SqsPoller(source, sqs_client, invoke, gate=gate, index=i, **options) for i in range(max(1, concurrency))]
     for poller in pollers:
         poller.start()

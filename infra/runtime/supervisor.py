@@ -19,7 +19,6 @@ cold start and not a queue for the CPU.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import os
@@ -40,7 +39,7 @@ from infra.template import LocalContext, Template
 from .invocation import FunctionError, Invocation, invoke_worker
 from .scheduler import Scheduler, schedule_sources
 from .spec import LAMBDA_PYTHON, ROOT, write_context_file
-from .sqs_poller import SqsEventSource, SqsPoller, start_pollers, stop_pollers, sqs_event_sources
+from .sqs_poller import SqsEventSource, SqsPoller, sqs_event_sources, start_pollers, stop_pollers
 
 log = logging.getLogger("meridian.runtime")
 INVOKE_MARGIN_S = 10.0
@@ -63,6 +62,7 @@ class WorkerProcess:
     restarts: int = 0
     next_restart_at: float = 0.0
     in_flight: int = 0                 # invokes the runtime has sent it and not yet had answered
+    scale_out: bool = False            # started behind start() (an SQS function's further workers)
     _log: IO[bytes] | None = None
 
     @property
@@ -99,7 +99,6 @@ class Runtime:
         self.pollers: list[SqsPoller] = []
         self.scheduler = Scheduler(schedule_sources(self.template), self._invoke_for_event_source,
                                    region=context.region, scale=schedule_scale)
-        self._round_robin: dict[str, itertools.count] = {}
         self._lock = threading.Lock()
         self._pick_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -128,10 +127,11 @@ class Runtime:
 
     @property
     def cold_starts(self) -> dict[str, float]:
-        """The slowest first cold start among each function's workers, in ms."""
+        """The slowest first cold start among each function's workers started by start(), in ms (scale-out
+        workers start while the stack already works, so their figures measure the load as much as the code)."""
         out: dict[str, float] = {}
         for lid, workers in self.workers.items():
-            values = [w.ready_report.get("first_cold_start_ms") for w in workers]
+            values = [w.ready_report.get("first_cold_start_ms") for w in workers if not w.scale_out]
             values = [v for v in values if v is not None]
             if values:
                 out[lid] = max(values)
@@ -168,10 +168,11 @@ class Runtime:
         scale_out: list[WorkerProcess] = []
         for lid in self.functions:
             self.workers[lid] = [self._new_worker(lid, i) for i in range(self.worker_count(lid))]
-            self._round_robin[lid] = itertools.count()
             first = self.workers_per_function if self._http_facing(lid) else 1
             initial += self.workers[lid][:first]
             scale_out += self.workers[lid][first:]
+        for worker in scale_out:
+            worker.scale_out = True
         try:
             self._start_all(initial)
         except BaseException:
@@ -382,19 +383,19 @@ class Runtime:
 
     # ------------------------------------------------------------------ invoking
     def _worker_for(self, logical_id: str) -> WorkerProcess:
-        """The worker with the fewest invokes in flight from this runtime (ties: round robin); it now has one more.
+        """The worker with the fewest invokes in flight from this runtime; it now has one more.
 
         A worker serves one request at a time: handing a second batch to a busy worker while another
-        is idle would queue it there (and its wait would count against its timeout).
+        is idle would queue it there (and its wait would count against its timeout). Among idle ones
+        the first (spawned, ready) wins, as Lambda reuses a warm environment before it starts a cold
+        one: under a light load one warm worker takes the batches, and a worker's first invoke (its
+        lazy imports, SDK clients, secret reads) happens only once the load needs it.
         """
         workers = self.workers.get(logical_id)
         if not workers:
             raise KeyError(f"no running function {logical_id}")
         with self._pick_lock:
-            start = next(self._round_robin[logical_id])
-            ordered = [workers[(start + i) % len(workers)] for i in range(len(workers))]
-            # spawned before not yet spawned (scale-out), then the least busy, then one that answered its ready
-            worker = min(ordered, key=lambda w: (w.process is None, w.in_flight, w.ready_read is not None))
+            worker = min(workers, key=lambda w: (w.process is None, w.in_flight, w.ready_read is not None))
             worker.in_flight += 1
             return worker
 

@@ -1,6 +1,7 @@
 """The sandbox gateway's HTTP server (stdlib ThreadingHTTPServer) and its in-memory ledger."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -203,24 +204,58 @@ class Ledger:
 
 
 class SandboxGateway:
-    """The whole process: a ledger, a webhook sender, a threaded HTTP server and the control knobs."""
+    """The whole process: a ledger, a webhook sender, and two threaded HTTP servers.
 
-    def __init__(self, *, port: int, webhook_url: str, webhook_secret: str, host: str = "127.0.0.1",
-                 ca_bundle: str | None = None, delivery_workers: int = 8, verbose: bool = False):
+    * the API (`port`, what nginx routes under /sandbox/): as Stripe's, every call needs the secret
+      API key (`Authorization: Bearer <key>`, or HTTP Basic with the key as user name, as Stripe takes
+      it); only confirming an intent (authorized by its client_secret, as the shopper's browser does)
+      and the health check are open;
+    * the test controls (`control_port`, always on 127.0.0.1 and never routed by nginx): fail, slow,
+      duplicate or reorder webhooks, point them elsewhere, count deliveries.
+    """
+
+    def __init__(self, *, port: int, webhook_url: str, webhook_secret: str, api_key: str, host: str = "127.0.0.1",
+                 control_port: int = 0, ca_bundle: str | None = None, delivery_workers: int = 8,
+                 verbose: bool = False):
+        if not api_key:
+            raise ValueError("the sandbox needs an API key: callers must prove they hold it")
         self.sender = WebhookSender(webhook_url, webhook_secret, workers=delivery_workers, ca_bundle=ca_bundle)
         self.ledger = Ledger(self.sender)
+        self.api_key = api_key
         self.default_webhook_url = webhook_url
         self.fail = False
         self.delay_ms = 0
         self.verbose = verbose
-        self.httpd = ThreadingHTTPServer((host, port), _handler_for(self))
-        self.httpd.daemon_threads = True
+        self.httpd = self._server(host, port, ApiHandler)
+        self.control_httpd = self._server("127.0.0.1", control_port, ControlHandler)
         self.port = self.httpd.server_address[1]
-        self._thread: threading.Thread | None = None
+        self.control_port = self.control_httpd.server_address[1]
+        self._threads: list[threading.Thread] = []
+
+    def _server(self, host: str, port: int, handler: type) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer((host, port), type(handler.__name__, (handler,), {"gateway": self}))
+        server.daemon_threads = True
+        return server
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def control_url(self) -> str:
+        return f"http://127.0.0.1:{self.control_port}"
+
+    def authorized(self, authorization: str | None) -> bool:
+        """Whether an Authorization header carries the secret key (Bearer, or Basic with the key as user)."""
+        scheme, _, value = (authorization or "").strip().partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                value = base64.b64decode(value.strip(), validate=True).decode().partition(":")[0]
+            except (ValueError, UnicodeDecodeError):
+                return False
+        elif scheme.lower() != "bearer":
+            return False
+        return secrets.compare_digest(value.strip().encode(), self.api_key.encode())
 
     def control_state(self) -> dict:
         return {"fail": self.fail, "delay_ms": self.delay_ms, "duplicates": self.sender.duplicates,
@@ -252,16 +287,20 @@ class SandboxGateway:
         return {**self.sender.stats, "pending": self.sender.pending()}
 
     def start(self) -> SandboxGateway:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="sandbox-http", daemon=True)
-        self._thread.start()
+        for name, server in (("sandbox-http", self.httpd), ("sandbox-control", self.control_httpd)):
+            thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
         return self
 
     def serve_forever(self) -> None:
+        threading.Thread(target=self.control_httpd.serve_forever, name="sandbox-control", daemon=True).start()
         self.httpd.serve_forever()
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        for server in (self.httpd, self.control_httpd):
+            server.shutdown()
+            server.server_close()
         self.sender.stop()
 
 
@@ -269,96 +308,119 @@ _INTENT = re.compile(r"^/v1/payment_intents/([A-Za-z0-9_]+)(/cancel|/confirm)?$"
 _REFUND = re.compile(r"^/v1/refunds/([A-Za-z0-9_]+)$")
 
 
-def _handler_for(gateway: SandboxGateway):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "MeridianSandboxGateway/1"
+class _Handler(BaseHTTPRequestHandler):
+    """JSON in (form-encoded or JSON), Stripe's JSON out; `route` answers (status, body) or raises ApiError."""
+    protocol_version = "HTTP/1.1"
+    server_version = "MeridianSandboxGateway/1"
+    gateway: SandboxGateway
 
-        def log_message(self, fmt, *args):  # noqa: A003 - stdlib name
-            if gateway.verbose:
-                super().log_message(fmt, *args)
+    def log_message(self, fmt, *args):  # noqa: A003 - stdlib name
+        if self.gateway.verbose:
+            super().log_message(fmt, *args)
 
-        def _send(self, status: int, body: dict) -> None:
-            data = json.dumps(body).encode()
+    def _send(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):   # the client gave up (timeout): nothing to do
+            self.close_connection = True
+
+    def _params(self) -> dict:
+        """The body: form-encoded, as Stripe's API takes it, or JSON (the sandbox adapter, the browser)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        if not length:
+            return {}
+        raw = self.rfile.read(length)
+        media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if media == "application/x-www-form-urlencoded":
             try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):   # the client gave up (timeout): nothing to do
-                self.close_connection = True
+                return parse_form(raw.decode())
+            except UnicodeDecodeError:
+                raise ApiError(400, "parameter_invalid", "The body is not UTF-8.") from None
+        try:
+            value = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise ApiError(400, "parameter_invalid", "The body is neither form-encoded nor JSON.") from None
+        if not isinstance(value, dict):
+            raise ApiError(400, "parameter_invalid", "The body must be a JSON object.")
+        return value
 
-        def _params(self) -> dict:
-            """The body: form-encoded, as Stripe's API takes it, or JSON (the sandbox adapter, the browser)."""
-            length = int(self.headers.get("Content-Length") or 0)
-            if not length:
-                return {}
-            raw = self.rfile.read(length)
-            media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if media == "application/x-www-form-urlencoded":
-                try:
-                    return parse_form(raw.decode())
-                except UnicodeDecodeError:
-                    raise ApiError(400, "parameter_invalid", "The body is not UTF-8.") from None
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                raise ApiError(400, "parameter_invalid", "The body is neither form-encoded nor JSON.") from None
-            if not isinstance(value, dict):
-                raise ApiError(400, "parameter_invalid", "The body must be a JSON object.")
-            return value
+    def do_GET(self):  # noqa: N802 - stdlib name
+        self._dispatch("GET")
 
-        def do_GET(self):  # noqa: N802 - stdlib name
-            self._dispatch("GET")
+    def do_POST(self):  # noqa: N802 - stdlib name
+        self._dispatch("POST")
 
-        def do_POST(self):  # noqa: N802 - stdlib name
-            self._dispatch("POST")
+    def _dispatch(self, method: str) -> None:
+        path = self.path.split("?", 1)[0].rstrip("/") or "/"
+        try:
+            params = self._params() if method == "POST" else {}
+            status, body = self.route(method, path, params)
+        except ApiError as error:
+            status, body = error.status, error.body()
+        except Exception as exc:  # noqa: BLE001 - a stand-in must never die on one request
+            status, body = 500, ApiError(500, "api_error", f"internal error: {type(exc).__name__}",
+                                         kind="api_error").body()
+        self._send(status, body)
 
-        def _dispatch(self, method: str) -> None:
-            path = self.path.split("?", 1)[0].rstrip("/") or "/"
-            try:
-                params = self._params() if method == "POST" else {}
-                status, body = self._route(method, path, params)
-            except ApiError as error:
-                status, body = error.status, error.body()
-            except Exception as exc:  # noqa: BLE001 - a stand-in must never die on one request
-                status, body = 500, ApiError(500, "api_error", f"internal error: {type(exc).__name__}",
-                                             kind="api_error").body()
-            self._send(status, body)
+    def route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
+        raise NotImplementedError
 
-        def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
-            if path == "/v1/health":
-                return 200, {"status": "ok"}
-            if path == "/v1/control":
-                return 200, (gateway.set_control(params) if method == "POST" else gateway.control_state())
-            if path == "/v1/control/reset" and method == "POST":
-                return 200, gateway.reset_control()
-            if path == "/v1/deliveries" and method == "GET":
-                return 200, gateway.deliveries()
-            if gateway.delay_ms:
-                time.sleep(gateway.delay_ms / 1000)
-            if gateway.fail:
-                raise ApiError(503, "gateway_unavailable", "The sandbox gateway is told to fail.", kind="api_error")
-            key = self.headers.get("Idempotency-Key")
-            fingerprint = f"{method} {path} {json.dumps(params, sort_keys=True)}"
-            ledger = gateway.ledger
-            if path == "/v1/payment_intents" and method == "POST":
-                return ledger.idempotent(key, fingerprint, lambda: ledger.create_intent(params))
-            if path == "/v1/refunds" and method == "POST":
-                return ledger.idempotent(key, fingerprint, lambda: ledger.create_refund(params))
-            match = _REFUND.match(path)
-            if match and method == "GET":
-                return ledger.get_refund(match.group(1))
-            match = _INTENT.match(path)
-            if match:
-                intent_id, action = match.groups()
-                if action is None and method == "GET":
-                    return ledger.get_intent(intent_id)
-                if action == "/cancel" and method == "POST":
-                    return ledger.cancel_intent(intent_id)
-                if action == "/confirm" and method == "POST":
-                    return ledger.confirm_intent(intent_id, params)
-            raise ApiError(404, "resource_missing", f"Unrecognized request URL ({method}: {path}).")
+    @staticmethod
+    def unknown(method: str, path: str) -> ApiError:
+        return ApiError(404, "resource_missing", f"Unrecognized request URL ({method}: {path}).")
 
-    return Handler
+
+class ApiHandler(_Handler):
+    """Stripe's API: the secret key for everything but the health check and a confirm by client_secret."""
+
+    def route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
+        gateway, ledger = self.gateway, self.gateway.ledger
+        if path == "/v1/health":
+            return 200, {"status": "ok"}
+        match = _INTENT.match(path)
+        confirming = bool(match) and match.group(2) == "/confirm" and method == "POST"
+        if not confirming and not gateway.authorized(self.headers.get("Authorization")):
+            raise ApiError(401, "api_key_invalid", "Invalid API Key provided (Authorization: Bearer <secret key>).")
+        if gateway.delay_ms:
+            time.sleep(gateway.delay_ms / 1000)
+        if gateway.fail:
+            raise ApiError(503, "gateway_unavailable", "The sandbox gateway is told to fail.", kind="api_error")
+        key = self.headers.get("Idempotency-Key")
+        fingerprint = f"{method} {path} {json.dumps(params, sort_keys=True)}"
+        if path == "/v1/payment_intents" and method == "POST":
+            return ledger.idempotent(key, fingerprint, lambda: ledger.create_intent(params))
+        if path == "/v1/refunds" and method == "POST":
+            return ledger.idempotent(key, fingerprint, lambda: ledger.create_refund(params))
+        refund = _REFUND.match(path)
+        if refund and method == "GET":
+            return ledger.get_refund(refund.group(1))
+        if match:
+            intent_id, action = match.groups()
+            if action is None and method == "GET":
+                return ledger.get_intent(intent_id)
+            if action == "/cancel" and method == "POST":
+                return ledger.cancel_intent(intent_id)
+            if confirming:
+                return ledger.confirm_intent(intent_id, params)
+        raise self.unknown(method, path)
+
+
+class ControlHandler(_Handler):
+    """The test controls, on their own loopback port."""
+
+    def route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
+        gateway = self.gateway
+        if path == "/v1/health":
+            return 200, {"status": "ok"}
+        if path == "/v1/control":
+            return 200, (gateway.set_control(params) if method == "POST" else gateway.control_state())
+        if path == "/v1/control/reset" and method == "POST":
+            return 200, gateway.reset_control()
+        if path == "/v1/deliveries" and method == "GET":
+            return 200, gateway.deliveries()
+        raise self.unknown(method, path)

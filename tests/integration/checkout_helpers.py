@@ -83,9 +83,9 @@ def wait_for_status(stack, headers: dict, order_id: str, status: str, timeout: f
 def sandbox_control(stack, **settings) -> dict:
     session = stack.session()
     if not settings:
-        response = session.post(url(stack, "/sandbox/v1/control/reset"), timeout=10)
+        response = session.post(f"{stack.sandbox_control_url}/v1/control/reset", timeout=10)
     else:
-        response = session.post(url(stack, "/sandbox/v1/control"), json=settings, timeout=10)
+        response = session.post(f"{stack.sandbox_control_url}/v1/control", json=settings, timeout=10)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -133,7 +133,7 @@ def wait_until_settled(stack, queues=("PaymentWebhooksQueue", "OrdersEventsQueue
             time.sleep(0.2)
 
     def deliveries():
-        stats = session.get(url(stack, "/sandbox/v1/deliveries"), timeout=10).json()
+        stats = session.get(f"{stack.sandbox_control_url}/v1/deliveries", timeout=10).json()
         return stats["pending"] == 0 and stats["delivered"] + stats["given_up"] == stats["queued"], stats
 
     wait("sandbox webhooks", deliveries)

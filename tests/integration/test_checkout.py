@@ -213,6 +213,30 @@ def test_another_users_order_is_404(stack, admin_headers, shopper):
                                headers=stranger["headers"], timeout=20).status_code == 404
 
 
+def test_the_gateway_answers_the_public_only_with_its_secret_key(stack, admin_headers, shopper):
+    """Through the public HTTPS listener (/sandbox/), as a shopper holding their order's client_secret: nothing
+    but the confirm is open, the test controls are not there at all, and the order still gets paid."""
+    product = new_product(stack, admin_headers, price="4.00", stock=3)
+    order = checkout(stack, shopper["headers"], product, 1).json()
+    intent = order["payment"]["intent_id"]
+    session = stack.session()
+    attempts = {
+        "read the intent": session.get(url(stack, f"/sandbox/v1/payment_intents/{intent}"), timeout=10),
+        "create an intent": session.post(url(stack, "/sandbox/v1/payment_intents"),
+                                         json={"amount": 100, "currency": "eur"}, timeout=10),
+        "cancel it": session.post(url(stack, f"/sandbox/v1/payment_intents/{intent}/cancel"), timeout=10),
+        "refund it": session.post(url(stack, "/sandbox/v1/refunds"), json={"payment_intent": intent}, timeout=10),
+        "redirect the webhooks": session.post(url(stack, "/sandbox/v1/control"),
+                                              json={"webhook_url": "http://127.0.0.1:9/"}, timeout=10),
+        "reset the controls": session.post(url(stack, "/sandbox/v1/control/reset"), timeout=10),
+        "count deliveries": session.get(url(stack, "/sandbox/v1/deliveries"), timeout=10),
+    }
+    assert {what: r.status_code for what, r in attempts.items()} == {what: 401 for what in attempts}
+    assert sandbox_control(stack, duplicates=1)["webhook_url"].endswith("/webhooks/payments")
+    assert confirm(stack, order).status_code == 200                 # the shopper's browser: client_secret only
+    assert wait_for_status(stack, shopper["headers"], order["id"], "paid")["status"] == "paid"
+
+
 def test_zz_gateway_down_is_503_within_3s_and_the_stock_comes_back(stack, admin_headers, shopper):
     # the 3 s comes from configuration: the payments function gives the gateway at most this long
     gateway_timeout = stack.template.function("PaymentsFunction").environment["PAYMENT_GATEWAY_TIMEOUT_SECONDS"]

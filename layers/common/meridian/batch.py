@@ -11,14 +11,17 @@ SQS redelivers only it (the event source needs `FunctionResponseTypes:
 
 **Deadline.** A batch must not outlive the function's timeout: a timed-out invocation has no
 response, so SQS redelivers the *whole* batch after the visibility timeout, the records
-already done included, and every time out counts towards maxReceiveCount (the DLQ). So a
-record after the first starts only while the remaining time (`context.get_remaining_time_in_millis()`)
-exceeds both the safety margin (SQS_BATCH_SAFETY_MARGIN_MS, default 1500 ms) and the slowest
-record of this batch so far (it would finish in time even if it were as slow). Once it does
-not, no further record is started and every record not yet started is reported in
-`batchItemFailures` (none is run, so none is done twice); SQS hands them out again after the
-queue's visibility timeout. The first record always runs, so a batch makes progress whatever
-the margin.
+already done included, and every time-out counts towards maxReceiveCount (the DLQ). So a
+record after the first starts only while the remaining time
+(`context.get_remaining_time_in_millis()`) exceeds the slowest record of this batch so far
+plus a safety margin (SQS_BATCH_SAFETY_MARGIN_MS, default 1500 ms: single records can be
+several times slower than their neighbours when a sibling call or an AWS call queues). The
+very first record an execution environment runs does not count as the slowest: it carries the
+environment's lazy initialisation (imports, SDK clients, the first SSM and secret reads) and
+says nothing about the next one. Once no further record fits, every record not yet started is
+reported in `batchItemFailures` (none is run, so none is done twice) and SQS hands it out
+again after the queue's visibility timeout. The first record of a batch always runs, so a
+batch makes progress whatever the margin.
 
 **FIFO** (`fifo=True`): Powertools' SqsFifoPartialProcessor; a failed record fails the records
 after it of its message group (`skip_group_on_error=True`, the default here) or every record
@@ -57,8 +60,11 @@ def safety_margin_ms() -> int:
         return DEFAULT_SAFETY_MARGIN_MS
 
 
+_environment_warm = False      # has this execution environment finished a record yet (see the module doc)
+
+
 class Deadline:
-    """Whether another record fits in the time left: `remaining > max(margin, slowest record so far)`."""
+    """Whether another record fits in the time left: `remaining > margin + slowest record so far`."""
 
     def __init__(self, context: Any, margin_ms: int):
         self.remaining = getattr(context, "get_remaining_time_in_millis", None) if context is not None else None
@@ -74,18 +80,21 @@ class Deadline:
         if self.started == 0 or self.remaining is None:
             return True
         left = self.remaining()
-        if left > max(self.margin_ms, self.slowest_ms):
+        if left > self.margin_ms + self.slowest_ms:
             return True
         self.reached, self.remaining_when_reached = True, left
         return False
 
     def time(self, run: Callable[[], Any]) -> Any:
+        global _environment_warm
         self.started += 1
         began = time.monotonic()
         try:
             return run()
         finally:
-            self.slowest_ms = max(self.slowest_ms, (time.monotonic() - began) * 1000)
+            if _environment_warm:
+                self.slowest_ms = max(self.slowest_ms, (time.monotonic() - began) * 1000)
+            _environment_warm = True
 
 
 class _DeadlineMixin:

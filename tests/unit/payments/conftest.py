@@ -24,11 +24,14 @@ def fresh_gateway_breaker():
     resilience._breakers.pop("payment-gateway", None)
 
 
+SANDBOX_API_KEY = "sk_test_sandbox"
+
+
 @pytest.fixture
 def sandbox():
     """A sandbox gateway on a free port; its webhooks go nowhere (tests feed the receiver themselves)."""
     gateway = SandboxGateway(port=0, webhook_url="http://127.0.0.1:9/unused", webhook_secret="unused",
-                             delivery_workers=1).start()
+                             api_key=SANDBOX_API_KEY, delivery_workers=1).start()
     yield gateway
     gateway.stop()
 
@@ -48,8 +51,11 @@ def template(template, sandbox):
 
 
 @pytest.fixture
-def payments(load_function, sandbox):
-    """The PaymentsFunction app talking to the in-process sandbox."""
+def payments(aws, load_function, sandbox):
+    """The PaymentsFunction app talking to the in-process sandbox, with the sandbox's API key in its secret
+    (as the local stack has it: the sandbox reads the provisioned secret)."""
+    boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(
+        SecretId=aws.physical_name("PaymentGatewayApiKeySecret"), SecretString=SANDBOX_API_KEY)
     return load_function("PaymentsFunction")
 
 

@@ -185,7 +185,7 @@ def test_the_guarded_stripe_adapter_answers_503_with_retry_after(gateways, strip
 
 def test_the_stripe_adapter_also_runs_against_the_sandbox(gateways, sandbox):
     """The sandbox takes Stripe's form-encoded requests too: the stripe SDK can drive it."""
-    adapter = gateways.build_adapter("stripe", sandbox.url, api_key="sk_test_sandbox", timeout=2.0)
+    adapter = gateways.build_adapter("stripe", sandbox.url, api_key=sandbox.api_key, timeout=2.0)
     intent = adapter.create_intent(amount=Decimal("12.34"), currency="EUR", idempotency_key="o-9",
                                    metadata={"order_id": "o", "payment_id": "p"})
     assert sandbox.ledger.intents[intent.id]["amount"] == 1234
@@ -203,7 +203,7 @@ def test_the_stripe_adapter_also_runs_against_the_sandbox(gateways, sandbox):
 
 # ------------------------------------------------------------------------------------ sandbox
 def test_sandbox_adapter_round_trip(gateways, sandbox):
-    adapter = gateways.build_adapter("sandbox", sandbox.url)
+    adapter = gateways.build_adapter("sandbox", sandbox.url, api_key=sandbox.api_key)
     intent = adapter.create_intent(amount=Decimal("12.34"), currency="EUR", idempotency_key="o-1",
                                    metadata={"order_id": "o"})
     again = adapter.create_intent(amount=Decimal("12.34"), currency="EUR", idempotency_key="o-1",
@@ -218,7 +218,7 @@ def test_sandbox_adapter_round_trip(gateways, sandbox):
 def test_the_breaker_opens_after_repeated_outages_and_rejections_do_not_count(gateways, sandbox):
     from meridian.errors import ServiceUnavailable
 
-    guarded = gateways.GuardedGateway(gateways.build_adapter("sandbox", sandbox.url), fail_max=2, reset_seconds=30)
+    guarded = gateways.GuardedGateway(gateways.build_adapter("sandbox", sandbox.url, api_key=sandbox.api_key), fail_max=2, reset_seconds=30)
     for _ in range(4):                                   # 404s are the gateway answering: not an outage
         with pytest.raises(gateways.GatewayRejected):
             guarded.retrieve_intent("pi_missing")

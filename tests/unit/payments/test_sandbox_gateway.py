@@ -14,6 +14,9 @@ from infra.sandbox_gateway import SandboxGateway
 from infra.sandbox_gateway.server import parse_form
 
 SECRET = "whsec_sandbox_test"
+API_KEY = "sk_test_sandbox_unit"
+API = requests.Session()                       # what the payments service is: it holds the secret key
+API.headers["Authorization"] = f"Bearer {API_KEY}"
 
 
 class Receiver:
@@ -81,14 +84,14 @@ def receiver():
 
 @pytest.fixture
 def gateway(receiver):
-    found = SandboxGateway(port=0, webhook_url=receiver.url, webhook_secret=SECRET).start()
+    found = SandboxGateway(port=0, webhook_url=receiver.url, webhook_secret=SECRET, api_key=API_KEY).start()
     yield found
     found.stop()
 
 
 def create(gateway, amount=1999, currency="eur", key=None) -> dict:
     headers = {"Idempotency-Key": key} if key else {}
-    response = requests.post(f"{gateway.url}/v1/payment_intents", json={"amount": amount, "currency": currency,
+    response = API.post(f"{gateway.url}/v1/payment_intents", json={"amount": amount, "currency": currency,
                                                                       "metadata": {"order_id": "o1"}},
                              headers=headers, timeout=5)
     assert response.status_code == 200
@@ -96,6 +99,7 @@ def create(gateway, amount=1999, currency="eur", key=None) -> dict:
 
 
 def confirm(gateway, intent, card, secret=None) -> requests.Response:
+    """As the shopper's browser confirms: with the intent's client_secret, without the API key."""
     return requests.post(f"{gateway.url}/v1/payment_intents/{intent['id']}/confirm",
                          json={"client_secret": secret or intent["client_secret"], "card_number": card}, timeout=5)
 
@@ -105,7 +109,7 @@ def settled(gateway, *, delivered: int, timeout: float = 20.0) -> dict:
     nothing queued, held or in flight (every queued delivery ended delivered or given up)."""
     deadline = time.monotonic() + timeout
     while True:
-        stats = requests.get(f"{gateway.url}/v1/deliveries", timeout=5).json()
+        stats = requests.get(f"{gateway.control_url}/v1/deliveries", timeout=5).json()
         quiet = stats["pending"] == 0 and stats["delivered"] + stats["given_up"] == stats["queued"]
         if quiet and stats["delivered"] >= delivered:
             return stats
@@ -141,16 +145,15 @@ def test_deliveries_carry_stripes_signature_header(gateway, receiver):
 
 def test_form_encoded_requests_as_stripe_takes_them(gateway):
     """The stripe SDK's encoding: nested keys in brackets, every value a string."""
-    response = requests.post(f"{gateway.url}/v1/payment_intents",
+    response = API.post(f"{gateway.url}/v1/payment_intents",
                              data="amount=1999&currency=eur&metadata[order_id]=o1&metadata[payment_id]=p1"
                                   "&automatic_payment_methods[enabled]=true",
-                             headers={"Content-Type": "application/x-www-form-urlencoded",
-                                      "Authorization": "Bearer sk_test_x", "Idempotency-Key": "form-1"}, timeout=5)
+                 headers={"Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": "form-1"}, timeout=5)
     assert response.status_code == 200, response.text
     intent = response.json()
     assert (intent["amount"], intent["currency"], intent["metadata"]) == (1999, "eur", {"order_id": "o1",
                                                                                          "payment_id": "p1"})
-    bad = requests.post(f"{gateway.url}/v1/payment_intents", data="amount=abc&currency=eur",
+    bad = API.post(f"{gateway.url}/v1/payment_intents", data="amount=abc&currency=eur",
                         headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=5)
     assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_request_error"
 
@@ -178,7 +181,7 @@ def test_wrong_client_secret_or_unknown_card_changes_nothing(gateway, receiver):
     assert confirm(gateway, intent, "1234123412341234").status_code == 402
     settled(gateway, delivered=1)                        # everything sent was delivered, nothing is queued
     assert receiver.types() == ["payment_intent.created"]
-    assert requests.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", timeout=5).json()["status"] == \
+    assert API.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", timeout=5).json()["status"] == \
         "requires_payment_method"
 
 
@@ -192,16 +195,16 @@ def test_delivery_is_retried_until_a_2xx(gateway, receiver):
 
 
 def test_duplicates_send_each_event_several_times(gateway, receiver):
-    requests.post(f"{gateway.url}/v1/control", json={"duplicates": 3}, timeout=5)
+    requests.post(f"{gateway.control_url}/v1/control", json={"duplicates": 3}, timeout=5)
     create(gateway)
     events = receiver.wait_for(3)
     assert len({e["id"] for e in events}) == 1
 
 
 def test_out_of_order_sends_succeeded_before_created(gateway, receiver):
-    requests.post(f"{gateway.url}/v1/control", json={"out_of_order": True, "hold_ms": 30000}, timeout=5)
+    requests.post(f"{gateway.control_url}/v1/control", json={"out_of_order": True, "hold_ms": 30000}, timeout=5)
     intent = create(gateway)
-    held = requests.get(f"{gateway.url}/v1/deliveries", timeout=5).json()
+    held = requests.get(f"{gateway.control_url}/v1/deliveries", timeout=5).json()
     assert (held["queued"], held["attempts"], held["pending"]) == (0, 0, 1)    # created is held back, not sent
     assert receiver.events == []
     confirm(gateway, intent, "4242424242424242")
@@ -211,30 +214,30 @@ def test_out_of_order_sends_succeeded_before_created(gateway, receiver):
 
 
 def test_fail_and_slow_modes(gateway):
-    requests.post(f"{gateway.url}/v1/control", json={"fail": True}, timeout=5)
-    response = requests.post(f"{gateway.url}/v1/payment_intents", json={"amount": 1, "currency": "usd"}, timeout=5)
+    requests.post(f"{gateway.control_url}/v1/control", json={"fail": True}, timeout=5)
+    response = API.post(f"{gateway.url}/v1/payment_intents", json={"amount": 1, "currency": "usd"}, timeout=5)
     assert response.status_code == 503
-    requests.post(f"{gateway.url}/v1/control", json={"fail": False, "delay_ms": 300}, timeout=5)
+    requests.post(f"{gateway.control_url}/v1/control", json={"fail": False, "delay_ms": 300}, timeout=5)
     started = time.monotonic()
     create(gateway)
     assert time.monotonic() - started >= 0.3
-    assert requests.post(f"{gateway.url}/v1/control/reset", timeout=5).json()["delay_ms"] == 0
+    assert requests.post(f"{gateway.control_url}/v1/control/reset", timeout=5).json()["delay_ms"] == 0
 
 
 def test_idempotency_keys(gateway):
     first = create(gateway, key="k1")
     assert create(gateway, key="k1")["id"] == first["id"]
-    response = requests.post(f"{gateway.url}/v1/payment_intents", json={"amount": 5, "currency": "eur"},
+    response = API.post(f"{gateway.url}/v1/payment_intents", json={"amount": 5, "currency": "eur"},
                              headers={"Idempotency-Key": "k1"}, timeout=5)
     assert response.status_code == 400 and response.json()["error"]["type"] == "idempotency_error"
 
 
 def test_refunds_send_charge_refunded(gateway, receiver):
     intent = create(gateway, amount=1000)
-    refund = requests.post(f"{gateway.url}/v1/refunds", json={"payment_intent": intent["id"]}, timeout=5)
+    refund = API.post(f"{gateway.url}/v1/refunds", json={"payment_intent": intent["id"]}, timeout=5)
     assert refund.status_code == 400                     # not paid yet
     confirm(gateway, intent, "4242424242424242")
-    refund = requests.post(f"{gateway.url}/v1/refunds", json={"payment_intent": intent["id"], "amount": 400},
+    refund = API.post(f"{gateway.url}/v1/refunds", json={"payment_intent": intent["id"], "amount": 400},
                            timeout=5)
     assert refund.status_code == 200 and refund.json()["amount"] == 400
     events = receiver.wait_for(3)
@@ -244,12 +247,12 @@ def test_refunds_send_charge_refunded(gateway, receiver):
 
 def test_cancel(gateway, receiver):
     intent = create(gateway)
-    response = requests.post(f"{gateway.url}/v1/payment_intents/{intent['id']}/cancel", timeout=5)
+    response = API.post(f"{gateway.url}/v1/payment_intents/{intent['id']}/cancel", timeout=5)
     assert response.json()["status"] == "canceled"
     assert confirm(gateway, intent, "4242424242424242").status_code == 400
     paid = create(gateway)
     confirm(gateway, paid, "4242424242424242")
-    assert requests.post(f"{gateway.url}/v1/payment_intents/{paid['id']}/cancel", timeout=5).status_code == 400
+    assert API.post(f"{gateway.url}/v1/payment_intents/{paid['id']}/cancel", timeout=5).status_code == 400
 
 
 def test_main_reads_the_secret_from_secrets_manager(monkeypatch):
@@ -258,16 +261,41 @@ def test_main_reads_the_secret_from_secrets_manager(monkeypatch):
     seen = {}
 
     def fake_read_secret(endpoint, secret_id, *, region):
-        seen.update(endpoint=endpoint, secret_id=secret_id)
-        return SECRET
+        seen.setdefault("endpoint", endpoint)
+        seen.setdefault("secret_ids", []).append(secret_id)
+        return {"meridian/payments/webhook-secret": SECRET, "meridian/payments/gateway-api-key": API_KEY}[secret_id]
 
     def fake_serve(self):
-        seen["webhook_secret"] = self.sender.secret
+        seen.update(webhook_secret=self.sender.secret, api_key=self.api_key)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(entry, "read_secret", fake_read_secret)
     monkeypatch.setattr(SandboxGateway, "serve_forever", fake_serve)
     assert entry.main(["--port", "0", "--webhook-url", "http://127.0.0.1:9/x", "--aws-endpoint", "http://aws.test",
-                       "--webhook-secret-id", "meridian/payments/webhook-secret"]) == 0
-    assert seen == {"endpoint": "http://aws.test", "secret_id": "meridian/payments/webhook-secret",
-                    "webhook_secret": SECRET}
+                       "--webhook-secret-id", "meridian/payments/webhook-secret",
+                       "--api-key-secret-id", "meridian/payments/gateway-api-key"]) == 0
+    assert seen == {"endpoint": "http://aws.test", "webhook_secret": SECRET, "api_key": API_KEY,
+                    "secret_ids": ["meridian/payments/webhook-secret", "meridian/payments/gateway-api-key"]}
+
+
+def test_without_the_secret_key_only_a_confirm_by_client_secret_is_open(gateway, receiver):
+    """As Stripe: reading, creating, cancelling and refunding need the secret key; the browser's confirm needs
+    the intent's client_secret; the test controls are not on the API port at all."""
+    intent = create(gateway, amount=700)
+    anonymous, wrong = requests.Session(), requests.Session()
+    wrong.headers["Authorization"] = "Bearer sk_test_guess"
+    for session in (anonymous, wrong):
+        calls = [session.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", timeout=5),
+                 session.post(f"{gateway.url}/v1/payment_intents", json={"amount": 1, "currency": "eur"}, timeout=5),
+                 session.post(f"{gateway.url}/v1/payment_intents/{intent['id']}/cancel", timeout=5),
+                 session.post(f"{gateway.url}/v1/refunds", json={"payment_intent": intent["id"]}, timeout=5),
+                 session.post(f"{gateway.url}/v1/control", json={"webhook_url": "http://attacker.test/"}, timeout=5)]
+        assert [c.status_code for c in calls] == [401] * 5
+        assert {c.json()["error"]["code"] for c in calls} == {"api_key_invalid"}
+        assert intent["client_secret"] not in "".join(c.text for c in calls)
+    assert requests.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", auth=(API_KEY, ""), timeout=5).ok
+    for path in ("/v1/control", "/v1/deliveries"):                # with the key: still not here
+        assert API.get(f"{gateway.url}{path}", timeout=5).status_code == 404
+    assert gateway.control_state()["webhook_url"] == receiver.url and len(gateway.ledger.intents) == 1
+    assert confirm(gateway, intent, "4242424242424242").json()["status"] == "succeeded"
+    assert requests.get(f"{gateway.control_url}/v1/control", timeout=5).json()["webhook_url"] == receiver.url

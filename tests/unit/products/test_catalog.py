@@ -185,3 +185,20 @@ def test_drafts_and_archived_are_hidden_from_shoppers(products):
     assert [item["id"] for item in listed] == [draft]
     assert products.client.get(f"{LIST}/{uuid.uuid4()}").status == 404
     assert products.client.get(f"{LIST}/no-such-slug").status == 404
+
+
+def test_a_listed_product_shows_what_its_own_page_shows(products):
+    """The page reads only the served locale's chain and the public fields: nothing it shows may go missing."""
+    pid = make_product(products, name="Espresso cup", images=["https://cdn.example.com/cup.jpg"],
+                       variants=[{"sku": "CUP-S", "stock": 0}, {"sku": "CUP-L", "stock": 2, "base_price": "21.00"}])
+    localize(products, pid, "pt", "Chávena", "Uma chávena.", slug="chavena")
+    localize(products, pid, "de", "Tasse", "Eine Tasse.")
+    for locale in ("pt-BR", "de", "en", "ja"):
+        query = {"locale": locale, "currency": "JPY"}
+        listed = next(i for i in products.client.get(LIST, query=query).json["items"] if i["id"] == pid)
+        page = products.client.get(f"{LIST}/{pid}", query=query).json
+        assert listed == {key: page[key] for key in listed}, locale
+        assert listed["in_stock"] is True and listed["image"] == "https://cdn.example.com/cup.jpg"
+    assert products.client.get(LIST, query={"locale": "pt-BR"}).json["items"][0]["name"] == "Chávena"
+    admin_listed = products.client.get(LIST, query={"locale": "de"}, headers=products.admin).json["items"][0]
+    assert admin_listed["locales"] == ["de", "en", "pt"] and admin_listed["stock"][1]["available"] == 2

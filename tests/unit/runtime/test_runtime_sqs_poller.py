@@ -396,7 +396,7 @@ def test_fifo_is_long_polled_only_while_nothing_of_it_is_in_flight():
     assert gate.turn(1, stop) == 1                                     # idle: a long poll
     batch, _ = gate.claim([{"MessageId": "a1", "Attributes": {"MessageGroupId": "A"}}])
     assert gate.turn(1, stop) == 0                                     # a batch in flight: short polls …
-    gate.received(0)
+    gate.received(0, backlog=False, waited=False)
     began = time.monotonic()
     assert gate.turn(1, stop) == 0
     assert time.monotonic() - began >= ReceiveGate.FIFO_PAUSE * 0.9   # … paced after an empty one
@@ -404,3 +404,40 @@ def test_fifo_is_long_polled_only_while_nothing_of_it_is_in_flight():
     gate.finish(batch, held=True)                                      # a failed record holds its group
     assert gate.turn(1, stop) == 0
     assert ReceiveGate(fifo=False).turn(1, stop) == 1                  # standard queues: always long polls
+
+
+def test_active_pollers_grow_with_a_backlog_and_shrink_on_empty_long_polls():
+    gate = ReceiveGate(concurrency=3)
+    assert gate.active == 1
+    gate.received(10, backlog=True, waited=True)
+    gate.received(10, backlog=True, waited=False)
+    gate.received(10, backlog=True, waited=False)
+    assert gate.active == 3                                            # never beyond the concurrency
+    gate.received(2, backlog=False, waited=True)
+    assert gate.active == 3                                            # a small batch changes nothing
+    gate.received(0, backlog=False, waited=True)
+    gate.received(0, backlog=False, waited=True)
+    gate.received(0, backlog=False, waited=True)
+    assert gate.active == 1                                            # never below one
+    stop = threading.Event()
+    stop.set()
+    assert gate.wait_until_active(0, stop) is False and gate.wait_until_active(2, stop) is False
+
+
+def test_a_light_load_keeps_to_one_poller(sqs):
+    """One message at a time: one batch in flight, so one (warm) worker takes them all."""
+    url, arn, _ = make_queue(sqs, "light")
+    function = RecordingFunction()
+    pollers = start_pollers(SqsEventSource("Fn", "Ev", url, arn, 10, True), sqs, function, 4, wait_seconds=1)
+    try:
+        for i in range(5):
+            sqs.send_message(QueueUrl=url, MessageBody=f"ok-{i}")
+            deadline = time.monotonic() + 30
+            while len(function.seen) <= i:
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+    finally:
+        stop_pollers(pollers)
+    assert function.seen == [f"ok-{i}" for i in range(5)]
+    assert pollers[0].gate.max_in_flight == 1 and pollers[0].gate.active == 1
+    assert [p.batches for p in pollers] == [5, 0, 0, 0]
