@@ -222,7 +222,8 @@ class LocalStack:
         s = self.settings
         ports = {"AWS_PORT": s.aws_port, "GATEWAY_HTTPS_PORT": s.https_port, "GATEWAY_HTTP_PORT": s.http_port,
                  "GATEWAY_INTERNAL_PORT": s.internal_port, "FX_STUB_PORT": s.fx_port, "SANDBOX_PORT": s.sandbox_port,
-                 "SANDBOX_CONTROL_PORT": s.sandbox_control_port, "IAM_PROXY_PORT": s.iam_proxy_port, "DYNAMODB_PORT": s.dynamodb_port}
+                 "SANDBOX_CONTROL_PORT": s.sandbox_control_port, "IAM_PROXY_PORT": s.iam_proxy_port,
+                 "DYNAMODB_PORT": s.dynamodb_port}
         busy = [f"{name}={port}" for name, port in ports.items() if port_open(port)]
         if busy:
             raise StartupFailed(f"in use: {', '.join(busy)} (another stack? `make down`, or set these variables)")

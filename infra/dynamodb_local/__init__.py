@@ -33,4 +33,5 @@ def command(port: int, data_dir: Path) -> list[str]:
     home = engine_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     return [java, *JAVA_OPTIONS, f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar",
-            str(home / "DynamoDBLocal.jar"), "-sharedDb", "-disableTelemetry", "-dbPath", str(data_dir), "-port", str(port)]
+            str(home / "DynamoDBLocal.jar"), "-sharedDb", "-disableTelemetry", "-dbPath", str(data_dir),
+            "-port", str(port)]

@@ -342,3 +342,22 @@ def test_openapi_goes_to_the_function_that_has_its_api_event(tmp_path):
     assert (f"location = /{STAGE}/api/v1/openapi.json {{ proxy_pass http://fn_AdminFunction"
             "$unstaged_request_uri; }") in internal
     assert "alias" not in conf
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("TRACE", "/api/v1/products", 405),
+    ("GET", "/api/v1/products/%00", 400),
+    ("GET", "/api/v1/products/" + "x" * 20_000, 414),
+])
+def test_what_nginx_refuses_itself_is_a_problem_too(gateway, method, path, status):
+    """Every error is problem+json with a request id and the security headers; a 405 says what is allowed.
+    (A request line nginx cannot parse is refused before its headers are read: the id is nginx's own.)"""
+    response = gateway["session"].request(method, f"{gateway['https']}{path}", headers={"X-Request-Id": "rid-own"})
+    assert response.status_code == status, response.text[:200]
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == status
+    assert response.json()["request_id"] == response.headers["X-Request-Id"]
+    for header in SECURITY_HEADERS:
+        assert header in response.headers
+    if status == 405:
+        assert "GET" in response.headers["Allow"] and "TRACE" not in response.headers["Allow"]

@@ -1,9 +1,11 @@
 """The auth service's settings, read once from the environment template.yaml gives it."""
 from __future__ import annotations
 
+from meridian.auth import MAX_TOKEN_LIFETIME_SECONDS
 from meridian.config import int_env, optional_env
 
-ACCESS_TOKEN_TTL_SECONDS = min(int_env("ACCESS_TOKEN_TTL_SECONDS", 900), 900)   # never above 15 minutes
+# never above what every verifier accepts (15 minutes)
+ACCESS_TOKEN_TTL_SECONDS = min(int_env("ACCESS_TOKEN_TTL_SECONDS", 900), MAX_TOKEN_LIFETIME_SECONDS)
 REFRESH_LIFETIME_SECONDS = int_env("REFRESH_TOKEN_LIFETIME_SECONDS", 14 * 24 * 3600)  # absolute, per family
 VERIFY_EMAIL_TTL_SECONDS = int_env("VERIFY_EMAIL_TTL_SECONDS", 24 * 3600)
 PASSWORD_RESET_TTL_SECONDS = int_env("PASSWORD_RESET_TTL_SECONDS", 3600)

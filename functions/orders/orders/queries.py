@@ -16,22 +16,23 @@ def order_detail(order_id: str, who) -> dict:
 
 
 def list_orders(who, *, limit: int, cursor: str | None, user_id: str | None, status: str | None) -> dict:
+    """A page of orders. The cursor is bound to the caller and the query (as every list's is): replayed by
+    another caller, or with another ?user_id= or ?status=, it is a 400."""
     if status is not None and status not in STATUSES:
         raise ValidationFailed({"status": [f"One of {', '.join(STATUSES)}."]})
     admin = who.is_at_least("admin")
+    purpose = f"orders:{who.user_id}:{user_id or ''}:{status or ''}"
+    start = pagination.decode_cursor(cursor, purpose)
     if not admin or user_id:
         orders, last = repository.page_for_user(user_id if admin and user_id else who.user_id, limit=limit,
-                                                cursor=cursor)
-        purpose = "orders-user"
+                                                start=start)
         if status:
             orders = [o for o in orders if o.status == status]
     elif status:
-        orders, last = repository.page_by_status(status, limit=limit, cursor=cursor)
-        purpose = "orders-status"
+        orders, last = repository.page_by_status(status, limit=limit, start=start)
     else:
-        result = OrderModel.scan(OrderModel.sk == ORDER_SK, limit=limit,
-                                 last_evaluated_key=pagination.decode_cursor(cursor, "orders-all"))
-        orders, last, purpose = list(result), result.last_evaluated_key, "orders-all"
+        result = OrderModel.scan(OrderModel.sk == ORDER_SK, limit=limit, last_evaluated_key=start)
+        orders, last = list(result), result.last_evaluated_key
     items = [order_view(o) for o in orders]
     return pagination.page(items, last, purpose)
 

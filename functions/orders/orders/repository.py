@@ -1,7 +1,6 @@
 """Reading and writing orders (the only module that queries the table directly)."""
 from __future__ import annotations
 
-from meridian import pagination
 from meridian.errors import NotFound
 from pynamodb.exceptions import DoesNotExist
 
@@ -46,15 +45,15 @@ def visible(order_id: str, who) -> OrderModel:
     return order
 
 
-def page_for_user(user_id: str, *, limit: int, cursor: str | None) -> tuple[list[OrderModel], dict | None]:
+def page_for_user(user_id: str, *, limit: int, start: dict | None) -> tuple[list[OrderModel], dict | None]:
     result = OrderModel.by_user.query(f"USER#{user_id}", scan_index_forward=False, limit=limit,
-                                      last_evaluated_key=pagination.decode_cursor(cursor, "orders-user"))
+                                      last_evaluated_key=start)
     return list(result), result.last_evaluated_key
 
 
-def page_by_status(status: str, *, limit: int, cursor: str | None) -> tuple[list[OrderModel], dict | None]:
+def page_by_status(status: str, *, limit: int, start: dict | None) -> tuple[list[OrderModel], dict | None]:
     result = OrderModel.by_status.query(f"STATUS#{status}", scan_index_forward=False, limit=limit,
-                                        last_evaluated_key=pagination.decode_cursor(cursor, "orders-status"))
+                                        last_evaluated_key=start)
     return list(result), result.last_evaluated_key
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from meridian.money import CURRENCIES
+from meridian.fields import CurrencyCode
 
 MAX_LINES, MAX_QUANTITY = 50, 100
 
@@ -36,8 +36,7 @@ class AddressSchema(Schema):
 class CheckoutSchema(Schema):
     items = fields.List(fields.Nested(LineSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_LINES))
-    currency = fields.String(load_default=None, validate=validate.OneOf(sorted(CURRENCIES),
-                                                                         error="Not a supported currency."))
+    currency = CurrencyCode(load_default=None)
     shipping_address = fields.Nested(AddressSchema, required=True)
 
     @validates("items")

@@ -4,7 +4,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from meridian.money import CURRENCIES, parse_amount
+from meridian.fields import CurrencyCode
+from meridian.money import parse_amount
 
 
 class AmountField(fields.Field):
@@ -32,7 +33,7 @@ class CreateIntentRequest(Schema):
     order_id = fields.UUID(required=True)
     user_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
     amount = AmountField(required=True)
-    currency = fields.String(required=True, validate=validate.OneOf(sorted(CURRENCIES)))
+    currency = CurrencyCode(required=True)
 
     @validates_schema
     def positive(self, data, **kwargs):

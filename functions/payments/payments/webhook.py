@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 
-from meridian import aws
+from meridian import aws, jsonutil
 from meridian.config import int_env, require_env
 from meridian.observability import count, logger
 
@@ -66,9 +66,11 @@ def receive(event: dict) -> dict:
         logger.warning("webhook signature rejected", extra={"reason": str(exc)})
         return _bad("The webhook signature is invalid or its timestamp is outside the tolerance.")
     try:
-        payload = json.loads(raw)
+        payload = jsonutil.loads_request(raw)
         event_id, intent_id = payload["id"], intent_id_of(payload)
         payload["type"]  # noqa: B018 - required field
+    except jsonutil.JsonTooComplex as error:
+        return _bad(f"The webhook body is not a gateway event: {error}")
     except (ValueError, KeyError, TypeError, AttributeError):
         return _bad("The webhook body is not a gateway event.")
     if not _ok_id(event_id) or (intent_id is not None and not _ok_id(intent_id)):

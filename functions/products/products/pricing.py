@@ -12,7 +12,7 @@ from decimal import Decimal
 from meridian import fx
 from meridian.clock import iso
 from meridian.errors import ServiceUnavailable, ValidationFailed
-from meridian.money import CURRENCIES, Money
+from meridian.money import Money, UnknownCurrency, currency_code
 
 BASE_CURRENCY = "USD"
 
@@ -21,10 +21,10 @@ def currency_of(raw: str | None) -> str:
     """The requested currency (upper-case ISO 4217), the base currency when absent; 400 if unknown."""
     if raw is None or not raw.strip():
         return BASE_CURRENCY
-    code = raw.strip().upper()
-    if code not in CURRENCIES:
-        raise ValidationFailed({"currency": [f"{raw!r} is not a supported ISO 4217 currency."]})
-    return code
+    try:
+        return currency_code(raw)
+    except UnknownCurrency as error:
+        raise ValidationFailed({"currency": [str(error)]}) from None
 
 
 def price(amount: Decimal, currency: str, base: str = BASE_CURRENCY) -> tuple[dict, dict]:

@@ -240,13 +240,15 @@ class ServiceApp(Chalice):
 
     # ------------------------------------------------------------------ request helpers
     def json_body(self) -> Any:
-        """The request body parsed as JSON; 400 problem when it is not JSON."""
+        """The request body parsed as JSON (within jsonutil's depth and size bounds); 400 problem when not."""
         request = self.current_request
         raw = request.raw_body
         if not raw:
             return None
         try:
-            return json.loads(raw)
+            return jsonutil.loads_request(raw)
+        except jsonutil.JsonTooComplex as error:
+            raise BadRequest(str(error)) from None
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("The request body is not valid JSON.") from None
 

@@ -2,8 +2,10 @@
 
 Tokens are asymmetric JWTs (EdDSA or RS256) with a `kid`. Verification pins the
 algorithm to the key's own, requires and checks iss, aud, exp, iat, sub, jti (and nbf
-when present), and finds keys in the auth service's JWKS (cached; refetched once, at
-most every 30 s, when an unknown kid shows up, which is how key rotation is picked up).
+when present), refuses a lifetime (exp - iat) over MAX_TOKEN_LIFETIME_SECONDS (15 minutes: a
+token minted for a year with the real key is still refused), and finds keys in the auth
+service's JWKS (cached; refetched once, at most every 30 s, when an unknown kid shows up,
+which is how key rotation is picked up).
 The JWKS is at `<API base URL>/api/v1/auth/.well-known/jwks.json` (`config.jwks_url()`: the
 base URL comes from the SSM parameter named by API_BASE_URL_PARAMETER).
 """
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 ROLES = ("customer", "admin", "super_admin")
 ALLOWED_ALGORITHMS = ("EdDSA", "RS256")
 LEEWAY_SECONDS = 30
+MAX_TOKEN_LIFETIME_SECONDS = 900     # exp - iat of an access token: 15 minutes at most, whoever signed it
 
 
 def role_rank(role: str) -> int:
@@ -130,6 +133,9 @@ def verify_access_token(token: str, *, source: JwksKeySource | None = None) -> P
         raise Unauthorized("The access token has expired.") from None
     except jwt.PyJWTError:
         raise Unauthorized("The access token is invalid.") from None
+    lifetime = claims["exp"] - claims["iat"]
+    if not isinstance(lifetime, (int, float)) or lifetime > MAX_TOKEN_LIFETIME_SECONDS:
+        raise Unauthorized(f"The access token lives longer than {MAX_TOKEN_LIFETIME_SECONDS // 60} minutes.")
     if claims.get("role") not in ROLES:
         raise Unauthorized("The access token carries no known role.")
     return Principal(user_id=claims["sub"], role=claims["role"], claims=claims)

@@ -37,6 +37,15 @@ class UnknownCurrency(ValueError):
     pass
 
 
+def currency_code(raw: object) -> str:
+    """The one rule for a currency in a request, on every route: an ISO 4217 code we know, in any case,
+    surrounding spaces ignored (`eur`, ` EUR `); upper case out. UnknownCurrency otherwise."""
+    text = raw.strip().upper() if isinstance(raw, str) else ""
+    if text not in CURRENCIES:
+        raise UnknownCurrency(f"{raw!r} is not a supported ISO 4217 currency.")
+    return text
+
+
 def minor_units(currency: str) -> int:
     try:
         return CURRENCIES[currency][0]

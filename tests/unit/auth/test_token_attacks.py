@@ -131,3 +131,13 @@ def test_malformed_and_missing_tokens_are_refused(protected):
         response = protected.get("/api/v1/demo/mine", headers={"Authorization": value})
         assert response.status == 401
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_token_minted_for_a_year_with_the_real_key_is_refused(signer, protected):
+    now = int(time.time())
+    for lifetime, status in ((365 * 24 * 3600, 401), (901, 401), (900, 200)):
+        token = signer(_claims(iat=now, exp=now + lifetime))
+        response = protected.get("/api/v1/demo/mine", headers={"Authorization": f"Bearer {token}"})
+        assert response.status == status, (lifetime, response.json)
+        if status == 401:
+            assert "longer than 15 minutes" in response.json["detail"]

@@ -157,3 +157,15 @@ def test_currency_defaults_to_the_shoppers_saved_one_then_usd(checkout, services
     services.saved_currency = None
     assert checkout(str(uuid.uuid4()), [{"product_id": widget, "quantity": 1}], currency=None).json["total"][
         "currency"] == "USD"
+
+
+def test_a_currency_code_in_any_case_is_the_same_currency_as_in_the_catalog(checkout, services):
+    """One rule everywhere (meridian.money.currency_code): the catalog takes `eur`, so does checkout."""
+    product = services.products.add("10.00")
+    upper = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}], currency="EUR")
+    for spelling in ("eur", " Eur "):
+        placed = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}], currency=spelling)
+        assert placed.status == 201, placed.json
+        assert placed.json["total"] == upper.json["total"] and placed.json["total"]["currency"] == "EUR"
+    refused = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}], currency="euro")
+    assert refused.status == 400 and "'euro' is not a supported ISO 4217 currency." in refused.json["errors"]["currency"]

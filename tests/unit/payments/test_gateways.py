@@ -218,7 +218,8 @@ def test_sandbox_adapter_round_trip(gateways, sandbox):
 def test_the_breaker_opens_after_repeated_outages_and_rejections_do_not_count(gateways, sandbox):
     from meridian.errors import ServiceUnavailable
 
-    guarded = gateways.GuardedGateway(gateways.build_adapter("sandbox", sandbox.url, api_key=sandbox.api_key), fail_max=2, reset_seconds=30)
+    guarded = gateways.GuardedGateway(gateways.build_adapter("sandbox", sandbox.url, api_key=sandbox.api_key),
+                                      fail_max=2, reset_seconds=30)
     for _ in range(4):                                   # 404s are the gateway answering: not an outage
         with pytest.raises(gateways.GatewayRejected):
             guarded.retrieve_intent("pi_missing")
