@@ -122,6 +122,20 @@ def test_unknown_path_is_a_404_problem(stack):
     assert body["status"] == 404 and body["request_id"] == response.headers["X-Request-Id"]
 
 
+@pytest.mark.parametrize("method, path, allow", [
+    ("TRACE", "/api/v1/products", "GET"),           # nginx refuses it itself
+    ("GET", "/webhooks/payments", "POST"),          # the webhook function refuses it
+    ("GET", "/api/v1/products/%00", None),
+])
+def test_refusals_are_problems_with_allow_on_405(stack, method, path, allow):
+    response = stack.session().request(method, f"{stack.base_url}{path}", timeout=10)
+    assert response.status_code == (405 if allow else 400), response.text[:200]
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert response.json()["status"] == response.status_code
+    if allow:
+        assert allow in response.headers["Allow"]
+
+
 def test_merged_openapi_lists_every_service(stack):
     response = stack.session().get(f"{stack.base_url}/api/v1/openapi.json", timeout=10)
     assert response.status_code == 200
