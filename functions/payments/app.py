@@ -1,11 +1,12 @@
 """HTTP routes of the payments service (thin: parse → call → map)."""
 from meridian.api import ServiceApp, json_response
 from meridian.auth import principal, require_role
+from meridian.idempotency import run_once
 from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
 from meridian.service_auth import require_service
 from meridian.validation import load
-from payments import service
+from payments import models, service
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("payments.schemas")
@@ -23,10 +24,20 @@ def get_payment(payment_id):
 @app.route("/{payment_id}/refund", methods=["POST"])
 @require_role("admin")
 def refund_payment(payment_id):
-    """Refund a payment, all or part (admin); the order becomes refunded when the gateway confirms."""
-    request = load(schemas.RefundRequest(), app.json_body() or {})
-    body = service.refund(payment_id, request["amount"], idempotency_key=app.header("Idempotency-Key"))
-    return json_response(body, 202)
+    """Refund a payment, all or part (admin); the order becomes refunded when the gateway confirms.
+
+    Idempotency-Key: a replay answers the first result and does nothing again; the key reused for
+    another payment or amount is a 422."""
+    body = app.json_body() or {}
+    request = load(schemas.RefundRequest(), body)
+    key = app.header("Idempotency-Key")
+
+    def refund():
+        return 202, service.refund(payment_id, request["amount"], idempotency_key=key)
+
+    status, result = run_once(models.IdempotencyItem, "payments:refund", key, {"payment": payment_id, "body": body},
+                              refund)
+    return json_response(result, status)
 
 
 # ------------------------------------------------------------------ internal API (orders only)

@@ -5,13 +5,13 @@ from meridian import locales, shopper
 from meridian.api import ServiceApp, json_response
 from meridian.auth import authenticate, require_role
 from meridian.errors import Forbidden, NotFound
+from meridian.idempotency import run_once
 from meridian.lazy import lazy_module
 from meridian.money import CURRENCIES
 from meridian.service_auth import require_service
 from meridian.validation import load
-from products import inventory, listing, pim, presenter, pricing
+from products import inventory, listing, models, pim, presenter, pricing
 from products.errors import ProductNotFound
-from products.idempotency import run_once
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("products.schemas")
@@ -100,7 +100,8 @@ def create_product():
     def create():
         return 201, presenter.admin_view(pim.create(data, actor=_actor()))
 
-    status, result = run_once(f"products:create:{_actor()}", app.header("idempotency-key"), body, create)
+    status, result = run_once(models.IdempotencyItem, f"products:create:{_actor()}", app.header("idempotency-key"),
+                              body, create)
     return json_response(result, status, {"Location": f"{app.prefix}/{result['id']}"})
 
 

@@ -93,6 +93,16 @@ def test_the_callers_own_error_is_raised_as_it_is():
     assert caught.value is mine
 
 
+def test_an_unlisted_verdict_on_the_request_is_that_error_not_an_outage():
+    """admin → auth with ?cursor=garbage: auth's 400 reaches the admin as a 400 on the cursor, never a 503."""
+    with pytest.raises(ValidationFailed) as caught:
+        answer(400, {"detail": "The request has invalid fields.", "errors": {"cursor": ["The cursor is not valid."]}}
+               ).result("list users")
+    assert caught.value.status == 400 and caught.value.extra["errors"] == {"cursor": ["The cursor is not valid."]}
+    with pytest.raises(NotFound):
+        answer(404, {"detail": "No such user."}).result("look up the user")
+
+
 def test_anything_else_means_the_callee_could_not_do_it():
     with pytest.raises(ServiceUnavailable) as caught:
         answer(403, {"detail": "Service admin may not call this API."}).result("list users", errors=(404,))

@@ -1,5 +1,10 @@
 """Queue depths and dead letters: list what failed, and send it back.
 
+What admins see of a dead letter is redacted (`redacted`): values under secret-bearing keys
+(client_secret, token, password, secret, api key, authorization, signature) and strings that
+look like credentials (a payment intent's `pi_…_secret_…`, Stripe `sk_`/`rk_`/`whsec_` keys)
+become "[redacted]". A redrive sends the original message, untouched.
+
 moto has no SQS StartMessageMoveTask, so a redrive moves messages itself:
 receive from the DLQ → send to the source queue → delete from the DLQ. A message is
 deleted only after it was sent, so a crash in between can duplicate, never lose, a
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from functools import lru_cache
 
@@ -41,11 +47,28 @@ def _named(name: str | None) -> dict[str, dict[str, str]]:
     return {name: queues()[name]}
 
 
+REDACTED = "[redacted]"
+_SECRET_KEY = re.compile(r"secret|token|password|passwd|api[_-]?key|authorization|signature|credential", re.I)
+_SECRET_TEXT = re.compile(r"\bpi_[A-Za-z0-9]+_secret_[A-Za-z0-9]+|\b(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+|"
+                          r"\bwhsec_[A-Za-z0-9]+")
+
+
+def redacted(value: object) -> object:
+    """`value` with secrets replaced (see the module's documentation)."""
+    if isinstance(value, dict):
+        return {k: REDACTED if _SECRET_KEY.search(str(k)) else redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted(v) for v in value]
+    if isinstance(value, str):
+        return _SECRET_TEXT.sub(REDACTED, value)
+    return value
+
+
 def _preview(body: str) -> object:
     try:
-        return json.loads(body)
+        return redacted(json.loads(body))
     except ValueError:
-        return body[:2000]
+        return redacted(body[:2000])
 
 
 def dead_letters(name: str | None = None, per_queue: int = 10) -> list[dict]:

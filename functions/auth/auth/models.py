@@ -16,7 +16,7 @@ reader checks expiry itself.
 from __future__ import annotations
 
 from meridian.config import require_env
-from meridian.dynamo import generic_index, share_connection, table_meta
+from meridian.dynamo import cancellation_codes, generic_index, share_connection, table_meta
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -141,12 +141,6 @@ _connection = share_connection(Account, _AuthItem, EmailClaim, RefreshFamily, Re
 def transaction() -> TransactWrite:
     """A DynamoDB transaction on this table (the models' own connection)."""
     return TransactWrite(connection=_connection)
-
-
-def cancellation_codes(error) -> list[str | None]:
-    """Per-item cancellation codes of a TransactWriteError (None for items that were fine)."""
-    reasons = getattr(error, "cancellation_reasons", None) or []
-    return [getattr(r, "code", None) if r is not None else None for r in reasons]
 
 
 __all__ = ["Account", "EmailClaim", "RefreshFamily", "RefreshToken", "OneTimeToken", "LoginThrottle",

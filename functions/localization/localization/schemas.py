@@ -36,7 +36,8 @@ class Amount(fields.String):
         if not _PLAIN.match(text):
             raise ValidationError("Amount must be a number such as 10 or 19.99.")
         try:
-            return parse_amount(text, max_digits=MAX_INTEGER_DIGITS + MAX_FRACTION_DIGITS)
+            return parse_amount(text, max_digits=MAX_INTEGER_DIGITS + MAX_FRACTION_DIGITS,
+                                max_integer_digits=MAX_INTEGER_DIGITS)
         except ValueError as error:  # pragma: no cover - the pattern already excludes it
             raise ValidationError(f"Amount is not usable ({error}).") from None
 

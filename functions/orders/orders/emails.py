@@ -9,6 +9,7 @@ from meridian.clock import iso
 from meridian.config import require_env
 from meridian.money import Money
 from meridian.observability import count, logger
+from meridian.validation import has_control_characters
 from pynamodb.exceptions import DoesNotExist
 
 from . import repository
@@ -30,15 +31,21 @@ def _already_sent(order_id: str, kind: str) -> bool:
         return False
 
 
+def _one_line(text: object) -> str:
+    """What a customer typed, as one line of the e-mail: control characters (CR, LF, NUL…) become spaces, so
+    no input can start a paragraph of its own (schemas refuse them already; stored orders may predate that)."""
+    return "".join(" " if has_control_characters(ch) else ch for ch in str(text or "")).strip()
+
+
 def confirmation_text(order: OrderModel) -> tuple[str, str]:
     lines = [f"Thank you for your order {order.id}.", "", "Items:"]
     for line in order.items:
         total = Money(Decimal(line.line_total), order.currency).to_json()["amount"]
-        lines.append(f"  {int(line.quantity)} × {line.name or line.product_id}  {total} {order.currency}")
+        lines.append(f"  {int(line.quantity)} × {_one_line(line.name or line.product_id)}  {total} {order.currency}")
     total = Money(order.total, order.currency).to_json()["amount"]
+    address = order.shipping_address
     lines += ["", f"Total paid: {total} {order.currency}", "",
-              f"Ship to: {order.shipping_address.name}, {order.shipping_address.city}, "
-              f"{order.shipping_address.country}"]
+              f"Ship to: {_one_line(address.name)}, {_one_line(address.city)}, {_one_line(address.country)}"]
     return f"Your Meridian order {order.id[:8]} is confirmed", "\n".join(lines)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from meridian.fields import CurrencyCode
+from meridian.fields import AddressSchema, CurrencyCode
 
 MAX_LINES, MAX_QUANTITY = 50, 100
 
@@ -20,17 +20,6 @@ class LineSchema(Schema):
     product_id = fields.UUID(required=True)
     sku = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
-
-
-class AddressSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    line1 = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    line2 = fields.String(load_default=None, validate=validate.Length(max=200))
-    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    region = fields.String(load_default=None, validate=validate.Length(max=100))
-    postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$",
-                                                                     error="Use an ISO 3166-1 alpha-2 code, e.g. DE."))
 
 
 class CheckoutSchema(Schema):

@@ -178,7 +178,8 @@ def refund(payment_id: str, amount: Decimal | None, *, idempotency_key: str | No
         raise ValidationFailed({"amount": [f"Must be more than 0 and at most {remaining} {payment.currency}."]})
     previous = payment.status
     _move(payment, states.REFUND_PENDING)
-    key = idempotency_key or f"refund-{payment.id}-{format(payment.refunded_amount + amount, 'f')}"
+    # the gateway's key, namespaced by payment: a key the admin reuses elsewhere never meets another payment there
+    key = f"refund-{payment.id}-{idempotency_key or format(payment.refunded_amount + amount, 'f')}"
     try:
         result = gateway().refund(intent_id=payment.intent_id, amount=amount, currency=payment.currency,
                                   idempotency_key=key)

@@ -20,9 +20,10 @@ inventory.py).
 """
 from __future__ import annotations
 
+from meridian import idempotency
 from meridian.config import require_env
 from meridian.dynamo import DecimalAttribute, generic_index, share_connection, table_meta
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -142,17 +143,7 @@ class ReservationItem(Model):
     due = Gsi1()
 
 
-class IdempotencyItem(Model):
-    Meta = table_meta(TABLE_NAME)
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default=META)
-    request_hash = UnicodeAttribute()
-    state = UnicodeAttribute()              # in_progress | done
-    status_code = NumberAttribute(null=True)
-    body = UnicodeAttribute(null=True)
-    expires_at = NumberAttribute()
-    done = BooleanAttribute(default=False)
+IdempotencyItem = idempotency.record_model(TABLE_NAME)     # Idempotency-Key of admin creates (meridian.idempotency)
 
 
 _connection = share_connection(ProductItem, LocalizedDetailsItem, ClaimItem, ReservationItem, IdempotencyItem)

@@ -7,10 +7,11 @@ from typing import Any
 from meridian import pagination
 from meridian.clock import iso
 from meridian.config import int_env
+from meridian.dynamo import cancellation_codes
 from meridian.errors import Conflict, NotFound
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
-from .models import ADDRESS_PREFIX, Address
+from .models import ADDRESS_PREFIX, Address, AddressBook, transaction
 
 MAX_ADDRESSES = int_env("MAX_ADDRESSES_PER_USER", 50)
 FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
@@ -49,13 +50,22 @@ def get(user_id: str, address_id: str) -> Address:
 
 
 def add(user_id: str, data: dict[str, Any]) -> Address:
-    existing = Address.count(f"USER#{user_id}", Address.sk.startswith(ADDRESS_PREFIX))
-    if existing >= MAX_ADDRESSES:
-        raise Conflict(f"The address book is full ({MAX_ADDRESSES} addresses); delete one first.")
+    """The cap holds under concurrent adds: the address and its book's counter change in one transaction,
+    on condition that the counter is below MAX_ADDRESSES."""
+    _ensure_address_book(user_id)
     address_id, now = str(uuid.uuid4()), iso()
     address = Address(*Address.key(user_id, address_id), address_id=address_id, user_id=user_id,
                       created_at=now, updated_at=now, **{f: data.get(f) for f in FIELDS})
-    address.save(condition=Address.pk.does_not_exist())
+    book = AddressBook(*AddressBook.key(user_id))
+    try:
+        with transaction() as writes:
+            writes.update(book, actions=[AddressBook.entries.add(1)],
+                          condition=AddressBook.entries < MAX_ADDRESSES)
+            writes.save(address, condition=Address.pk.does_not_exist())
+    except TransactWriteError as error:
+        if "ConditionalCheckFailed" in cancellation_codes(error):
+            raise Conflict(f"The address book is full ({MAX_ADDRESSES} addresses); delete one first.") from None
+        raise
     return address
 
 
@@ -74,8 +84,28 @@ def change(user_id: str, address_id: str, changes: dict[str, Any]) -> Address:
 
 
 def remove(user_id: str, address_id: str) -> None:
+    _ensure_address_book(user_id)
     address = Address(*Address.key(user_id, _valid_id(address_id)))
     try:
-        address.delete(condition=Address.pk.exists())
-    except DeleteError:
-        raise NotFound("No such address.") from None
+        with transaction() as writes:
+            writes.delete(address, condition=Address.pk.exists())
+            writes.update(AddressBook(*AddressBook.key(user_id)), actions=[AddressBook.entries.add(-1)])
+    except TransactWriteError as error:
+        if "ConditionalCheckFailed" in cancellation_codes(error):
+            raise NotFound("No such address.") from None
+        raise
+
+
+def _ensure_address_book(user_id: str) -> None:
+    """Create the counter, from a count of the addresses, when the user has none yet (created once)."""
+    try:
+        AddressBook.get(*AddressBook.key(user_id), attributes_to_get=["pk"])
+        return
+    except AddressBook.DoesNotExist:
+        pass
+    existing = Address.count(f"USER#{user_id}", Address.sk.startswith(ADDRESS_PREFIX), consistent_read=True)
+    try:
+        AddressBook(*AddressBook.key(user_id), entries=existing).save(condition=AddressBook.pk.does_not_exist())
+    except PutError:
+        pass                                   # a concurrent request created it first
+

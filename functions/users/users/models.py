@@ -4,6 +4,7 @@
 |---------|----------------|---------------------|
 | Profile | USER#<user_id> | PROFILE             |
 | Address | USER#<user_id> | ADDRESS#<address_id>|
+| AddressBook | USER#<user_id> | ADDRESSBOOK     |  how many addresses (the cap's conditional counter)
 
 Every read and write names the caller's own partition, so one user can never reach
 another's items: a foreign address id simply is not found (404).
@@ -12,8 +13,9 @@ from __future__ import annotations
 
 from meridian.config import require_env
 from meridian.dynamo import share_connection, table_meta
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 TABLE_NAME = require_env("TABLE_NAME")
 ADDRESS_PREFIX = "ADDRESS#"
@@ -60,4 +62,18 @@ class Address(_UsersItem):
         return f"USER#{user_id}", f"{ADDRESS_PREFIX}{address_id}"
 
 
-share_connection(Profile, Address)
+class AddressBook(_UsersItem):
+    """How many addresses a user has: moved in the same transaction as each add and delete."""
+    entries = NumberAttribute(default=0)
+    SK = "ADDRESSBOOK"
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", AddressBook.SK
+
+
+_connection = share_connection(Profile, Address, AddressBook)
+
+
+def transaction() -> TransactWrite:
+    return TransactWrite(connection=_connection)

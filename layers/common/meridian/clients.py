@@ -17,8 +17,11 @@ Answers become our own typed errors here and nowhere else:
   otherwise: a status the caller lists in `errors` becomes that error, built from the callee's
   problem+json (its `detail`; ValidationFailed its field `errors`, under the caller's `field`;
   the extension members the caller names in `members`, no others), or the caller's own error
-  instance as it is; any other status means the callee could not `action` for us →
-  ServiceUnavailable. Callers decide which statuses their own callers may see.
+  instance as it is. A status the caller does not list: the callee's verdict on what we sent
+  (400, 404, 405, 409, 413, 415, 422: the request carried the shopper's or admin's input, such
+  as a cursor or a filter) becomes the same error, built from its problem (a refusal is not an
+  outage); 401/403 (our own credentials refused), 408, 429 and any other status mean the callee
+  could not `action` for us → ServiceUnavailable.
 
     response = ServiceClient("products").post("/internal/reservations", json=body, internal=True)
     reservation = response.result("reserve stock", errors={409: Conflict, 404: ValidationFailed},
@@ -61,6 +64,8 @@ ERRORS_BY_STATUS: dict[int, type[DomainError]] = {
     413: PayloadTooLarge, 415: UnsupportedMediaType, 422: Unprocessable, 429: TooManyRequests,
     503: ServiceUnavailable, 504: GatewayTimeout,
 }
+# what a callee says about the request itself, passed on even when the caller does not list it
+VERDICTS_ON_THE_REQUEST = frozenset({400, 404, 405, 409, 413, 415, 422})
 # RFC 9457 members (and ours) that are never copied as extension members
 _PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance", "request_id", "errors", "headers"}
 
@@ -111,6 +116,10 @@ class ServiceResponse:
         """Our typed error for this (failed) answer; see the module's documentation."""
         table = dict(errors) if isinstance(errors, Mapping) else {status: None for status in errors}
         if self.status not in table:
+            if self.status in VERDICTS_ON_THE_REQUEST:
+                per_field = self.status == 400 and isinstance(self.problem.get("errors"), dict)
+                return self._build(ValidationFailed if per_field else ERRORS_BY_STATUS[self.status],
+                                   field=field, members=())
             return self.unavailable(action)
         wanted = table[self.status]
         if isinstance(wanted, DomainError):

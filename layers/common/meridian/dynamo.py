@@ -79,3 +79,9 @@ def generic_index(number: int, name: str | None = None) -> type[GlobalSecondaryI
         f"gsi{number}pk": UnicodeAttribute(hash_key=True),
         f"gsi{number}sk": UnicodeAttribute(range_key=True),
     })
+
+
+def cancellation_codes(error) -> list[str | None]:
+    """Per-item cancellation codes of a pynamodb TransactWriteError (None for the items that were fine)."""
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return [getattr(r, "code", None) if r is not None else None for r in reasons]

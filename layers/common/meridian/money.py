@@ -6,6 +6,7 @@ shoppers and most tax authorities expect. Never float.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
@@ -69,20 +70,30 @@ def round_to_minor(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(currency), rounding=ROUNDING, context=_ROUNDING_CONTEXT)
 
 
-def parse_amount(text: str | int | Decimal, *, max_digits: int = 18) -> Decimal:
-    """A finite, non-negative Decimal from user input; ValueError otherwise."""
+_PLAIN_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
+MAX_INTEGER_DIGITS = 12      # below a trillion in any currency: beyond that an amount is a mistake or an attack
+
+
+def parse_amount(text: str | int | Decimal, *, max_digits: int = 18,
+                 max_integer_digits: int = MAX_INTEGER_DIGITS) -> Decimal:
+    """A non-negative Decimal from user input in plain notation ("19.99", "5"; no sign, no exponent:
+    "1e30" is refused here, not at the gateway), at most `max_integer_digits` before the point;
+    ValueError otherwise."""
     if isinstance(text, float):
         raise ValueError("amounts must be strings or integers, not floats")
     raw = str(text).strip()
     if not raw or len(raw) > max_digits + 2:
         raise ValueError("amount is empty or too long")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValueError("amount is not a number") from None
-    if not value.is_finite() or value < 0:
+    if raw.startswith("-"):
         raise ValueError("amount must be a finite, non-negative number")
-    return value
+    if not _PLAIN_AMOUNT.fullmatch(raw):
+        raise ValueError("amount must be a plain decimal number such as 19.99")
+    if len(raw.split(".")[0].lstrip("0")) > max_integer_digits:
+        raise ValueError(f"amount has more than {max_integer_digits} digits before the point")
+    try:
+        return Decimal(raw)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only plain decimals
+        raise ValueError("amount is not a number") from None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,11 @@ if TYPE_CHECKING:
     from marshmallow import Schema  # marshmallow loads with the first schema, not on a cold start
 
 
+def has_control_characters(text: str) -> bool:
+    """C0 and C1 control characters (CR, LF, NUL, ESC, …): never inside a one-line field."""
+    return any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text)
+
+
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):

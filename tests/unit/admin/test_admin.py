@@ -94,6 +94,25 @@ def test_dead_letters_listed_and_redriven(api, tokens, aws):
     assert bad.status == 400 and "queue" in bad.json["errors"]
 
 
+def test_dead_letters_are_shown_without_secrets_and_redriven_whole(api, tokens, aws):
+    """A payment webhook carries the intent's client_secret, an auth e-mail a reset token: admins see neither."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq = sqs.get_queue_url(QueueName=aws.physical_name("AuthEmailDLQ"))["QueueUrl"]
+    source = sqs.get_queue_url(QueueName=aws.physical_name("AuthEmailQueue"))["QueueUrl"]
+    body = {"kind": "password_reset", "to": "ada@example.com", "reset_token": "tok-123", "link": "https://x/r?t=1",
+            "data": {"object": {"id": "pi_1", "client_secret": "pi_1_secret_abc", "note": "see pi_2_secret_def"}},
+            "headers": {"Authorization": "Bearer eyJ"}, "key": "sk_test_51abc"}
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(body))
+    listed = api.get("/api/v1/admin/dead-letters", headers=tokens.header(role="admin"),
+                     query={"queue": "auth-email"}).json["items"]
+    shown = json.dumps(listed)
+    for secret in ("tok-123", "pi_1_secret_abc", "pi_2_secret_def", "Bearer eyJ", "sk_test_51abc"):
+        assert secret not in shown
+    assert listed[0]["body"]["to"] == "ada@example.com" and listed[0]["body"]["data"]["object"]["id"] == "pi_1"
+    api.post("/api/v1/admin/dead-letters/redrive", headers=tokens.header(role="admin"), json={"queue": "auth-email"})
+    assert json.loads(sqs.receive_message(QueueUrl=source)["Messages"][0]["Body"]) == body
+
+
 def test_fifo_dead_letters_keep_their_group(api, tokens, aws):
     sqs = boto3.client("sqs", region_name="us-east-1")
     dlq = sqs.get_queue_url(QueueName=aws.physical_name("PaymentWebhooksDLQ"))["QueueUrl"]

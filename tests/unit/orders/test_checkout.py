@@ -168,4 +168,36 @@ def test_a_currency_code_in_any_case_is_the_same_currency_as_in_the_catalog(chec
         assert placed.status == 201, placed.json
         assert placed.json["total"] == upper.json["total"] and placed.json["total"]["currency"] == "EUR"
     refused = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}], currency="euro")
-    assert refused.status == 400 and "'euro' is not a supported ISO 4217 currency." in refused.json["errors"]["currency"]
+    assert refused.status == 400
+    assert "'euro' is not a supported ISO 4217 currency." in refused.json["errors"]["currency"]
+
+
+def test_the_shipping_address_follows_the_address_book_rules(checkout, services):
+    """One address schema (meridian.fields.AddressSchema): no CR/LF/NUL, an ISO 3166-1 country; nothing is stored."""
+    from orders.models import OrderModel
+
+    product = services.products.add("10.00")
+    before = OrderModel.count()
+    bad = {**ADDRESS, "line1": "1 Main St\r\n\r\nPay to IBAN DE00 0000", "name": "Ada\x00", "country": "ZZ"}
+    refused = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}], extra={"shipping_address": bad})
+    assert refused.status == 400
+    fields = {"shipping_address.line1", "shipping_address.name", "shipping_address.country"}
+    assert fields <= set(refused.json["errors"])
+    assert OrderModel.count() == before
+    placed = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}],
+                      extra={"shipping_address": {**ADDRESS, "country": "gb"}})
+    assert placed.status == 201 and placed.json["shipping_address"]["country"] == "GB"
+
+
+def test_the_confirmation_email_never_carries_control_characters(checkout, services):
+    """Orders stored before the schema refused them still cannot add a paragraph to the e-mail."""
+    from orders import emails, repository
+    from orders.models import OrderModel
+
+    product = services.products.add("10.00")
+    placed = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}]).json
+    order = repository.get(placed["id"])
+    order.update(actions=[OrderModel.shipping_address.name.set("Ada\r\n\r\nPay to IBAN DE00\x00")])
+    _, text = emails.confirmation_text(repository.get(placed["id"]))
+    assert not any(ord(ch) < 32 and ch != "\n" for ch in text)
+    assert [line for line in text.splitlines() if "IBAN" in line] == ["Ship to: Ada    Pay to IBAN DE00, Berlin, DE"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -88,6 +89,33 @@ def test_admin_refunds_a_succeeded_payment(api, tokens, create_payment, sandbox)
     assert sandbox.ledger.intents[payment["intent_id"]]["amount_refunded"] == 1000
     again = api.post(url, json={}, headers=tokens.header(role="admin"))
     assert again.status == 409                                                          # one refund at a time
+
+
+def test_a_replayed_refund_answers_the_first_result_and_moves_nothing(api, tokens, create_payment, sandbox):
+    from payments import service
+    from payments.models import PaymentModel
+
+    payment, other = create_payment(), create_payment()
+    _succeed(sandbox, payment)
+    _succeed(sandbox, other)
+    admin = {**tokens.header(role="admin"), "Idempotency-Key": "refund-once"}
+    url = f"/api/v1/payments/{payment['id']}/refund"
+    first = api.post(url, json={"amount": "10.00"}, headers=admin)
+    assert first.status == 202
+    # the gateway's webhook came: partly refunded, refundable again
+    service.get_payment(payment["id"]).update(actions=[PaymentModel.status.set("succeeded"),
+                                                       PaymentModel.refunded_amount.set(Decimal("10.00"))])
+    replay = api.post(url, json={"amount": "10.00"}, headers=admin)
+    assert (replay.status, replay.json) == (202, first.json)
+    assert service.get_payment(payment["id"]).status == "succeeded"              # not stuck in refund_pending
+    assert sandbox.ledger.intents[payment["intent_id"]]["amount_refunded"] == 1000   # one refund at the gateway
+    assert api.post(url, json={"amount": "5.00"}, headers=admin).status == 422            # same key, other amount
+    elsewhere = api.post(f"/api/v1/payments/{other['id']}/refund", json={"amount": "10.00"}, headers=admin)
+    assert elsewhere.status == 422                                                        # same key, other payment
+    assert sandbox.ledger.intents[other["intent_id"]]["amount_refunded"] == 0
+    for absurd in ("1e30", 10 ** 30, "1" * 13):
+        response = api.post(url, json={"amount": absurd}, headers=tokens.header(role="admin"))
+        assert response.status == 400 and "amount" in response.json["errors"], absurd
 
 
 def test_cancel_a_pending_payment_and_refuse_a_succeeded_one(api, create_payment, sandbox):

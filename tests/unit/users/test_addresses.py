@@ -1,3 +1,7 @@
+import uuid
+
+import pytest
+
 from .conftest import VALID_ADDRESS
 
 
@@ -81,3 +85,32 @@ def test_address_book_has_a_limit(users, monkeypatch):
     monkeypatch.setattr(addresses, "MAX_ADDRESSES", 2)
     me = users.new_user()
     assert [users.post("/me/addresses", me, VALID_ADDRESS).status for _ in range(3)] == [201, 201, 409]
+
+
+@pytest.mark.dynamodb_local
+def test_the_cap_holds_under_concurrent_adds(users, monkeypatch):
+    """70 concurrent adds stored 51 when the cap was a count before the write; now it is a conditional counter."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from meridian.errors import Conflict
+    from users import addresses
+    from users.models import Address
+
+    monkeypatch.setattr(addresses, "MAX_ADDRESSES", 5)
+    me = str(uuid.uuid4())
+    data = dict(VALID_ADDRESS)
+
+    def add(_):
+        try:
+            addresses.add(me, data)
+            return "added"
+        except Conflict:
+            return "full"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(add, range(30)))
+    stored = Address.count(f"USER#{me}", Address.sk.startswith("ADDRESS#"), consistent_read=True)
+    assert (outcomes.count("added"), stored) == (5, 5)
+    first = next(iter(Address.query(f"USER#{me}", Address.sk.startswith("ADDRESS#"))))
+    addresses.remove(me, first.address_id)
+    assert add(0) == "added" and add(0) == "full"            # a delete frees exactly one place
