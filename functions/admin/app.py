@@ -18,8 +18,9 @@ merged_openapi = MergedOpenApi(app.service, app.openapi_document)
 @app.route("/users", methods=["GET"])
 @require_role("admin")
 def list_users():
-    """Accounts with their roles (from the auth service)."""
-    return roles.list_users(page_limit(app.query("limit")), app.query("cursor"))
+    """Accounts with their roles (from the auth service); ?email= finds those whose e-mail starts with it."""
+    query = app.query_params("limit", "cursor", "email")
+    return roles.list_users(page_limit(query["limit"]), query["cursor"], email=query["email"])
 
 
 @app.route("/users/{user_id}/role", methods=["PUT"])
@@ -33,8 +34,10 @@ def change_role(user_id):
 @app.route("/audit-log", methods=["GET"])
 @require_role("admin")
 def audit_log():
-    """Append-only record of every admin action, newest first."""
-    return audit.list_entries(page_limit(app.query("limit")), app.query("cursor"))
+    """Append-only record of every admin action, newest first; ?action= and ?actor= filter it."""
+    query = app.query_params("limit", "cursor", "action", "actor")
+    return audit.list_entries(page_limit(query["limit"]), query["cursor"], action=query["action"],
+                              actor=query["actor"])
 
 
 @app.route("/dashboard", methods=["GET"])
@@ -48,7 +51,7 @@ def get_dashboard():
 @require_role("admin")
 def list_dead_letters():
     """Messages that failed processing, per dead-letter queue."""
-    return {"items": queues.dead_letters(app.query("queue"))}
+    return {"items": queues.dead_letters(app.query_params("queue")["queue"])}
 
 
 @app.route("/dead-letters/redrive", methods=["POST"])

@@ -90,8 +90,9 @@ def reset_password():
 @require_service("admin")
 def list_users():
     """Accounts ordered by e-mail (admin service only)."""
-    return directory.list_accounts(limit=page_limit(app.query("limit")), cursor=app.query("cursor"),
-                                   email_prefix=app.query("email"))
+    query = app.query_params("limit", "cursor", "email")
+    return directory.list_accounts(limit=page_limit(query["limit"]), cursor=query["cursor"],
+                                   email_prefix=query["email"])
 
 
 @app.route("/internal/users/{user_id}", methods=["GET"])

@@ -33,8 +33,9 @@ def place_order():
 @require_role("customer")
 def list_orders():
     """Your orders, newest first (admin: ?user_id= or ?status=, else every order)."""
-    return queries.list_orders(principal(), limit=page_limit(app.query("limit")), cursor=app.query("cursor"),
-                               user_id=app.query("user_id"), status=app.query("status"))
+    query = app.query_params("limit", "cursor", "user_id", "status")
+    return queries.list_orders(principal(), limit=page_limit(query["limit"]), cursor=query["cursor"],
+                               user_id=query["user_id"], status=query["status"])
 
 
 @app.route("/{order_id}", methods=["GET"])
@@ -47,15 +48,19 @@ def get_order(order_id):
 @app.route("/{order_id}/cancel", methods=["POST"])
 @require_role("customer")
 def cancel_order(order_id):
-    """Cancel a pending order: its payment intent is cancelled and its stock released."""
-    return cancellation.cancel_by_request(order_id, principal())
+    """Cancel a pending order: its payment intent is cancelled and its stock released. Body: {reason?}."""
+    body = load(schemas.CancelSchema(), app.json_body() or {})
+    return cancellation.cancel_by_request(order_id, principal(), note=body["reason"])
 
 
 @app.route("/{order_id}/fulfil", methods=["POST"])
 @require_role("admin")
 def fulfil_order(order_id):
-    """Mark a paid order fulfilled (admin)."""
-    return queries.move_by_admin(order_id, FULFILLED, principal(), reason="fulfilled")
+    """Mark a paid order fulfilled (admin). Body: {carrier?, tracking_number?}, kept in its history."""
+    body = load(schemas.FulfilSchema(), app.json_body() or {})
+    shipped = " ".join(part for part in (body["carrier"], body["tracking_number"]) if part)
+    return queries.move_by_admin(order_id, FULFILLED, principal(),
+                                 reason=f"fulfilled ({shipped})" if shipped else "fulfilled")
 
 
 @app.route("/internal/stats", methods=["GET"])

@@ -72,5 +72,6 @@ def refund_for_order(payment_id):
 @require_service("orders")
 def list_payments():
     """Payments in one status changed since a time (reconciliation)."""
-    return service.list_by_status(app.query("status") or "succeeded", since=app.query("since"),
-                                  limit=page_limit(app.query("limit")), cursor=app.query("cursor"))
+    query = app.query_params("status", "since", "limit", "cursor")
+    return service.list_by_status(query["status"] or "succeeded", since=query["since"],
+                                  limit=page_limit(query["limit"]), cursor=query["cursor"])

@@ -33,7 +33,8 @@ def patch_me():
 @require_role("customer")
 def list_addresses():
     """The caller's address book, a page at a time."""
-    return addresses.list_page(principal().user_id, limit=page_limit(app.query("limit")), cursor=app.query("cursor"))
+    query = app.query_params("limit", "cursor")
+    return addresses.list_page(principal().user_id, limit=page_limit(query["limit"]), cursor=query["cursor"])
 
 
 @app.route("/me/addresses", methods=["POST"])

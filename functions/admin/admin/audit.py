@@ -45,9 +45,16 @@ def record_platform_event(detail_type: str, detail: dict[str, Any]) -> bool:
     )
 
 
-def list_entries(limit: int, cursor: str | None) -> dict:
-    start = decode_cursor(cursor, CURSOR_PURPOSE)
-    result = AuditEntry.query(AUDIT_PARTITION, scan_index_forward=False, limit=limit, last_evaluated_key=start)
+def list_entries(limit: int, cursor: str | None, *, action: str | None = None, actor: str | None = None) -> dict:
+    """Newest first; `action` and `actor` filter exactly (a cursor is bound to its filters)."""
+    purpose = f"{CURSOR_PURPOSE}:{action or ''}:{actor or ''}"
+    start = decode_cursor(cursor, purpose)
+    condition = None
+    for attribute, wanted in ((AuditEntry.action, action), (AuditEntry.actor, actor)):
+        if wanted:
+            condition = (attribute == wanted) if condition is None else condition & (attribute == wanted)
+    result = AuditEntry.query(AUDIT_PARTITION, scan_index_forward=False, limit=limit, last_evaluated_key=start,
+                              filter_condition=condition)
     items = [{"at": e.at, "actor": e.actor, "action": e.action, "target": e.target, "before": e.before,
               "after": e.after, "event_id": e.event_id} for e in result]
-    return page(items, result.last_evaluated_key, CURSOR_PURPOSE)
+    return page(items, result.last_evaluated_key, purpose)

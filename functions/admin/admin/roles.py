@@ -16,8 +16,8 @@ def _answer(response, what: str, action: str):
     return response.result(action, errors={404: NotFound(f"{what} not found.")})
 
 
-def list_users(limit: int, cursor: str | None) -> dict:
-    params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+def list_users(limit: int, cursor: str | None, *, email: str | None = None) -> dict:
+    params = {"limit": limit, **({"cursor": cursor} if cursor else {}), **({"email": email} if email else {})}
     return _answer(auth_api.get("/internal/users", params=params, internal=True), "Users", "list users")
 
 

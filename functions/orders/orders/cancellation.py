@@ -43,8 +43,9 @@ def cancel(order: OrderModel, *, reason: str, actor: str) -> OrderModel:
     return order
 
 
-def cancel_by_request(order_id: str, who) -> dict:
+def cancel_by_request(order_id: str, who, *, note: str | None = None) -> dict:
     order = repository.visible(order_id, who)
     role = "admin" if order.user_id != who.user_id else "customer"
-    cancel(order, reason=f"cancelled by the {role}", actor=f"{who.role}:{who.user_id}")
+    reason = f"cancelled by the {role}" + (f": {note}" if note else "")
+    cancel(order, reason=reason, actor=f"{who.role}:{who.user_id}")
     return order_view(order)

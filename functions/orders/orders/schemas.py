@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from meridian.fields import AddressSchema, CurrencyCode
+from meridian.fields import AddressSchema, CurrencyCode, Text
 
 MAX_LINES, MAX_QUANTITY = 50, 100
 
@@ -38,3 +38,13 @@ class CheckoutSchema(Schema):
             if key in seen:
                 raise ValidationError("Each product (and SKU) may appear once; add up the quantities.")
             seen.add(key)
+
+
+class FulfilSchema(Schema):
+    """How a paid order was shipped (the whole order: partial fulfilment is not offered, so `items` is a 400)."""
+    carrier = Text(load_default=None, validate=validate.Length(max=100))
+    tracking_number = Text(load_default=None, validate=validate.Length(max=100))
+
+
+class CancelSchema(Schema):
+    reason = Text(load_default=None, validate=validate.Length(max=200))

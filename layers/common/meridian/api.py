@@ -32,6 +32,7 @@ from .errors import (
     NotFound,
     ServiceUnavailable,
     UnsupportedMediaType,
+    ValidationFailed,
     problem_body,
     problem_from_error,
 )
@@ -258,4 +259,14 @@ class ServiceApp(Chalice):
     def query(self, name: str) -> str | None:
         params = self.current_request.query_params or {}
         return params.get(name)
+
+    def query_params(self, *allowed: str) -> dict[str, str | None]:
+        """The query parameters a route takes, each its value or None. Any other is a 400 naming it: the
+        same on every route, so a filter a route does not implement is refused, never silently ignored."""
+        params = self.current_request.query_params or {}
+        unknown = sorted(set(params) - set(allowed))
+        if unknown:
+            raise ValidationFailed({name: [f"Not a query parameter of this route (it takes: "
+                                           f"{', '.join(allowed) or 'none'})."] for name in unknown})
+        return {name: params.get(name) for name in allowed}
 

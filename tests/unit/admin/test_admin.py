@@ -57,6 +57,34 @@ def test_audit_events_recorded_once_and_listed_newest_first(load_function, token
                                 "event_id": "e2"}
 
 
+def test_audit_log_filters_by_action_and_actor_and_refuses_unknown_parameters(load_function, tokens):
+    handler = load_function("AdminAuditFunction")
+    events = [bus_event("product.changed", {"event_id": f"p{i}", "occurred_at": f"2026-01-01T00:00:0{i}.000Z",
+                                            "actor": f"admin-{i % 2}", "action": "product.updated",
+                                            "product_id": f"prod-{i}"}) for i in range(4)]
+    events.append(bus_event("fx.rates.refreshed", {"event_id": "fx", "occurred_at": "2026-01-01T00:00:09.000Z",
+                                                   "snapshot_id": "s1"}))
+    handler(sqs_event(*events), LambdaContext())
+    api, admin = ApiClient(load_function("AdminFunction")), tokens.header(role="admin")
+
+    def ids(**query):
+        response = api.get("/api/v1/admin/audit-log", headers=admin, query=query)
+        assert response.status == 200, response.json
+        return [e["event_id"] for e in response.json["items"]]
+
+    assert ids(action="product.updated") == ["p3", "p2", "p1", "p0"]
+    assert ids(actor="admin-1") == ["p3", "p1"]
+    assert ids(action="product.updated", actor="admin-0") == ["p2", "p0"]
+    assert ids(action="fx.rates.refreshed") == ["fx"]
+    first = api.get("/api/v1/admin/audit-log", headers=admin, query={"actor": "admin-1", "limit": "1"}).json
+    assert [e["event_id"] for e in first["items"]] == ["p3"] and first["next_cursor"]
+    other_filter = api.get("/api/v1/admin/audit-log", headers=admin,
+                           query={"actor": "admin-0", "cursor": first["next_cursor"]})
+    assert other_filter.status == 400 and "cursor" in other_filter.json["errors"]
+    unknown = api.get("/api/v1/admin/audit-log", headers=admin, query={"who": "admin-1"})
+    assert unknown.status == 400 and "who" in unknown.json["errors"]
+
+
 def test_audit_log_pagination_and_forged_cursor(load_function, tokens):
     handler = load_function("AdminAuditFunction")
     events = [bus_event("fx.rates.refreshed", {"event_id": f"e{i}", "occurred_at": f"2026-01-01T00:00:0{i}.000Z",
@@ -159,3 +187,21 @@ def test_dashboard_reports_queue_depths_and_unavailable_parts(api, tokens, aws):
     assert body["queues"]["audit"]["dead_letters"]["visible"] == 1
     assert body["orders_by_status"] is None
     assert body["fx"] == {"available": True, "as_of": "2026-11-24", "source": "ecb", "stale": False}
+
+
+@responses.activate
+def test_admin_users_search_by_email_and_a_bad_cursor_is_400_not_503(api, tokens):
+    """?email= reaches the auth service (it was silently ignored); auth's 400 on a cursor stays a 400."""
+    from urllib.parse import parse_qs, urlparse
+
+    responses.add(responses.GET, f"{AUTH}/internal/users", json={"items": [], "next_cursor": None})
+    found = api.get("/api/v1/admin/users", headers=tokens.header(role="admin"), query={"email": "ada@"})
+    assert found.status == 200
+    assert parse_qs(urlparse(responses.calls[-1].request.url).query)["email"] == ["ada@"]
+    responses.replace(responses.GET, f"{AUTH}/internal/users", status=400,
+                      json={"type": "https://meridian.dev/problems/validation", "title": "Validation Failed",
+                            "status": 400, "detail": "The request has invalid fields.",
+                            "errors": {"cursor": ["The cursor is not valid."]}})
+    garbage = api.get("/api/v1/admin/users", headers=tokens.header(role="admin"), query={"cursor": "garbage"})
+    assert garbage.status == 400 and garbage.json["errors"] == {"cursor": ["The cursor is not valid."]}
+    assert api.get("/api/v1/admin/users", headers=tokens.header(role="admin"), query={"role": "x"}).status == 400

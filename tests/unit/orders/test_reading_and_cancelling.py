@@ -36,6 +36,8 @@ def test_list_shows_only_my_orders_newest_first_with_pages(api, tokens, checkout
     assert [o["id"] for o in rest.json["items"]] == [ids[0]]
     assert all("history" in o for o in first["items"])
     assert api.get("/api/v1/orders", headers=tokens.header(me), query={"cursor": "forged"}).status == 400
+    ignored = api.get("/api/v1/orders", headers=tokens.header(me), query={"email": "x@example.com"})
+    assert ignored.status == 400 and "email" in ignored.json["errors"]      # a filter it lacks is refused
     # a cursor is bound to its caller and its query: another customer replaying it, or another filter, is a 400
     replayed = api.get("/api/v1/orders", headers=tokens.header(other), query={"cursor": first["next_cursor"]})
     assert replayed.status == 400 and "cursor" in replayed.json["errors"]

@@ -112,3 +112,28 @@ def test_admin_fulfils_a_paid_order(api, tokens, placed):
     assert api.post(f"/api/v1/orders/{order_id}/fulfil", headers=tokens.header(role="customer")).status == 403
     response = api.post(f"/api/v1/orders/{order_id}/fulfil", headers=tokens.header(role="admin"))
     assert response.status == 200 and response.json["status"] == "fulfilled"
+
+
+def test_fulfil_and_cancel_keep_what_they_are_told_and_refuse_what_they_do_not_take(api, tokens, placed):
+    """The fulfil call's carrier and tracking number land in the history; `items` (no partial fulfilment) is a 400
+    that changes nothing, as is any field a route does not take."""
+    from orders import repository
+    from orders.state_machine import move
+
+    admin = tokens.header(role="admin")
+    order_id = placed()
+    move(repository.get(order_id), "paid", reason="payment succeeded", actor="payments")
+    refused = api.post(f"/api/v1/orders/{order_id}/fulfil", headers=admin,
+                       json={"items": [{"product_id": "p", "quantity": 1}], "carrier": "DHL"})
+    assert refused.status == 400 and "items" in refused.json["errors"]
+    assert repository.get(order_id).status == "paid"
+    shipped = api.post(f"/api/v1/orders/{order_id}/fulfil", headers=admin,
+                       json={"carrier": "DHL", "tracking_number": "JD0146000012345"})
+    assert shipped.status == 200
+    assert shipped.json["history"][-1]["reason"] == "fulfilled (DHL JD0146000012345)"
+
+    pending = placed()
+    assert api.post(f"/api/v1/orders/{pending}/cancel", headers=admin, json={"refund": True}).status == 400
+    cancelled = api.post(f"/api/v1/orders/{pending}/cancel", headers=admin, json={"reason": "duplicate order"})
+    assert cancelled.status == 200
+    assert cancelled.json["history"][-1]["reason"] == "cancelled by the admin: duplicate order"
