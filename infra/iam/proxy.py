@@ -179,23 +179,31 @@ class Answer:
     body: bytes
 
 
-def access_denied(call: ApiCall, message: str) -> Answer:
-    """AccessDenied as AWS answers it in the call's protocol (botocore: ClientError, code AccessDenied[Exception])."""
+def _error_answer(call: ApiCall, *, status: int, json_status: int, code: str, json_type: str, fault: str,
+                  message: str) -> Answer:
+    """An AWS error in the call's protocol: query (XML), rest-json, or the JSON protocols (where SQS, being
+    query-compatible, also names the code in x-amzn-query-error, which botocore reads)."""
     request_id = str(uuid.uuid4())
     if call.protocol == "query":
         body = (f'<ErrorResponse xmlns="https://{call.service}.amazonaws.com/doc/">'
-                f"<Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{escape(message)}</Message></Error>"
+                f"<Error><Type>{fault}</Type><Code>{code}</Code><Message>{escape(message)}</Message></Error>"
                 f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
-        return Answer(403, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body)
-    headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", "AccessDeniedException")]
+        return Answer(status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body)
+    headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", json_type)]
     if call.protocol == "rest":
-        return Answer(403, [("Content-Type", "application/json"), *headers],
+        return Answer(status, [("Content-Type", "application/json"), *headers],
                       json.dumps({"message": message}).encode())
     version = "1.0" if call.service in JSON_1_0_SERVICES else "1.1"
     headers.insert(0, ("Content-Type", f"application/x-amz-json-{version}"))
-    if call.service == "sqs":  # SQS is query-compatible: botocore takes the code from this header
-        headers.append(("x-amzn-query-error", "AccessDenied;Sender"))
-    return Answer(400, headers, json.dumps({"__type": "AccessDeniedException", "message": message}).encode())
+    if call.service == "sqs":
+        headers.append(("x-amzn-query-error", f"{code};{fault}"))
+    return Answer(json_status, headers, json.dumps({"__type": json_type, "message": message}).encode())
+
+
+def access_denied(call: ApiCall, message: str) -> Answer:
+    """AccessDenied as AWS answers it in the call's protocol (botocore: ClientError, code AccessDenied[Exception])."""
+    return _error_answer(call, status=403, json_status=400, code="AccessDenied", json_type="AccessDeniedException",
+                         fault="Sender", message=message)
 
 
 def upstream_unavailable(call: ApiCall | None, upstream: Upstream, error: BaseException) -> Answer:
@@ -203,23 +211,11 @@ def upstream_unavailable(call: ApiCall | None, upstream: Upstream, error: BaseEx
     (botocore would wait that long between its retries); AWS's own 5xx carry none either."""
     message = f"Service unavailable: the local endpoint {upstream.url} did not answer ({type(error).__name__})"
     log.warning("UPSTREAM DOWN %s: %s", upstream.url, error)
-    request_id = str(uuid.uuid4())
     if call is None:
-        return Answer(503, [("Content-Type", "text/plain"), ("x-amzn-RequestId", request_id)], message.encode())
-    if call.protocol == "query":
-        body = (f'<ErrorResponse xmlns="https://{call.service}.amazonaws.com/doc/">'
-                f"<Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>{escape(message)}</Message>"
-                f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>").encode()
-        return Answer(503, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body)
-    headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", "ServiceUnavailable")]
-    if call.protocol == "rest":
-        return Answer(503, [("Content-Type", "application/json"), *headers],
-                      json.dumps({"message": message}).encode())
-    version = "1.0" if call.service in JSON_1_0_SERVICES else "1.1"
-    headers.insert(0, ("Content-Type", f"application/x-amz-json-{version}"))
-    if call.service == "sqs":
-        headers.append(("x-amzn-query-error", "ServiceUnavailable;Receiver"))
-    return Answer(503, headers, json.dumps({"__type": "ServiceUnavailable", "message": message}).encode())
+        return Answer(503, [("Content-Type", "text/plain"), ("x-amzn-RequestId", str(uuid.uuid4()))],
+                      message.encode())
+    return _error_answer(call, status=503, json_status=503, code="ServiceUnavailable", json_type="ServiceUnavailable",
+                         fault="Receiver", message=message)
 
 
 def denial_message(principal: Principal, access: Access, decision: Decision) -> str:

@@ -309,7 +309,8 @@ _REFUND = re.compile(r"^/v1/refunds/([A-Za-z0-9_]+)$")
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """JSON in (form-encoded or JSON), Stripe's JSON out; `route` answers (status, body) or raises ApiError."""
+    """JSON in (form-encoded or JSON), Stripe's JSON out. Each listener's subclass (ApiHandler, ControlHandler)
+    has a `route(method, path, params)` that answers (status, body) or raises ApiError."""
     protocol_version = "HTTP/1.1"
     server_version = "MeridianSandboxGateway/1"
     gateway: SandboxGateway
@@ -366,9 +367,6 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = 500, ApiError(500, "api_error", f"internal error: {type(exc).__name__}",
                                          kind="api_error").body()
         self._send(status, body)
-
-    def route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
-        raise NotImplementedError
 
     @staticmethod
     def unknown(method: str, path: str) -> ApiError:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from tests import layer_env
 from tests.bench.measure import env_int
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,18 +77,10 @@ def _import_service(stack, logical_id: str, service: str, modules: list[str]) ->
                    "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": stack.settings.region,
                    "AWS_REGION": stack.settings.region}
     code = str(ROOT / "functions" / service)
-    previous = {name: os.environ.get(name) for name in environment}
-    os.environ.update(environment)
     if code not in sys.path:
         sys.path.insert(0, code)
-    try:
+    with layer_env.environment(environment):
         return {name: importlib.import_module(f"{service}.{name}") for name in modules}
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _point_at_stack(stack, table_name: str, *models) -> None:
@@ -257,10 +250,8 @@ class BulkSeeder:
         if self._snapshot is None:
             from meridian import fx
 
-            from tests.layer_env import layer_reads_stack
-
             fx.reset()
-            with layer_reads_stack(self.stack):
+            with layer_env.layer_reads_stack(self.stack):
                 self._snapshot = fx.snapshot()
             fx.reset()
         return self._snapshot
