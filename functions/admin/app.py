@@ -2,6 +2,7 @@
 platform's merged OpenAPI document (GET /api/v1/openapi.json)."""
 from admin import audit, dashboard, queues, roles
 from meridian.api import ServiceApp
+from meridian.audit import describe
 from meridian.auth import principal, require_role
 from meridian.lazy import lazy_module
 from meridian.openapi import MergedOpenApi
@@ -34,7 +35,7 @@ def change_role(user_id):
 @app.route("/audit-log", methods=["GET"])
 @require_role("admin")
 def audit_log():
-    """Append-only record of every admin action, newest first; ?action= and ?actor= filter it."""
+    """Append-only record of every admin action and money movement, newest first; ?action= and ?actor= filter it."""
     query = app.query_params("limit", "cursor", "action", "actor")
     return audit.list_entries(page_limit(query["limit"]), query["cursor"], action=query["action"],
                               actor=query["actor"])
@@ -50,18 +51,18 @@ def get_dashboard():
 @app.route("/dead-letters", methods=["GET"])
 @require_role("admin")
 def list_dead_letters():
-    """Messages that failed processing, per dead-letter queue."""
+    """Messages that failed processing, per dead-letter queue, each with why it failed (last_error)."""
     return {"items": queues.dead_letters(app.query_params("queue")["queue"])}
 
 
 @app.route("/dead-letters/redrive", methods=["POST"])
 @require_role("admin")
 def redrive_dead_letters():
-    """Send dead letters back to their source queue."""
+    """Send dead letters back to their source queue: {queue?, max_messages?}, or one: {queue, message_id}."""
     body = load(schemas.RedriveSchema(), app.json_body() or {})
-    moved = queues.redrive(body["queue"], body["max_messages"])
-    audit.record(actor=principal().user_id, action="dead_letters.redrive", target=body["queue"] or "*",
-                 after={"moved": moved})
+    moved = queues.redrive(body["queue"], body["max_messages"], body["message_id"])
+    describe(action="dead_letters.redrive", target=f"queue:{body['queue'] or '*'}",
+             after={"moved": moved, **({"message_id": body["message_id"]} if body["message_id"] else {})})
     return {"moved": moved}
 
 

@@ -98,7 +98,7 @@ def create_product():
     data = load(schemas.ProductCreateSchema(), body)
 
     def create():
-        return 201, presenter.admin_view(pim.create(data, actor=_actor()))
+        return 201, presenter.admin_view(pim.create(data))
 
     status, result = run_once(models.IdempotencyItem, f"products:create:{_actor()}", app.header("idempotency-key"),
                               body, create)
@@ -110,14 +110,14 @@ def create_product():
 def update_product(product_id):
     """Change a product's text (en), price, category, status, slug, images or attributes."""
     changes = load(schemas.ProductPatchSchema(), app.json_body())
-    return presenter.admin_view(pim.update(product_id, changes, actor=_actor()))
+    return presenter.admin_view(pim.update(product_id, changes))
 
 
 @app.route("/{product_id}", methods=["DELETE"])
 @require_role("admin")
 def archive_product(product_id):
     """Archive a product (it stays for orders and audit; shoppers no longer see it)."""
-    pim.archive(product_id, actor=_actor())
+    pim.archive(product_id)
     return json_response(None, 204)
 
 
@@ -134,7 +134,7 @@ def put_localization(product_id, locale):
     """Set a product's name, description and slug in one locale."""
     data = load(schemas.LocalizationSchema(), app.json_body())
     code = locales.validate(locale)
-    result = pim.localize(product_id, code, data, actor=_actor())
+    result = pim.localize(product_id, code, data)
     return json_response(result, 200, {"Content-Language": code})
 
 
@@ -151,7 +151,7 @@ def get_inventory(product_id):
 def put_inventory(product_id):
     """Set the units available to sell for the product (or one SKU of it)."""
     data = load(schemas.InventorySchema(), app.json_body())
-    return pim.set_inventory(product_id, data["quantity"], data["sku"], actor=_actor())
+    return pim.set_inventory(product_id, data["quantity"], data["sku"])
 
 
 # --------------------------------------------------------------------------- internal (orders service)

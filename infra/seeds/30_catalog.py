@@ -45,7 +45,7 @@ def _seed_product(row: dict, texts: dict[str, dict]) -> tuple[bool, int]:
             "base_price": Decimal(row["base_price"]), "status": row.get("status", "active"), "slug": row["slug"],
             "sku": row.get("sku"), "images": row.get("images", []), "attributes": row.get("attributes", {}),
             "stock": row.get("stock"), "variants": [dict(v) for v in row.get("variants", [])],
-        }, actor="seed", product_id=row["id"], emit=False, localizations=texts)
+        }, product_id=row["id"], localizations=texts)
         created = True
     have = product.l10n.as_dict() if product.l10n else {}
     added = 0
@@ -53,6 +53,6 @@ def _seed_product(row: dict, texts: dict[str, dict]) -> tuple[bool, int]:
         if locale == "en" or locale in have:
             continue
         pim.localize(product.id, locale, {"name": text["name"], "description": text["description"],
-                                          "slug": text.get("slug")}, actor="seed", emit=False)
+                                          "slug": text.get("slug")})
         added += 1
     return created, added

@@ -202,6 +202,51 @@ def test_admin_refund_moves_the_order_to_refunded(stack, admin_headers, shopper)
     assert [h["status"] for h in refunded["history"]] == ["pending_payment", "paid", "refunded"]
 
 
+def test_admin_actions_and_money_movements_are_in_the_audit_log(stack, admin_headers, shopper):
+    """Fulfilment, an admin's cancellation and a refund, each with its actor's e-mail and request id; the
+    payments that moved money (succeeded, refunded) as the system's."""
+    session = stack.session()
+    product = new_product(stack, admin_headers)
+    shipped, kept, refunded = (checkout(stack, shopper["headers"], product).json() for _ in range(3))
+    for order in (shipped, refunded):
+        confirm(stack, order)
+        wait_for_status(stack, shopper["headers"], order["id"], "paid")
+    answers = {
+        ("order.fulfilled", f"order:{shipped['id']}"): session.post(
+            url(stack, f"/api/v1/orders/{shipped['id']}/fulfil"), headers=admin_headers,
+            json={"carrier": "DHL", "tracking_number": "JJD0001"}, timeout=20),
+        ("order.cancelled", f"order:{kept['id']}"): session.post(
+            url(stack, f"/api/v1/orders/{kept['id']}/cancel"), headers=admin_headers, json={"reason": "fraud"},
+            timeout=20),
+        ("payment.refund_requested", f"payment:{refunded['payment']['id']}"): session.post(
+            url(stack, f"/api/v1/payments/{refunded['payment']['id']}/refund"), headers=admin_headers, json={},
+            timeout=20),
+    }
+    assert all(r.status_code in (200, 202) for r in answers.values()), [r.text for r in answers.values()]
+    wait_for_status(stack, shopper["headers"], refunded["id"], "refunded")
+
+    def entry(action, target):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            items = session.get(url(stack, "/api/v1/admin/audit-log"), headers=admin_headers,
+                                params={"action": action, "limit": "100"}, timeout=20).json()["items"]
+            found = next((e for e in items if e["target"] == target), None)
+            if found:
+                return found
+            time.sleep(0.5)
+        raise AssertionError(f"{action} on {target} never reached the audit log")
+
+    for (action, target), answer in answers.items():
+        found = entry(action, target)
+        assert (found["actor_email"], found["request_id"]) == ("admin@example.com", answer.headers["X-Request-Id"])
+        assert found["before"]["status"] == {"order.fulfilled": "paid", "order.cancelled": "pending_payment",
+                                             "payment.refund_requested": "succeeded"}[action]
+    assert entry("order.fulfilled", f"order:{shipped['id']}")["after"]["reason"] == "fulfilled (DHL JJD0001)"
+    for movement in ("payment.succeeded", "payment.refunded"):
+        found = entry(movement, f"payment:{refunded['payment']['id']}")
+        assert found["actor"] == "system:payments" and found["after"]["order_id"] == refunded["id"]
+
+
 def test_another_users_order_is_404(stack, admin_headers, shopper):
     order = checkout(stack, shopper["headers"], new_product(stack, admin_headers)).json()
     stranger = new_customer(stack)

@@ -1,4 +1,5 @@
-"""Recording and reading the audit log. Entries are only ever added, never changed."""
+"""Recording and reading the audit log. Entries are only ever added, never changed: the API has no
+route that edits or deletes one, and the only writer is the audit function fed by the bus."""
 from __future__ import annotations
 
 import uuid
@@ -14,12 +15,14 @@ CURSOR_PURPOSE = "admin-audit"
 
 
 def record(*, actor: str, action: str, target: str, before: Any = None, after: Any = None,
-           event_id: str | None = None, at: str | None = None) -> bool:
+           event_id: str | None = None, at: str | None = None, actor_email: str | None = None,
+           request_id: str | None = None) -> bool:
     """Append one entry; the same event id is written once (returns False on a repeat)."""
     event_id = event_id or str(uuid.uuid4())
     at = at or iso()
     entry = AuditEntry(pk=AUDIT_PARTITION, sk=f"{at}#{event_id}", event_id=event_id, at=at, actor=actor,
-                       action=action, target=target, before=before, after=after)
+                       actor_email=actor_email, request_id=request_id, action=action, target=target,
+                       before=before, after=after)
     try:
         entry.save(condition=AuditEntry.sk.does_not_exist())
     except PutError as exc:
@@ -29,20 +32,26 @@ def record(*, actor: str, action: str, target: str, before: Any = None, after: A
     return True
 
 
+# automated money movements: the payments service's bus events, recorded as the system's doing
+MONEY_MOVEMENTS = ("payment.succeeded", "payment.refunded")
+_MONEY_FIELDS = ("order_id", "status", "amount", "refunded_amount", "fully_refunded", "gateway_event_id")
+
+
 def record_platform_event(detail_type: str, detail: dict[str, Any]) -> bool:
-    """An audit entry from a bus event (product.changed, fx.rates.refreshed); the detail's own
-    `action` (e.g. product.created) is more precise than the event's type when it has one."""
-    return record(
-        actor=str(detail.get("actor") or "system"),
-        action=str(detail.get("action") or detail_type),
-        target=str(detail.get("target") or detail.get("product_id") or detail.get("user_id")
-                   or detail.get("snapshot_id") or "-"),
-        before=detail.get("before"),
-        after=detail.get("after") if "after" in detail else
-        {k: v for k, v in detail.items() if k not in ("event_id", "occurred_at", "actor")},
-        event_id=detail.get("event_id"),
-        at=detail.get("occurred_at"),
-    )
+    """An audit entry from a bus event: an admin action (`meridian.audit`: its detail is the entry),
+    a money movement (payment.succeeded / payment.refunded) or fx.rates.refreshed."""
+    if detail_type in MONEY_MOVEMENTS:
+        action, target = detail_type, f"payment:{detail.get('payment_id')}"
+        actor, before, after = "system:payments", None, {k: detail.get(k) for k in _MONEY_FIELDS}
+    else:
+        action = str(detail.get("action") or detail_type)
+        target = str(detail.get("target") or detail.get("snapshot_id") or "-")
+        actor, before = str(detail.get("actor") or "system"), detail.get("before")
+        after = detail["after"] if "after" in detail else {
+            k: v for k, v in detail.items() if k not in ("event_id", "occurred_at", "actor")}
+    return record(actor=actor, action=action, target=target, before=before, after=after,
+                  event_id=detail.get("event_id"), at=detail.get("occurred_at"),
+                  actor_email=detail.get("actor_email"), request_id=detail.get("request_id"))
 
 
 def list_entries(limit: int, cursor: str | None, *, action: str | None = None, actor: str | None = None) -> dict:
@@ -55,6 +64,7 @@ def list_entries(limit: int, cursor: str | None, *, action: str | None = None, a
             condition = (attribute == wanted) if condition is None else condition & (attribute == wanted)
     result = AuditEntry.query(AUDIT_PARTITION, scan_index_forward=False, limit=limit, last_evaluated_key=start,
                               filter_condition=condition)
-    items = [{"at": e.at, "actor": e.actor, "action": e.action, "target": e.target, "before": e.before,
-              "after": e.after, "event_id": e.event_id} for e in result]
+    items = [{"at": e.at, "actor": e.actor, "actor_email": e.actor_email, "action": e.action, "target": e.target,
+              "before": e.before, "after": e.after, "request_id": e.request_id, "event_id": e.event_id}
+             for e in result]
     return page(items, result.last_evaluated_key, purpose)

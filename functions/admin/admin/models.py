@@ -10,7 +10,8 @@ AUDIT_PARTITION = "AUDIT"
 
 
 class AuditEntry(Model):
-    """One admin action. Key: pk=AUDIT, sk=<at>#<event id> (newest last; listed newest first)."""
+    """One admin action or automated money movement.
+    Key: pk=AUDIT, sk=<at>#<event id> (newest last; listed newest first)."""
 
     Meta = table_meta(require_env("TABLE_NAME"))
 
@@ -19,6 +20,8 @@ class AuditEntry(Model):
     event_id = UnicodeAttribute()
     at = UnicodeAttribute()
     actor = UnicodeAttribute()
+    actor_email = UnicodeAttribute(null=True)
+    request_id = UnicodeAttribute(null=True)
     action = UnicodeAttribute()
     target = UnicodeAttribute()
     before = JSONAttribute(null=True)

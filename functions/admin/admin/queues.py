@@ -1,9 +1,8 @@
 """Queue depths and dead letters: list what failed, and send it back.
 
-What admins see of a dead letter is redacted (`redacted`): values under secret-bearing keys
-(client_secret, token, password, secret, api key, authorization, signature) and strings that
-look like credentials (a payment intent's `pi_…_secret_…`, Stripe `sk_`/`rk_`/`whsec_` keys)
-become "[redacted]". A redrive sends the original message, untouched.
+What admins see of a dead letter is redacted (`meridian.redaction`), with the reason it failed
+(`meridian.dead_letters`: the consumer hands its last attempt over with the error). A redrive sends
+the original message back (without those attributes), a whole queue's or one message's.
 
 moto has no SQS StartMessageMoveTask, so a redrive moves messages itself:
 receive from the DLQ → send to the source queue → delete from the DLQ. A message is
@@ -14,12 +13,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import uuid
 from functools import lru_cache
 
 from meridian import aws
-from meridian.errors import ValidationFailed
+from meridian.dead_letters import FAILED_AT, LAST_ERROR, OURS, RECEIVE_COUNT
+from meridian.errors import NotFound, ValidationFailed
+from meridian.redaction import redacted
+
+MAX_MESSAGES_LOOKED_AT = 1000       # per queue and redrive: a bound on one request's work
 
 
 @lru_cache(maxsize=1)
@@ -47,23 +49,6 @@ def _named(name: str | None) -> dict[str, dict[str, str]]:
     return {name: queues()[name]}
 
 
-REDACTED = "[redacted]"
-_SECRET_KEY = re.compile(r"secret|token|password|passwd|api[_-]?key|authorization|signature|credential", re.I)
-_SECRET_TEXT = re.compile(r"\bpi_[A-Za-z0-9]+_secret_[A-Za-z0-9]+|\b(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+|"
-                          r"\bwhsec_[A-Za-z0-9]+")
-
-
-def redacted(value: object) -> object:
-    """`value` with secrets replaced (see the module's documentation)."""
-    if isinstance(value, dict):
-        return {k: REDACTED if _SECRET_KEY.search(str(k)) else redacted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redacted(v) for v in value]
-    if isinstance(value, str):
-        return _SECRET_TEXT.sub(REDACTED, value)
-    return value
-
-
 def _preview(body: str) -> object:
     try:
         return redacted(json.loads(body))
@@ -72,41 +57,70 @@ def _preview(body: str) -> object:
 
 
 def dead_letters(name: str | None = None, per_queue: int = 10) -> list[dict]:
-    """A look at up to `per_queue` messages of each DLQ (they stay in the DLQ)."""
+    """A look at up to `per_queue` messages of each DLQ (they stay in the DLQ), with why each failed:
+    `last_error` is None for a message SQS moved by itself (its handover did not happen)."""
     sqs = aws.client("sqs")
     found = []
     for queue_name, q in _named(name).items():
-        messages = sqs.receive_message(QueueUrl=q["dlq"], MaxNumberOfMessages=min(10, per_queue),
-                                       VisibilityTimeout=0, AttributeNames=["All"]).get("Messages", [])
+        messages = sqs.receive_message(QueueUrl=q["dlq"], MaxNumberOfMessages=min(10, per_queue), VisibilityTimeout=0,
+                                       AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
         for m in messages:
+            said = {k: v.get("StringValue") for k, v in (m.get("MessageAttributes") or {}).items()}
             found.append({"queue": queue_name, "message_id": m["MessageId"], "body": _preview(m["Body"]),
-                          "receive_count": int(m["Attributes"].get("ApproximateReceiveCount", 0)),
+                          "last_error": said.get(LAST_ERROR),
+                          "failed_at": said.get(FAILED_AT),
+                          "receive_count": int(said.get(RECEIVE_COUNT) or
+                                               m["Attributes"].get("ApproximateReceiveCount", 0)),
                           "first_sent_at": m["Attributes"].get("SentTimestamp")})
     return found
 
 
-def redrive(name: str | None = None, max_messages: int = 100) -> dict[str, int]:
-    """Move up to `max_messages` per DLQ back to its source queue."""
+def redrive(name: str | None = None, max_messages: int = 100, message_id: str | None = None) -> dict[str, int]:
+    """Move up to `max_messages` per DLQ back to its source queue, or only the message `message_id`
+    (of queue `name`; 404 when it is not there). Messages looked at and not moved stay invisible while
+    the redrive runs (so none is looked at twice), then are made visible again at once."""
+    if message_id is not None and name is None:
+        raise ValidationFailed({"queue": ["The queue of the message is required."]})
+    if message_id is not None:
+        max_messages = 1
     sqs = aws.client("sqs")
     moved: dict[str, int] = {}
     for queue_name, q in _named(name).items():
-        fifo = q["queue"].endswith(".fifo")
-        count = 0
-        while count < max_messages:
-            batch = sqs.receive_message(QueueUrl=q["dlq"], MaxNumberOfMessages=min(10, max_messages - count),
-                                        VisibilityTimeout=30, AttributeNames=["All"],
-                                        MessageAttributeNames=["All"]).get("Messages", [])
+        count, passed_over = 0, []
+        while count < max_messages and len(passed_over) < MAX_MESSAGES_LOOKED_AT:
+            batch = sqs.receive_message(QueueUrl=q["dlq"], MaxNumberOfMessages=10, VisibilityTimeout=60,
+                                        AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
             if not batch:
                 break
             for m in batch:
-                send = {"QueueUrl": q["queue"], "MessageBody": m["Body"]}
-                if m.get("MessageAttributes"):
-                    send["MessageAttributes"] = m["MessageAttributes"]
-                if fifo:
-                    send["MessageGroupId"] = m["Attributes"].get("MessageGroupId", "redrive")
-                    send["MessageDeduplicationId"] = f"redrive-{uuid.uuid4().hex}"
-                sqs.send_message(**send)
-                sqs.delete_message(QueueUrl=q["dlq"], ReceiptHandle=m["ReceiptHandle"])
-                count += 1
+                if count >= max_messages or (message_id is not None and m["MessageId"] != message_id):
+                    passed_over.append(m["ReceiptHandle"])
+                else:
+                    _send_back(sqs, q, m)
+                    count += 1
+        _make_visible(sqs, q["dlq"], passed_over)
         moved[queue_name] = count
+    if message_id is not None and not sum(moved.values()):
+        raise NotFound(f"No dead letter {message_id} in {name}.")
     return moved
+
+
+def _make_visible(sqs, url: str, receipt_handles: list[str]) -> None:
+    """Messages received but not moved: back in the DLQ's listing now, not after the visibility timeout."""
+    for start in range(0, len(receipt_handles), 10):
+        sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+            for i, handle in enumerate(receipt_handles[start:start + 10])])
+
+
+def _send_back(sqs, q: dict[str, str], m: dict) -> None:
+    """The original message to its source queue (without our dead-letter attributes), then out of the DLQ."""
+    send = {"QueueUrl": q["queue"], "MessageBody": m["Body"]}
+    attributes = {k: v for k, v in (m.get("MessageAttributes") or {}).items() if k not in OURS}
+    if attributes:
+        send["MessageAttributes"] = attributes
+    if q["queue"].endswith(".fifo"):
+        send["MessageGroupId"] = m["Attributes"].get("MessageGroupId", "redrive")
+        send["MessageDeduplicationId"] = f"redrive-{uuid.uuid4().hex}"
+    sqs.send_message(**send)
+    sqs.delete_message(QueueUrl=q["dlq"], ReceiptHandle=m["ReceiptHandle"])

@@ -1,11 +1,10 @@
 """Who may change whose role. Accounts live in the auth service (internal API)."""
 from __future__ import annotations
 
+from meridian.audit import describe
 from meridian.auth import Principal
 from meridian.clients import ServiceClient
 from meridian.errors import Conflict, Forbidden, NotFound
-
-from . import audit
 
 PRIVILEGED = ("admin", "super_admin")
 auth_api = ServiceClient("auth")
@@ -33,6 +32,5 @@ def change_role(actor: Principal, user_id: str, new_role: str) -> dict:
         return user
     updated = _answer(auth_api.put(f"/internal/users/{user_id}/role", json={"role": new_role}, internal=True),
                       "User", "change the role")
-    audit.record(actor=actor.user_id, action="user.role_changed", target=user_id,
-                 before={"role": old_role}, after={"role": new_role})
+    describe(action="user.role_changed", target=f"user:{user_id}", before={"role": old_role}, after={"role": new_role})
     return updated

@@ -137,7 +137,7 @@ def login(email: str, password: str) -> Login:
     if passwords.needs_rehash(account.password_hash):
         account.update(actions=[Account.password_hash.set(passwords.hash_password(password))])
     count("LoginSucceeded")
-    return Login(access=tokens.issue_access_token(account.user_id, account.role),
+    return Login(access=tokens.issue_access_token(account.user_id, account.role, account.email),
                  refresh=sessions.start(account.user_id), role=account.role)
 
 
@@ -147,7 +147,8 @@ def refresh(raw_refresh_token: str | None) -> Login:
         account = Account.get(*Account.key(issued.user_id))
     except Account.DoesNotExist:
         raise Unauthorized("The account no longer exists.") from None
-    return Login(access=tokens.issue_access_token(account.user_id, account.role), refresh=issued, role=account.role)
+    return Login(access=tokens.issue_access_token(account.user_id, account.role, account.email), refresh=issued,
+                 role=account.role)
 
 
 def logout(raw_refresh_token: str | None) -> None:

@@ -27,11 +27,14 @@ class AccessToken:
         return {"access_token": self.token, "token_type": "Bearer", "expires_in": self.expires_in}
 
 
-def issue_access_token(user_id: str, role: str, *, now: int | None = None) -> AccessToken:
+def issue_access_token(user_id: str, role: str, email: str | None = None, *, now: int | None = None) -> AccessToken:
+    """`email` rides along so services can name the actor (the audit log) without asking auth."""
     issued = int(now if now is not None else time.time())
     ttl = settings.ACCESS_TOKEN_TTL_SECONDS
     claims = {"sub": user_id, "role": role, "iss": settings.ISSUER, "aud": settings.AUDIENCE,
               "iat": issued, "nbf": issued, "exp": issued + ttl, "jti": str(uuid.uuid4())}
+    if email:
+        claims["email"] = email
     import jwt  # PyJWT + cryptography load with the first token, not on a cold start
 
     key = keys.current_key_set().active

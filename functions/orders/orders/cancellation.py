@@ -5,6 +5,7 @@ and the order becomes `refunded` when the gateway confirms.
 """
 from __future__ import annotations
 
+from meridian.audit import describe
 from meridian.observability import count, logger
 
 from . import inventory, payments_api, repository
@@ -47,5 +48,8 @@ def cancel_by_request(order_id: str, who, *, note: str | None = None) -> dict:
     order = repository.visible(order_id, who)
     role = "admin" if order.user_id != who.user_id else "customer"
     reason = f"cancelled by the {role}" + (f": {note}" if note else "")
+    before = order.status
     cancel(order, reason=reason, actor=f"{who.role}:{who.user_id}")
+    describe(action="order.cancelled", target=f"order:{order.id}", before={"status": before},
+             after={"status": order.status, "reason": reason})
     return order_view(order)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from meridian import pagination
+from meridian.audit import describe
 from meridian.errors import ValidationFailed
 
 from . import repository
@@ -39,5 +40,8 @@ def list_orders(who, *, limit: int, cursor: str | None, user_id: str | None, sta
 
 def move_by_admin(order_id: str, target: str, who, *, reason: str) -> dict:
     order = repository.get(order_id)
+    before = order.status
     move(order, target, reason=reason, actor=f"{who.role}:{who.user_id}")
+    describe(action=f"order.{target}", target=f"order:{order.id}", before={"status": before},
+             after={"status": order.status, "reason": reason})
     return order_view(order)

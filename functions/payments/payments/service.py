@@ -5,6 +5,7 @@ import uuid
 from decimal import Decimal
 
 from meridian import pagination
+from meridian.audit import describe
 from meridian.clock import iso
 from meridian.errors import Conflict, NotFound, ValidationFailed
 from meridian.money import Money
@@ -191,6 +192,9 @@ def refund(payment_id: str, amount: Decimal | None, *, idempotency_key: str | No
         raise
     count("RefundsRequested")
     logger.info("refund requested", extra={"payment_id": payment.id, "refund_id": result.id})
-    return {**payment_view(payment), "refund": {"id": result.id, "status": result.status,
-                                                "amount": Money(amount, payment.currency).to_json()}}
+    refund = {"id": result.id, "status": result.status, "amount": Money(amount, payment.currency).to_json()}
+    describe(action="payment.refund_requested", target=f"payment:{payment.id}",
+             before={"status": previous, "refunded_amount": Money(payment.refunded_amount, payment.currency).to_json()},
+             after={"status": payment.status, "refund": refund})
+    return {**payment_view(payment), "refund": refund}
 

@@ -4,7 +4,7 @@ Every write is a conditional write: unique slugs and SKUs are claim items put wi
 `attribute_not_exists`; product updates carry `version = <read version>` (optimistic
 concurrency, 409 on a lost race); stock is only touched by inventory.py (reservations are
 transactions over the product items; a product update that meets one in flight is retried,
-`inventory.update_product`). Each change emits `product.changed` with before/after (audit.py).
+`inventory.update_product`). Each admin change describes itself (before/after) for the audit log (`meridian.audit`).
 """
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ import unicodedata
 import uuid
 from typing import Any
 
-from meridian import locales
+from meridian import audit, locales
 from meridian.clock import iso, utcnow
 from meridian.errors import Conflict
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
-from . import audit, inventory
+from . import inventory
 from .errors import ProductNotFound, SkuTaken, SlugTaken
 from .models import (
     META,
@@ -124,7 +124,7 @@ def _catalog_keys(status: str, category: str, created_at: str, product_id: str) 
             "gsi2pk": catalog_partition(status), "gsi2sk": sort_key}
 
 
-def create(data: dict[str, Any], *, actor: str | None, product_id: str | None = None, emit: bool = True,
+def create(data: dict[str, Any], *, product_id: str | None = None,
            localizations: dict[str, dict[str, Any]] | None = None, now: _dt.datetime | None = None) -> ProductItem:
     """A new product; `localizations` ({locale: {name, description, slug?}}) adds more languages at once."""
     now = now or utcnow()
@@ -173,8 +173,7 @@ def create(data: dict[str, Any], *, actor: str | None, product_id: str | None = 
         for claim_pk in claimed:
             _unclaim(claim_pk, product_id)
         raise
-    if emit:
-        audit.product_changed("product.created", product_id, actor, None, admin_view(product))
+    audit.describe(action="product.created", target=f"product:{product_id}", after=admin_view(product))
     return product
 
 
@@ -193,8 +192,7 @@ def _claim_slug(requested: str | None, name: str, product_id: str, claimed: list
 
 
 # --------------------------------------------------------------------------- update / archive
-def update(product_id: str, changes: dict[str, Any], *, actor: str | None,
-           now: _dt.datetime | None = None) -> ProductItem:
+def update(product_id: str, changes: dict[str, Any], *, now: _dt.datetime | None = None) -> ProductItem:
     now = now or utcnow()
     product = load(product_id, consistent=True)
     before = admin_view(product)
@@ -233,16 +231,16 @@ def update(product_id: str, changes: dict[str, Any], *, actor: str | None,
         raise
     if old_claim:
         _unclaim(old_claim, product.id)
-    audit.product_changed("product.archived" if status == "archived" and before["status"] != "archived"
-                          else "product.updated", product.id, actor, before, admin_view(product))
+    audit.describe(action="product.archived" if status == "archived" and before["status"] != "archived"
+                   else "product.updated", target=f"product:{product.id}", before=before, after=admin_view(product))
     return product
 
 
-def archive(product_id: str, *, actor: str | None) -> ProductItem:
+def archive(product_id: str) -> ProductItem:
     product = load(product_id, consistent=True)
     if product.status == "archived":
         return product
-    return update(product_id, {"status": "archived"}, actor=actor)
+    return update(product_id, {"status": "archived"})
 
 
 # --------------------------------------------------------------------------- localization
@@ -252,8 +250,7 @@ def _put_details(product_id: str, locale: str, text: dict[str, str], now: _dt.da
                          updated_at=iso(now)).save()
 
 
-def localize(product_id: str, locale: str, data: dict[str, Any], *, actor: str | None, emit: bool = True,
-             now: _dt.datetime | None = None) -> dict[str, Any]:
+def localize(product_id: str, locale: str, data: dict[str, Any], *, now: _dt.datetime | None = None) -> dict[str, Any]:
     """Write the (product, locale) details item, then the product's listing copy (a retry converges)."""
     now = now or utcnow()
     product = load(product_id, consistent=True)
@@ -271,9 +268,9 @@ def localize(product_id: str, locale: str, data: dict[str, Any], *, actor: str |
     if old_slug and old_slug != slug and locale != BASE_LOCALE:
         _unclaim(_slug_claim(old_slug, locale), product.id)
     after = {"product_id": product.id, "locale": locale, **text}
-    if emit and before != text:
-        audit.product_changed("product.localized", product.id, actor,
-                              {"locale": locale, **before} if before else None, after)
+    if before != text:
+        audit.describe(action="product.localized", target=f"product:{product.id}",
+                       before={"locale": locale, **before} if before else None, after=after)
     return after
 
 
@@ -286,10 +283,8 @@ def localizations(product_id: str) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- inventory
-def set_inventory(product_id: str, quantity: int, sku: str | None, *, actor: str | None,
-                  emit: bool = True) -> dict[str, Any]:
+def set_inventory(product_id: str, quantity: int, sku: str | None) -> dict[str, Any]:
     product = load(product_id, consistent=True)
     before, after = inventory.set_available(product, sku, quantity)
-    if emit:
-        audit.product_changed("product.inventory_set", product.id, actor, before, after)
+    audit.describe(action="product.inventory_set", target=f"product:{product.id}", before=before, after=after)
     return {"product_id": product.id, **after}

@@ -7,6 +7,8 @@
   throttled; botocore's errors or pynamodb's wrappers of them: `aws.outage`) to 503 with
   Retry-After, never a 500 — here and nowhere else;
 * echoes / assigns `X-Request-Id` and puts it in every log line;
+* records every admin action (a 2xx to a non-GET of an admin or super_admin) on the audit trail
+  (`meridian.audit`);
 * puts the security headers, `X-Request-Id` and CORS for the storefront origin on every response
   and answers CORS preflights (`meridian.http_headers`: on AWS there is no nginx to add them);
 * serves `GET /api/v1/<service>/health` and `GET /api/v1/<service>/openapi.json`;
@@ -23,7 +25,7 @@ from urllib.parse import unquote
 
 from chalice import Chalice, Response
 
-from . import aws, http_headers, jsonutil
+from . import audit, aws, http_headers, jsonutil
 from .errors import (
     PROBLEM_CONTENT_TYPE,
     BadRequest,
@@ -80,6 +82,13 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(body=jsonutil.dumps(body) if body is not None else "", status_code=status, headers=merged)
 
 
+def _json_of(response: Response) -> Any:
+    """The body of a JSON response as data (None when empty or not JSON)."""
+    if not response.body or "json" not in str(response.headers.get("Content-Type", "")):
+        return None
+    return json.loads(response.body) if isinstance(response.body, str) else None
+
+
 def problem_response(error: DomainError, request_id: str | None) -> Response:
     return Response(body=jsonutil.dumps(problem_from_error(error, request_id)), status_code=error.status,
                     headers={"Content-Type": PROBLEM_CONTENT_TYPE, **error.headers})
@@ -125,9 +134,12 @@ class ServiceApp(Chalice):
                         raise  # a bug: Chalice's 500, made a problem in _finish
                     _log_outage(error, unavailable)
                     return problem_response(unavailable, self.request_id)
-                if isinstance(result, Response):
-                    return result
-                return json_response(result)
+                response = result if isinstance(result, Response) else json_response(result)
+                audit.record_admin_action(service=self.service, view=view.__name__, request=self.current_request,
+                                          path_params=kw, status=response.status_code,
+                                          body=result if response is not result else _json_of(response),
+                                          request_id=self.request_id)
+                return response
 
             self._compiled = None
             return register(guarded)

@@ -47,6 +47,10 @@ class Principal:
     role: str
     claims: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def email(self) -> str | None:
+        return self.claims.get("email")
+
     def is_at_least(self, minimum: str) -> bool:
         return role_at_least(self.role, minimum)
 

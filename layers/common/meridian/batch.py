@@ -23,6 +23,9 @@ reported in `batchItemFailures` (none is run, so none is done twice) and SQS han
 again after the queue's visibility timeout. The first record of a batch always runs, so a
 batch makes progress whatever the margin.
 
+**Last attempt.** A record that raises on the receive SQS would dead-letter it after goes to
+the DLQ with its error, and counts as done here (`meridian.dead_letters`).
+
 **FIFO** (`fifo=True`): Powertools' SqsFifoPartialProcessor; a failed record fails the records
 after it of its message group (`skip_group_on_error=True`, the default here) or every record
 after it (`False`), so a group's order holds. Records left by the deadline fail likewise: the
@@ -41,7 +44,12 @@ from aws_lambda_powertools.utilities.batch import (
     SqsFifoPartialProcessor,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.exceptions import (
+    SQSFifoCircuitBreakerError,
+    SQSFifoMessageGroupCircuitBreakerError,
+)
 
+from . import dead_letters
 from .observability import count, logger
 
 SAFETY_MARGIN_ENV = "SQS_BATCH_SAFETY_MARGIN_MS"
@@ -60,6 +68,7 @@ def safety_margin_ms() -> int:
         return DEFAULT_SAFETY_MARGIN_MS
 
 
+_NOT_OWN_FAILURES = (DeadlineReached, SQSFifoCircuitBreakerError, SQSFifoMessageGroupCircuitBreakerError)
 _environment_warm = False      # has this execution environment finished a record yet (see the module doc)
 
 
@@ -119,6 +128,15 @@ class _DeadlineMixin:
                                                                     model=self.model),
                                         exception=(DeadlineReached, error, None))
         return self.deadline.time(lambda: super(_DeadlineMixin, self)._process_record(record))
+
+    def failure_handler(self, record, exception):
+        """A record that raised on its last attempt goes to the DLQ with its error (`meridian.dead_letters`);
+        records skipped (deadline, a FIFO group's earlier failure) are not failures of their own."""
+        error = exception[1]
+        if isinstance(error, Exception) and not isinstance(error, _NOT_OWN_FAILURES) \
+                and dead_letters.hand_over(record, error):
+            return self.success_handler(record=record, result=None)
+        return super().failure_handler(record, exception)
 
     def _clean(self):
         if self.deferred:

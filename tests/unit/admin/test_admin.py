@@ -28,6 +28,22 @@ def sqs_event(*bodies):
                         for b in bodies]}
 
 
+def deliver_audit_events(load_function, aws) -> int:
+    """What the bus put on the audit queue, through the audit function (as the local runtime's poller does)."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url, handler, delivered = aws.queue_url("AuditQueue"), load_function("AdminAuditFunction"), 0
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                              "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                              "eventSource": "aws:sqs", "eventSourceARN": "arn", "awsRegion": "us-east-1"}
+                             for m in batch]}
+        assert handler(event, LambdaContext())["batchItemFailures"] == []
+        for m in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        delivered += len(batch)
+    return delivered
+
+
 def bus_event(detail_type, detail):
     return {"detail-type": detail_type, "source": "meridian.products", "detail": detail}
 
@@ -39,29 +55,57 @@ def test_admin_routes_need_admin(api, tokens):
     assert response.headers["content-type"] == "application/problem+json"
 
 
+def admin_action(event_id, at, *, actor="admin-1", action="product.updated", target="product:p1", **detail):
+    return bus_event("admin.action", {"event_id": event_id, "occurred_at": at, "actor": actor,
+                                      "actor_email": f"{actor}@example.com", "action": action, "target": target,
+                                      "request_id": f"req-{event_id}", **detail})
+
+
 def test_audit_events_recorded_once_and_listed_newest_first(load_function, tokens):
     handler = load_function("AdminAuditFunction")
-    first = bus_event("product.changed", {"event_id": "e1", "occurred_at": "2026-01-01T00:00:00.000Z",
-                                          "actor": "admin-1", "product_id": "p1",
-                                          "before": None, "after": {"name": "Mug"}})
-    second = bus_event("product.changed", {"event_id": "e2", "occurred_at": "2026-01-02T00:00:00.000Z",
-                                           "actor": "admin-1", "product_id": "p1",
-                                           "before": {"name": "Mug"}, "after": {"name": "Cup"}})
+    first = admin_action("e1", "2026-01-01T00:00:00.000Z", action="product.created", before=None,
+                         after={"name": "Mug"})
+    second = admin_action("e2", "2026-01-02T00:00:00.000Z", before={"name": "Mug"}, after={"name": "Cup"})
     result = handler(sqs_event(first, second, first), LambdaContext())
     assert result["batchItemFailures"] == []
     api = ApiClient(load_function("AdminFunction"))
     body = api.get("/api/v1/admin/audit-log", headers=tokens.header(role="admin")).json
     assert [e["event_id"] for e in body["items"]] == ["e2", "e1"]
-    assert body["items"][0] == {"at": "2026-01-02T00:00:00.000Z", "actor": "admin-1", "action": "product.changed",
-                                "target": "p1", "before": {"name": "Mug"}, "after": {"name": "Cup"},
-                                "event_id": "e2"}
+    assert body["items"][0] == {"at": "2026-01-02T00:00:00.000Z", "actor": "admin-1",
+                                "actor_email": "admin-1@example.com", "action": "product.updated",
+                                "target": "product:p1", "before": {"name": "Mug"}, "after": {"name": "Cup"},
+                                "request_id": "req-e2", "event_id": "e2"}
+
+
+def test_money_movements_are_audited_as_the_systems(load_function, tokens):
+    """payment.succeeded / payment.refunded (the payments service's bus events) are audit entries too."""
+    handler = load_function("AdminAuditFunction")
+    eur = {"amount": "9.99", "currency": "EUR"}
+    paid = {"event_id": "m1", "occurred_at": "2026-01-03T00:00:00.000Z", "payment_id": "pay-1", "order_id": "o-1",
+            "user_id": "u-1", "intent_id": "pi_1", "status": "succeeded", "amount": eur,
+            "refunded_amount": {"amount": "0.00", "currency": "EUR"}, "fully_refunded": False, "reason": None,
+            "gateway_event_id": "evt_1"}
+    refunded = {**paid, "event_id": "m2", "occurred_at": "2026-01-04T00:00:00.000Z", "status": "refunded",
+                "refunded_amount": eur, "fully_refunded": True,
+                "gateway_event_id": "evt_2"}
+    events = [{"detail-type": t, "source": "meridian.payments", "detail": d}
+              for t, d in (("payment.succeeded", paid), ("payment.refunded", refunded))]
+    assert handler(sqs_event(*events), LambdaContext())["batchItemFailures"] == []
+    api = ApiClient(load_function("AdminFunction"))
+    items = api.get("/api/v1/admin/audit-log", headers=tokens.header(role="admin")).json["items"]
+    assert [(e["action"], e["actor"], e["target"]) for e in items] == [
+        ("payment.refunded", "system:payments", "payment:pay-1"),
+        ("payment.succeeded", "system:payments", "payment:pay-1")]
+    assert items[0]["after"]["refunded_amount"] == eur
+    assert items[1]["after"] == {"order_id": "o-1", "status": "succeeded", "amount": eur,
+                                 "refunded_amount": {"amount": "0.00", "currency": "EUR"}, "fully_refunded": False,
+                                 "gateway_event_id": "evt_1"}
 
 
 def test_audit_log_filters_by_action_and_actor_and_refuses_unknown_parameters(load_function, tokens):
     handler = load_function("AdminAuditFunction")
-    events = [bus_event("product.changed", {"event_id": f"p{i}", "occurred_at": f"2026-01-01T00:00:0{i}.000Z",
-                                            "actor": f"admin-{i % 2}", "action": "product.updated",
-                                            "product_id": f"prod-{i}"}) for i in range(4)]
+    events = [admin_action(f"p{i}", f"2026-01-01T00:00:0{i}.000Z", actor=f"admin-{i % 2}", target=f"product:{i}")
+              for i in range(4)]
     events.append(bus_event("fx.rates.refreshed", {"event_id": "fx", "occurred_at": "2026-01-01T00:00:09.000Z",
                                                    "snapshot_id": "s1"}))
     handler(sqs_event(*events), LambdaContext())
@@ -152,7 +196,7 @@ def test_fifo_dead_letters_keep_their_group(api, tokens, aws):
 
 
 @responses.activate
-def test_only_super_admin_grants_admin(api, tokens):
+def test_only_super_admin_grants_admin(api, tokens, load_function, aws):
     user = {"id": "u1", "email": "a@x.io"}
     responses.add(responses.GET, f"{AUTH}/internal/users/u1", json={**user, "role": "customer"})
     responses.add(responses.PUT, f"{AUTH}/internal/users/u1/role", json={**user, "role": "admin"})
@@ -165,8 +209,9 @@ def test_only_super_admin_grants_admin(api, tokens):
     put = [c for c in responses.calls if c.request.method == "PUT"][0]
     assert json.loads(put.request.body) == {"role": "admin"}
     assert put.request.headers["X-Service-Authorization"].startswith("svc=admin,")
+    assert deliver_audit_events(load_function, aws) == 1       # the refused change is not an action
     log = api.get("/api/v1/admin/audit-log", headers=tokens.header(role="admin")).json["items"]
-    assert log[0]["action"] == "user.role_changed" and log[0]["actor"] == "boss"
+    assert log[0]["action"] == "user.role_changed" and log[0]["actor"] == "boss" and log[0]["target"] == "user:u1"
     assert (log[0]["before"], log[0]["after"]) == ({"role": "customer"}, {"role": "admin"})
 
 
@@ -205,3 +250,42 @@ def test_admin_users_search_by_email_and_a_bad_cursor_is_400_not_503(api, tokens
     garbage = api.get("/api/v1/admin/users", headers=tokens.header(role="admin"), query={"cursor": "garbage"})
     assert garbage.status == 400 and garbage.json["errors"] == {"cursor": ["The cursor is not valid."]}
     assert api.get("/api/v1/admin/users", headers=tokens.header(role="admin"), query={"role": "x"}).status == 400
+
+
+def test_dead_letters_say_why_they_failed_and_one_can_be_redriven_alone(api, tokens, aws):
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq, source = aws.queue_url("OrderEmailDLQ"), aws.queue_url("OrderEmailQueue")
+    explained = {"meridian-last-error": {"DataType": "String", "StringValue": "SESError: address rejected"},
+                 "meridian-failed-at": {"DataType": "String", "StringValue": "2026-11-30T10:00:00.000Z"},
+                 "meridian-receive-count": {"DataType": "Number", "StringValue": "3"},
+                 "trace": {"DataType": "String", "StringValue": "t-9"}}
+    wanted = sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"order": 1}), MessageAttributes=explained)
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"order": 2}))     # moved by SQS itself: no reason
+    admin = tokens.header(role="admin")
+    listed = {m["body"]["order"]: m for m in api.get("/api/v1/admin/dead-letters", headers=admin,
+                                                       query={"queue": "order-email"}).json["items"]}
+    assert (listed[1]["last_error"], listed[1]["failed_at"], listed[1]["receive_count"]) == (
+        "SESError: address rejected", "2026-11-30T10:00:00.000Z", 3)
+    assert listed[2]["last_error"] is None and listed[2]["failed_at"] is None
+
+    one = api.post("/api/v1/admin/dead-letters/redrive", headers=admin,
+                   json={"queue": "order-email", "message_id": wanted["MessageId"]})
+    assert one.status == 200 and one.json == {"moved": {"order-email": 1}}
+    [back] = sqs.receive_message(QueueUrl=source, MessageAttributeNames=["All"])["Messages"]
+    assert json.loads(back["Body"]) == {"order": 1}
+    assert set(back["MessageAttributes"]) == {"trace"}           # a fresh attempt: the old reason is dropped
+    left = api.get("/api/v1/admin/dead-letters", headers=admin, query={"queue": "order-email"}).json["items"]
+    assert [m["body"] for m in left] == [{"order": 2}]           # the other one is still there, visible at once
+
+    again = api.post("/api/v1/admin/dead-letters/redrive", headers=admin,
+                     json={"queue": "order-email", "message_id": wanted["MessageId"]})
+    assert again.status == 404
+    no_queue = api.post("/api/v1/admin/dead-letters/redrive", headers=admin, json={"message_id": "m"})
+    assert no_queue.status == 400 and "queue" in no_queue.json["errors"]
+
+
+def test_the_audit_log_cannot_be_changed_through_the_api(api, tokens):
+    admin = tokens.header(role="super_admin")
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        response = api.request(method, "/api/v1/admin/audit-log", headers=admin, json={})
+        assert response.status == 405 and response.headers["allow"] == "GET", method

@@ -80,7 +80,7 @@ def test_the_templates_roles_as_sam_expands_them(roles):
 
     bus = template.arn("PlatformEventBus")
     assert _allowed(by_function, "ProductsFunction", "events:PutEvents", bus)
-    assert not _allowed(by_function, "UsersFunction", "events:PutEvents", bus)
+    assert not _allowed(by_function, "ReservationSweepFunction", "events:PutEvents", bus)
 
     sender = "arn:aws:ses:us-east-1:123456789012:identity/no-reply@meridian.example.com"
     assert _allowed(by_function, "OrderEmailFunction", "ses:SendEmail", sender)

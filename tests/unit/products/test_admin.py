@@ -102,7 +102,7 @@ def test_slugs_and_skus_are_unique(products):
     assert twin.status == 201 and twin.json["slug"].startswith("blue-mug-")
 
 
-def test_update_archive_localize_inventory_emit_product_changed(products, aws):
+def test_update_archive_localize_inventory_are_audited_with_before_and_after(products, aws):
     pid = make_product(products, stock=3, name="Teapot", category="kitchen")
     patched = products.client.patch(f"{LIST}/{pid}", json={"base_price": "25.00", "category": "tea"},
                                      headers=products.admin)
@@ -120,14 +120,15 @@ def test_update_archive_localize_inventory_emit_product_changed(products, aws):
     assert products.client.get(f"{LIST}/{pid}").status == 404
     assert products.client.get(LIST, query={"category": "tea"}).json["items"] == []
 
-    events = [e for e in audit_events(aws) if e["detail-type"] == "product.changed"]
+    events = [e for e in audit_events(aws) if e["detail-type"] == "admin.action"]
     by_action = {e["detail"]["action"]: e["detail"] for e in events}
     assert set(by_action) == {"product.created", "product.updated", "product.localized", "product.inventory_set",
                               "product.archived"}
     updated = by_action["product.updated"]
     assert updated["before"]["base_price"]["amount"] == "19.99" and updated["after"]["base_price"]["amount"] == "25.00"
     assert updated["before"]["category"] == "kitchen" and updated["after"]["category"] == "tea"
-    assert updated["target"] == f"product:{pid}" and updated["actor"]
+    assert updated["target"] == f"product:{pid}" and updated["actor"] and updated["actor_role"] == "admin"
+    assert updated["request"] == "PATCH /api/v1/products/{product_id}" and updated["request_id"]
     localized = by_action["product.localized"]
     assert localized["after"]["name"] == "Teekanne" and localized["before"] is None
     assert (by_action["product.inventory_set"]["before"]["available"],
