@@ -60,7 +60,7 @@ def list_dead_letters():
 @require_role("admin")
 def redrive_dead_letters():
     """Send dead letters back to their source queue."""
-    body = load(schemas.RedriveSchema(), app.json_body() or {})
+    body = load(schemas.RedriveSchema(), app.optional_json_body())
     moved = queues.redrive(body["queue"], body["max_messages"])
     audit.record(actor=principal().user_id, action="dead_letters.redrive", target=body["queue"] or "*",
                  after={"moved": moved})

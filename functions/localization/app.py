@@ -43,6 +43,6 @@ def convert():
 @require_role("admin")
 def refresh_rates():
     """Fetch the provider's rates now (the hourly schedule's work); 202 with the outcome."""
-    body = load(schemas.RefreshBody(), app.json_body() or {})
+    body = load(schemas.RefreshBody(), app.optional_json_body())
     outcome = refresh.refresh(accept_large_moves=body["accept_large_moves"], trigger="admin")
     return json_response(outcome.to_json(), status=202)

@@ -13,7 +13,8 @@ from orders.state_machine import FULFILLED
 schemas = lazy_module("orders.schemas")
 
 app = ServiceApp("orders", schemas="orders.schemas")
-REQUIRED_IDEMPOTENCY_KEY = {**IDEMPOTENCY_KEY, "required": True}
+REQUIRED_IDEMPOTENCY_KEY = {**IDEMPOTENCY_KEY, "required": True,   # orders.idempotency.check_key
+                            "schema": {"type": "string", "maxLength": 255, "pattern": r"\S"}}
 
 
 @app.route("/", methods=["POST"], body="CheckoutSchema", params=[REQUIRED_IDEMPOTENCY_KEY],
@@ -53,7 +54,7 @@ def get_order(order_id):
 @require_role("customer")
 def cancel_order(order_id):
     """Cancel a pending order: its payment intent is cancelled and its stock released. Body: {reason?}."""
-    body = load(schemas.CancelSchema(), app.json_body() or {})
+    body = load(schemas.CancelSchema(), app.optional_json_body())
     return cancellation.cancel_by_request(order_id, principal(), note=body["reason"])
 
 
@@ -62,7 +63,7 @@ def cancel_order(order_id):
 @require_role("admin")
 def fulfil_order(order_id):
     """Mark a paid order fulfilled (admin). Body: {carrier?, tracking_number?}, kept in its history."""
-    body = load(schemas.FulfilSchema(), app.json_body() or {})
+    body = load(schemas.FulfilSchema(), app.optional_json_body())
     shipped = " ".join(part for part in (body["carrier"], body["tracking_number"]) if part)
     return queries.move_by_admin(order_id, FULFILLED, principal(),
                                  reason=f"fulfilled ({shipped})" if shipped else "fulfilled")

@@ -37,7 +37,7 @@ def refund_payment(payment_id):
 
     Idempotency-Key: a replay answers the first result and does nothing again; the key reused for
     another payment or amount is a 422."""
-    body = app.json_body() or {}
+    body = app.optional_json_body()
     request = load(schemas.RefundRequest(), body)
     key = app.header("Idempotency-Key")
 

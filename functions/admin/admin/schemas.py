@@ -22,12 +22,12 @@ class RedriveSchema(Schema):
 
 
 class UsersQuery(PageQuerySchema):
-    email = fields.String(validate=validate.Length(1, 254), metadata={"description": "E-mails that start with it."})
+    email = fields.String(metadata={"description": "E-mails that start with it."})
 
 
 class AuditQuery(PageQuerySchema):
-    action = fields.String(validate=validate.Length(1, 100), metadata={"example": "user.role_changed"})
-    actor = fields.String(validate=validate.Length(1, 128))
+    action = fields.String(metadata={"example": "user.role_changed"})
+    actor = fields.String(metadata={"description": "A user id (or system)."})
 
 
 class DeadLettersQuery(Schema):

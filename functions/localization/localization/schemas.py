@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
-from meridian.fields import Answer, MoneySchema
+from meridian.fields import Answer, MoneySchema, StrictBoolean
 from meridian.money import BASE_CURRENCY, CURRENCIES, parse_amount
 
 MAX_INTEGER_DIGITS = 15
@@ -72,7 +72,7 @@ class CurrenciesQuery(Schema):
 class RefreshBody(Schema):
     OPENAPI_EXAMPLE = {"accept_large_moves": False}
 
-    accept_large_moves = fields.Boolean(load_default=False)
+    accept_large_moves = StrictBoolean(load_default=False)
 
 
 # ---------------------------------------------------------------------------- answers

@@ -258,6 +258,16 @@ class ServiceApp(Chalice):
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("The request body is not valid JSON.") from None
 
+    def optional_json_body(self) -> Any:
+        """The body of a route whose body may be left out: `{}` when there is none; otherwise a JSON object
+        (`null`, a list, a number … is a 400, never taken for no body)."""
+        if not self.current_request.raw_body:
+            return {}
+        parsed = self.json_body()
+        if not isinstance(parsed, dict):
+            raise ValidationFailed({"_schema": ["The body must be a JSON object (or be left out)."]})
+        return parsed
+
     def header(self, name: str) -> str | None:
         return (self.current_request.headers or {}).get(name.lower())
 

@@ -27,6 +27,16 @@ class Text(fields.String):
         return text
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false, nothing else (marshmallow's Boolean also takes 0, 1, "yes", …)."""
+    OPENAPI = {"type": "boolean"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Must be true or false.")
+        return value
+
+
 class Country(fields.String):
     """ISO 3166-1 alpha-2 (any case in, upper case out)."""
     OPENAPI = {"type": "string", "enum": sorted(COUNTRY_CODES), "description": "ISO 3166-1 alpha-2 (any case)."}
