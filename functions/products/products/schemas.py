@@ -117,6 +117,8 @@ def _unique_skus(variants: list[dict]) -> None:
     seen: set[str] = set()
     errors = {}
     for index, variant in enumerate(variants):
+        if not isinstance(variant.get("sku"), str):
+            continue            # that variant's own error (sku missing) is already reported
         key = variant["sku"].upper()
         if key in seen:
             errors[index] = {"sku": ["Duplicate SKU."]}
