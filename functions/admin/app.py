@@ -2,6 +2,7 @@
 platform's merged OpenAPI document (GET /api/v1/openapi.json)."""
 from admin import audit, dashboard, queues, roles
 from meridian.api import ServiceApp
+from meridian.apidoc import ANY_DOCUMENT, Page, optional
 from meridian.audit import describe
 from meridian.auth import principal, require_role
 from meridian.lazy import lazy_module
@@ -12,11 +13,11 @@ from meridian.validation import load
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("admin.schemas")
 
-app = ServiceApp("admin")
+app = ServiceApp("admin", schemas="admin.schemas")
 merged_openapi = MergedOpenApi(app.service, app.openapi_document)
 
 
-@app.route("/users", methods=["GET"])
+@app.route("/users", methods=["GET"], query="UsersQuery", responses={200: Page("AccountAnswer")})
 @require_role("admin")
 def list_users():
     """Accounts with their roles (from the auth service); ?email= finds those whose e-mail starts with it."""
@@ -24,7 +25,8 @@ def list_users():
     return roles.list_users(page_limit(query["limit"]), query["cursor"], email=query["email"])
 
 
-@app.route("/users/{user_id}/role", methods=["PUT"])
+@app.route("/users/{user_id}/role", methods=["PUT"], body="RoleChangeSchema", responses={200: "AccountAnswer"},
+           errors=(409,))
 @require_role("admin")
 def change_role(user_id):
     """Change a user's role; only a super_admin grants or removes admin."""
@@ -32,7 +34,7 @@ def change_role(user_id):
     return roles.change_role(principal(), user_id, body["role"])
 
 
-@app.route("/audit-log", methods=["GET"])
+@app.route("/audit-log", methods=["GET"], query="AuditQuery", responses={200: Page("AuditEntryAnswer")})
 @require_role("admin")
 def audit_log():
     """Append-only record of every admin action and money movement, newest first; ?action= and ?actor= filter it."""
@@ -41,32 +43,33 @@ def audit_log():
                               actor=query["actor"])
 
 
-@app.route("/dashboard", methods=["GET"])
+@app.route("/dashboard", methods=["GET"], responses={200: "DashboardAnswer"})
 @require_role("admin")
 def get_dashboard():
     """Orders by status, revenue per currency, FX freshness, queue depths."""
     return dashboard.dashboard()
 
 
-@app.route("/dead-letters", methods=["GET"])
+@app.route("/dead-letters", methods=["GET"], query="DeadLettersQuery", responses={200: "DeadLetterListAnswer"})
 @require_role("admin")
 def list_dead_letters():
     """Messages that failed processing, per dead-letter queue, each with why it failed (last_error)."""
     return {"items": queues.dead_letters(app.query_params("queue")["queue"])}
 
 
-@app.route("/dead-letters/redrive", methods=["POST"])
+@app.route("/dead-letters/redrive", methods=["POST"], body=optional("RedriveSchema"), responses={200: "RedriveAnswer"},
+           errors=(404,))
 @require_role("admin")
 def redrive_dead_letters():
     """Send dead letters back to their source queue: {queue?, max_messages?}, or one: {queue, message_id}."""
-    body = load(schemas.RedriveSchema(), app.json_body() or {})
+    body = load(schemas.RedriveSchema(), app.optional_json_body())
     moved = queues.redrive(body["queue"], body["max_messages"], body["message_id"])
     describe(action="dead_letters.redrive", target=f"queue:{body['queue'] or '*'}",
              after={"moved": moved, **({"message_id": body["message_id"]} if body["message_id"] else {})})
     return {"moved": moved}
 
 
-@app.route("/api/v1/openapi.json", methods=["GET"], absolute=True)
+@app.route("/api/v1/openapi.json", methods=["GET"], absolute=True, responses={200: ANY_DOCUMENT})
 def platform_openapi():
     """The whole platform's OpenAPI document: every service's, merged (public)."""
     return merged_openapi.document()

@@ -1,6 +1,7 @@
 """HTTP routes of the auth service (thin: parse → call → map)."""
 from auth import accounts, browser, directory, keys
 from meridian.api import ServiceApp, json_response
+from meridian.apidoc import cookie, header
 from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
 from meridian.service_auth import require_service
@@ -9,9 +10,12 @@ from meridian.validation import load
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("auth.schemas")
 
-app = ServiceApp("auth")
+app = ServiceApp("auth", schemas="auth.schemas")
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# the refresh cookie and the CSRF proof of /refresh and /logout (auth.browser)
+SESSION = (cookie("refresh_token", description="Set by login and refresh (HttpOnly)."),
+           header("X-Requested-With", description="XMLHttpRequest (or a same-origin Origin header): CSRF proof."))
 
 
 def _with_new_session(login: accounts.Login) -> object:
@@ -23,7 +27,7 @@ def _refresh_token() -> str | None:
     return browser.refresh_token_from(app.header("cookie"))
 
 
-@app.route("/register", methods=["POST"])
+@app.route("/register", methods=["POST"], body="RegisterSchema", responses={201: "RegisteredAnswer"}, errors=(409,))
 def register():
     """Create an account; a verification e-mail follows."""
     data = load(schemas.RegisterSchema(), app.json_body())
@@ -33,21 +37,21 @@ def register():
                          {"Location": "/api/v1/users/me", **NO_STORE})
 
 
-@app.route("/login", methods=["POST"])
+@app.route("/login", methods=["POST"], body="LoginSchema", responses={200: "AccessTokenAnswer"}, errors=(401,))
 def login():
     """Exchange e-mail and password for an access token and a refresh cookie."""
     data = load(schemas.LoginSchema(), app.json_body())
     return _with_new_session(accounts.login(data["email"], data["password"]))
 
 
-@app.route("/refresh", methods=["POST"])
+@app.route("/refresh", methods=["POST"], params=SESSION, responses={200: "AccessTokenAnswer"}, errors=(401, 403))
 def refresh():
     """Rotate the refresh cookie and issue a new access token (CSRF header required)."""
     browser.check_csrf(app.current_request.headers)
     return _with_new_session(accounts.refresh(_refresh_token()))
 
 
-@app.route("/logout", methods=["POST"])
+@app.route("/logout", methods=["POST"], params=SESSION, responses={204: None}, errors=(401, 403))
 def logout():
     """Revoke the session of the refresh cookie and clear it (CSRF header required)."""
     browser.check_csrf(app.current_request.headers)
@@ -55,13 +59,13 @@ def logout():
     return json_response(None, 204, {**NO_STORE, "Set-Cookie": browser.cleared_refresh_cookie()})
 
 
-@app.route("/.well-known/jwks.json", methods=["GET"])
+@app.route("/.well-known/jwks.json", methods=["GET"], responses={200: "KeySetAnswer"})
 def jwks():
     """Public keys that verify access tokens."""
     return json_response(keys.current_key_set().public_jwks(), 200, {"Cache-Control": "public, max-age=300"})
 
 
-@app.route("/verify-email", methods=["POST"])
+@app.route("/verify-email", methods=["POST"], body="TokenSchema", responses={204: None})
 def verify_email():
     """Confirm an e-mail address with the token from the verification e-mail."""
     data = load(schemas.TokenSchema(), app.json_body())
@@ -69,7 +73,7 @@ def verify_email():
     return json_response(None, 204)
 
 
-@app.route("/password/forgot", methods=["POST"])
+@app.route("/password/forgot", methods=["POST"], body="ForgotPasswordSchema", responses={202: "AcceptedAnswer"})
 def forgot_password():
     """Send a reset e-mail if the account exists (the answer never says)."""
     data = load(schemas.ForgotPasswordSchema(), app.json_body())
@@ -77,7 +81,7 @@ def forgot_password():
     return json_response({"status": "accepted"}, 202)
 
 
-@app.route("/password/reset", methods=["POST"])
+@app.route("/password/reset", methods=["POST"], body="ResetPasswordSchema", responses={204: None})
 def reset_password():
     """Set a new password with the token from the reset e-mail; every session ends."""
     data = load(schemas.ResetPasswordSchema(), app.json_body())

@@ -1,6 +1,7 @@
 """HTTP routes of the localization service (thin: parse → call → map)."""
 from localization import refresh, service
 from meridian.api import ServiceApp, json_response
+from meridian.apidoc import optional
 from meridian.auth import require_role
 from meridian.lazy import lazy_module
 from meridian.validation import load
@@ -8,40 +9,40 @@ from meridian.validation import load
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("localization.schemas")
 
-app = ServiceApp("localization")
+app = ServiceApp("localization", schemas="localization.schemas")
 
 
-@app.route("/locales", methods=["GET"])
+@app.route("/locales", methods=["GET"], responses={200: "LocaleListAnswer"})
 def list_locales():
     """Supported locales with their fallback chains and text direction."""
     return service.locale_list()
 
 
-@app.route("/currencies", methods=["GET"])
+@app.route("/currencies", methods=["GET"], query="CurrenciesQuery", responses={200: "CurrencyListAnswer"})
 def list_currencies():
     """ISO 4217 currencies with their minor units (?all=true: every one we know)."""
     query = load(schemas.CurrenciesQuery(), app.current_request.query_params or {})
     return service.currency_list(every=query["all"])
 
 
-@app.route("/rates", methods=["GET"])
+@app.route("/rates", methods=["GET"], query="RatesQuery", responses={200: "RatesAnswer"})
 def get_rates():
     """The latest exchange rates for ?base= (default USD), with as_of, source and stale."""
     query = load(schemas.RatesQuery(), app.current_request.query_params or {})
     return service.rates_view(query["base"])
 
 
-@app.route("/convert", methods=["GET"])
+@app.route("/convert", methods=["GET"], query="ConvertQuery", responses={200: "ConversionAnswer"})
 def convert():
     """Convert ?amount= from ?from= to ?to=, rounded once to the target's minor units."""
     query = load(schemas.ConvertQuery(), app.current_request.query_params or {})
     return service.convert_view(query["amount"], query["from_"], query["to"])
 
 
-@app.route("/rates/refresh", methods=["POST"])
+@app.route("/rates/refresh", methods=["POST"], body=optional("RefreshBody"), responses={202: "RefreshOutcomeAnswer"})
 @require_role("admin")
 def refresh_rates():
     """Fetch the provider's rates now (the hourly schedule's work); 202 with the outcome."""
-    body = load(schemas.RefreshBody(), app.json_body() or {})
+    body = load(schemas.RefreshBody(), app.optional_json_body())
     outcome = refresh.refresh(accept_large_moves=body["accept_large_moves"], trigger="admin")
     return json_response(outcome.to_json(), status=202)

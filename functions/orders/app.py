@@ -1,5 +1,6 @@
 """HTTP routes of the orders service (thin: parse → call → map)."""
 from meridian.api import ServiceApp, json_response
+from meridian.apidoc import IDEMPOTENCY_KEY, Page, optional
 from meridian.auth import principal, require_role
 from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
@@ -11,10 +12,13 @@ from orders.state_machine import FULFILLED
 # marshmallow (~30 ms) loads with the first checkout, not on a cold start
 schemas = lazy_module("orders.schemas")
 
-app = ServiceApp("orders")
+app = ServiceApp("orders", schemas="orders.schemas")
+REQUIRED_IDEMPOTENCY_KEY = {**IDEMPOTENCY_KEY, "required": True,   # orders.idempotency.check_key
+                            "schema": {"type": "string", "maxLength": 255, "pattern": r"\S"}}
 
 
-@app.route("/", methods=["POST"])
+@app.route("/", methods=["POST"], body="CheckoutSchema", params=[REQUIRED_IDEMPOTENCY_KEY],
+           responses={201: "OrderAnswer"}, errors=(404, 409, 422))
 @require_role("customer")
 def place_order():
     """Check out: reserve stock, price it, open a payment intent (Idempotency-Key required)."""
@@ -29,7 +33,7 @@ def place_order():
     return json_response(result["body"], result["status"])
 
 
-@app.route("/", methods=["GET"])
+@app.route("/", methods=["GET"], query="OrdersQuery", responses={200: Page("OrderAnswer")})
 @require_role("customer")
 def list_orders():
     """Your orders, newest first (admin: ?user_id= or ?status=, else every order)."""
@@ -38,26 +42,28 @@ def list_orders():
                                user_id=query["user_id"], status=query["status"])
 
 
-@app.route("/{order_id}", methods=["GET"])
+@app.route("/{order_id}", methods=["GET"], responses={200: "OrderAnswer"})
 @require_role("customer")
 def get_order(order_id):
     """One order with its history (owner or admin)."""
     return queries.order_detail(order_id, principal())
 
 
-@app.route("/{order_id}/cancel", methods=["POST"])
+@app.route("/{order_id}/cancel", methods=["POST"], body=optional("CancelSchema"), responses={200: "OrderAnswer"},
+           errors=(409,))
 @require_role("customer")
 def cancel_order(order_id):
     """Cancel a pending order: its payment intent is cancelled and its stock released. Body: {reason?}."""
-    body = load(schemas.CancelSchema(), app.json_body() or {})
+    body = load(schemas.CancelSchema(), app.optional_json_body())
     return cancellation.cancel_by_request(order_id, principal(), note=body["reason"])
 
 
-@app.route("/{order_id}/fulfil", methods=["POST"])
+@app.route("/{order_id}/fulfil", methods=["POST"], body=optional("FulfilSchema"), responses={200: "OrderAnswer"},
+           errors=(409,))
 @require_role("admin")
 def fulfil_order(order_id):
     """Mark a paid order fulfilled (admin). Body: {carrier?, tracking_number?}, kept in its history."""
-    body = load(schemas.FulfilSchema(), app.json_body() or {})
+    body = load(schemas.FulfilSchema(), app.optional_json_body())
     shipped = " ".join(part for part in (body["carrier"], body["tracking_number"]) if part)
     return queries.move_by_admin(order_id, FULFILLED, principal(),
                                  reason=f"fulfilled ({shipped})" if shipped else "fulfilled")

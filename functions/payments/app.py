@@ -1,5 +1,6 @@
 """HTTP routes of the payments service (thin: parse → call → map)."""
 from meridian.api import ServiceApp, json_response
+from meridian.apidoc import IDEMPOTENCY_KEY, header, optional
 from meridian.auth import principal, require_role
 from meridian.idempotency import run_once
 from meridian.lazy import lazy_module
@@ -7,28 +8,36 @@ from meridian.pagination import page_limit
 from meridian.service_auth import require_service
 from meridian.validation import load
 from payments import models, service
+from payments.signature import HEADER, WEBHOOK_PATH
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("payments.schemas")
 
-app = ServiceApp("payments")
+app = ServiceApp("payments", schemas="payments.schemas")
+app.document_route(
+    WEBHOOK_PATH, "POST", name="receive_webhook",
+    summary="The payment gateway's events (function URL): verified, queued, applied once per event id.",
+    params=[header(HEADER, required=True, description="t=<unix time>,v1=<HMAC-SHA256 of t.body> (Stripe's scheme).",
+                   example="t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd")],
+    body="WebhookEventSchema", responses={200: "WebhookAnswer"}, errors=(400,))
 
 
-@app.route("/{payment_id}", methods=["GET"])
+@app.route("/{payment_id}", methods=["GET"], responses={200: "PaymentAnswer"})
 @require_role("customer")
 def get_payment(payment_id):
     """One payment (its owner or an admin)."""
     return service.payment_view(service.visible_payment(payment_id, principal()))
 
 
-@app.route("/{payment_id}/refund", methods=["POST"])
+@app.route("/{payment_id}/refund", methods=["POST"], body=optional("RefundRequest"), params=[IDEMPOTENCY_KEY],
+           responses={202: "RefundAnswer"}, errors=(409, 422))
 @require_role("admin")
 def refund_payment(payment_id):
     """Refund a payment, all or part (admin); the order becomes refunded when the gateway confirms.
 
     Idempotency-Key: a replay answers the first result and does nothing again; the key reused for
     another payment or amount is a 422."""
-    body = app.json_body() or {}
+    body = app.optional_json_body()
     request = load(schemas.RefundRequest(), body)
     key = app.header("Idempotency-Key")
 

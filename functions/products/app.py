@@ -3,6 +3,7 @@ import uuid
 
 from meridian import locales, shopper
 from meridian.api import ServiceApp, json_response
+from meridian.apidoc import IDEMPOTENCY_KEY
 from meridian.auth import authenticate, require_role
 from meridian.errors import Forbidden, NotFound
 from meridian.idempotency import run_once
@@ -16,9 +17,11 @@ from products.errors import ProductNotFound
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("products.schemas")
 
-app = ServiceApp("products")
+app = ServiceApp("products", schemas="products.schemas")
 
 PUBLIC_CACHE = "public, max-age=30"
+LOCALE_PATH = {"name": "locale", "in": "path", "required": True,
+               "schema": {"type": "string", "enum": sorted(locales.LOCALES)}}
 
 
 # --------------------------------------------------------------------------- request helpers
@@ -62,7 +65,8 @@ def _localized_response(body, served, *, cache: bool):
 
 
 # --------------------------------------------------------------------------- catalog (anyone)
-@app.route("/", methods=["GET"])
+@app.route("/", methods=["GET"], query="ListQuerySchema", auth="optional", errors=(403,),
+           responses={200: "ProductPageAnswer"})
 def list_products():
     """Active products, localized and priced, by category and text query, with an opaque cursor."""
     query = _query(schemas.ListQuerySchema())
@@ -77,7 +81,8 @@ def list_products():
                                served or [locale], cache=not admin)
 
 
-@app.route("/{product_id}", methods=["GET"])
+@app.route("/{product_id}", methods=["GET"], query="ProductQuerySchema", auth="optional",
+           responses={200: "ProductAnswer"})
 def get_product(product_id):
     """One product (by id or slug), localized and priced; admins also see drafts and archived ones."""
     query = _query(schemas.ProductQuerySchema())
@@ -90,7 +95,8 @@ def get_product(product_id):
 
 
 # --------------------------------------------------------------------------- PIM (admin)
-@app.route("/", methods=["POST"])
+@app.route("/", methods=["POST"], body="ProductCreateSchema", params=[IDEMPOTENCY_KEY],
+           responses={201: "ProductAdminAnswer"}, errors=(409, 422))
 @require_role("admin")
 def create_product():
     """Create a product (text in en, base price in USD); Idempotency-Key accepted."""
@@ -105,7 +111,8 @@ def create_product():
     return json_response(result, status, {"Location": f"{app.prefix}/{result['id']}"})
 
 
-@app.route("/{product_id}", methods=["PATCH"])
+@app.route("/{product_id}", methods=["PATCH"], body="ProductPatchSchema", responses={200: "ProductAdminAnswer"},
+           errors=(409,))
 @require_role("admin")
 def update_product(product_id):
     """Change a product's text (en), price, category, status, slug, images or attributes."""
@@ -113,7 +120,7 @@ def update_product(product_id):
     return presenter.admin_view(pim.update(product_id, changes))
 
 
-@app.route("/{product_id}", methods=["DELETE"])
+@app.route("/{product_id}", methods=["DELETE"], responses={204: None})
 @require_role("admin")
 def archive_product(product_id):
     """Archive a product (it stays for orders and audit; shoppers no longer see it)."""
@@ -121,14 +128,15 @@ def archive_product(product_id):
     return json_response(None, 204)
 
 
-@app.route("/{product_id}/localizations", methods=["GET"])
+@app.route("/{product_id}/localizations", methods=["GET"], responses={200: "LocalizationListAnswer"})
 @require_role("admin")
 def list_localizations(product_id):
     """Every localized text of a product."""
     return {"items": pim.localizations(product_id)}
 
 
-@app.route("/{product_id}/localizations/{locale}", methods=["PUT"])
+@app.route("/{product_id}/localizations/{locale}", methods=["PUT"], body="LocalizationSchema", params=[LOCALE_PATH],
+           responses={200: "LocalizationAnswer"}, errors=(409,))
 @require_role("admin")
 def put_localization(product_id, locale):
     """Set a product's name, description and slug in one locale."""
@@ -138,7 +146,7 @@ def put_localization(product_id, locale):
     return json_response(result, 200, {"Content-Language": code})
 
 
-@app.route("/{product_id}/inventory", methods=["GET"])
+@app.route("/{product_id}/inventory", methods=["GET"], responses={200: "InventoryAnswer"})
 @require_role("admin")
 def get_inventory(product_id):
     """Available, held and sold units per SKU."""
@@ -146,7 +154,7 @@ def get_inventory(product_id):
     return {"product_id": product.id, "items": inventory.stock_levels(product)}
 
 
-@app.route("/{product_id}/inventory", methods=["PUT"])
+@app.route("/{product_id}/inventory", methods=["PUT"], body="InventorySchema", responses={200: "StockSetAnswer"})
 @require_role("admin")
 def put_inventory(product_id):
     """Set the units available to sell for the product (or one SKU of it)."""

@@ -1,5 +1,6 @@
 """HTTP routes of the users service (thin: parse → call → map)."""
 from meridian.api import ServiceApp, json_response
+from meridian.apidoc import Page
 from meridian.auth import principal, require_role
 from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
@@ -9,10 +10,10 @@ from users import addresses, profiles
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("users.schemas")
 
-app = ServiceApp("users")
+app = ServiceApp("users", schemas="users.schemas")
 
 
-@app.route("/me", methods=["GET"])
+@app.route("/me", methods=["GET"], responses={200: "ProfileAnswer"})
 @require_role("customer")
 def get_me():
     """The caller's profile."""
@@ -20,7 +21,7 @@ def get_me():
     return profiles.view(profiles.get_or_create(who), who.role)
 
 
-@app.route("/me", methods=["PATCH"])
+@app.route("/me", methods=["PATCH"], body="ProfilePatchSchema", responses={200: "ProfileAnswer"})
 @require_role("customer")
 def patch_me():
     """Change the caller's name, locale or currency preference."""
@@ -29,7 +30,7 @@ def patch_me():
     return profiles.view(profiles.update(who, changes), who.role)
 
 
-@app.route("/me/addresses", methods=["GET"])
+@app.route("/me/addresses", methods=["GET"], query="PageQuerySchema", responses={200: Page("SavedAddressAnswer")})
 @require_role("customer")
 def list_addresses():
     """The caller's address book, a page at a time."""
@@ -37,23 +38,25 @@ def list_addresses():
     return addresses.list_page(principal().user_id, limit=page_limit(query["limit"]), cursor=query["cursor"])
 
 
-@app.route("/me/addresses", methods=["POST"])
+@app.route("/me/addresses", methods=["POST"], body="NewAddressSchema", responses={201: "SavedAddressAnswer"},
+           errors=(409,))
 @require_role("customer")
 def add_address():
     """Add an address to the caller's address book."""
-    data = load(schemas.AddressSchema(), app.json_body())
+    data = load(schemas.NewAddressSchema(), app.json_body())
     address = addresses.add(principal().user_id, data)
     return json_response(addresses.view(address), 201, {"Location": f"/api/v1/users/me/addresses/{address.address_id}"})
 
 
-@app.route("/me/addresses/{address_id}", methods=["GET"])
+@app.route("/me/addresses/{address_id}", methods=["GET"], responses={200: "SavedAddressAnswer"})
 @require_role("customer")
 def get_address(address_id):
     """One of the caller's addresses (another user's id: 404)."""
     return addresses.view(addresses.get(principal().user_id, address_id))
 
 
-@app.route("/me/addresses/{address_id}", methods=["PATCH"])
+@app.route("/me/addresses/{address_id}", methods=["PATCH"], body="AddressPatchSchema",
+           responses={200: "SavedAddressAnswer"})
 @require_role("customer")
 def patch_address(address_id):
     """Change some fields of one of the caller's addresses."""
@@ -61,7 +64,7 @@ def patch_address(address_id):
     return addresses.view(addresses.change(principal().user_id, address_id, changes))
 
 
-@app.route("/me/addresses/{address_id}", methods=["DELETE"])
+@app.route("/me/addresses/{address_id}", methods=["DELETE"], responses={204: None})
 @require_role("customer")
 def delete_address(address_id):
     """Remove one of the caller's addresses."""

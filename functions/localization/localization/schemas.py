@@ -1,9 +1,11 @@
-"""Marshmallow schemas of the localization API's inputs (query strings and bodies)."""
+"""Marshmallow schemas of the localization API's inputs (query strings and bodies), and what it answers
+(for its OpenAPI document)."""
 from __future__ import annotations
 
 import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from meridian.fields import Answer, MoneySchema, StrictBoolean
 from meridian.money import BASE_CURRENCY, CURRENCIES, parse_amount
 
 MAX_INTEGER_DIGITS = 15
@@ -14,6 +16,7 @@ _NEGATIVE = re.compile(r"^-\s*\d+(\.\d+)?$")
 
 class CurrencyCode(fields.String):
     """An ISO 4217 code we know (case-insensitive in, upper case out); the error names it."""
+    OPENAPI = {"type": "string", "enum": sorted(CURRENCIES), "description": "ISO 4217 (any case)."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip().upper()
@@ -25,6 +28,7 @@ class CurrencyCode(fields.String):
 class Amount(fields.String):
     """A non-negative decimal in plain notation ("10", "19.99"): at most MAX_INTEGER_DIGITS
     before the point and MAX_FRACTION_DIGITS after it (no exponents, no signs); Decimal out."""
+    OPENAPI = {"type": "string", "pattern": _PLAIN.pattern, "example": "19.99"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -66,4 +70,66 @@ class CurrenciesQuery(Schema):
 
 
 class RefreshBody(Schema):
-    accept_large_moves = fields.Boolean(load_default=False)
+    OPENAPI_EXAMPLE = {"accept_large_moves": False}
+
+    accept_large_moves = StrictBoolean(load_default=False)
+
+
+# ---------------------------------------------------------------------------- answers
+class LocaleAnswer(Answer):
+    code = fields.String(required=True, metadata={"example": "pt-BR"})
+    name = fields.String(required=True)
+    native_name = fields.String(required=True)
+    rtl = fields.Boolean(required=True)
+    direction = fields.String(required=True, metadata={"enum": ["ltr", "rtl"]})
+    fallback = fields.List(fields.String(), required=True, metadata={"example": ["pt-BR", "pt", "en"]})
+
+
+class LocaleListAnswer(Answer):
+    items = fields.List(fields.Nested(LocaleAnswer), required=True)
+    default = fields.String(required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+
+
+class CurrencyAnswer(Answer):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    minor_units = fields.Integer(required=True)
+    rate_available = fields.Boolean()
+
+
+class CurrencyListAnswer(Answer):
+    items = fields.List(fields.Nested(CurrencyAnswer), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+
+
+class RatesAnswer(Answer):
+    base = fields.String(required=True)
+    rates = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                        metadata={"example": {"EUR": "0.92", "JPY": "151.3"}})
+    as_of = fields.String(required=True)
+    source = fields.String(required=True)
+    stale = fields.Boolean(required=True)
+    snapshot_id = fields.String(required=True)
+    confirmed_at = fields.String(required=True)
+
+
+class ConversionAnswer(Answer):
+    amount = fields.Nested(MoneySchema, required=True)
+    rate = fields.String(required=True)
+    as_of = fields.String(required=True)
+    source = fields.String(required=True)
+    stale = fields.Boolean(required=True)
+    snapshot_id = fields.String(required=True)
+    from_ = fields.Nested(MoneySchema, required=True, data_key="from")
+
+
+class RefreshOutcomeAnswer(Answer):
+    status = fields.String(required=True, metadata={"enum": ["refreshed", "unchanged", "superseded", "refused",
+                                                             "failed", "breaker_open"]})
+    detail = fields.String()
+    snapshot_id = fields.String()
+    as_of = fields.String()
+    source = fields.String()
+    problems = fields.Dict()
+

@@ -1,15 +1,18 @@
-"""Request bodies of the payments API (marshmallow)."""
+"""Request bodies of the payments API (marshmallow), and what it answers (for its OpenAPI document)."""
 from __future__ import annotations
 
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from meridian.fields import CurrencyCode
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from meridian.fields import Answer, CurrencyCode, MoneySchema
 from meridian.money import parse_amount
 
 
 class AmountField(fields.Field):
     """An amount as a string ("19.99") or integer; never a float."""
+    OPENAPI = {"anyOf": [{"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,3})?$", "example": "19.99"},
+                         {"type": "integer", "minimum": 0, "maximum": 999999999999}],
+               "description": "In the payment's currency, within its minor units."}
 
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
         if isinstance(value, bool) or isinstance(value, float):
@@ -21,6 +24,9 @@ class AmountField(fields.Field):
 
 
 class RefundRequest(Schema):
+    """All that is left to refund when `amount` is left out."""
+    OPENAPI_EXAMPLE = {"amount": "10.00"}
+
     amount = AmountField(load_default=None)
 
     @validates_schema
@@ -39,3 +45,60 @@ class CreateIntentRequest(Schema):
     def positive(self, data, **kwargs):
         if data.get("amount") is not None and data["amount"] <= 0:
             raise ValidationError({"amount": ["Must be greater than zero."]})
+
+
+# ---------------------------------------------------------------------------- answers
+class PaymentAnswer(Answer):
+    id = fields.String(required=True)
+    order_id = fields.String(required=True)
+    status = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+    refunded_amount = fields.Nested(MoneySchema, required=True)
+    intent_id = fields.String(required=True, allow_none=True)
+    gateway = fields.String(required=True, allow_none=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class RefundStartedAnswer(Answer):
+    id = fields.String(required=True)
+    status = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+
+
+class RefundAnswer(PaymentAnswer):
+    refund = fields.Nested(RefundStartedAnswer)
+
+
+# the payment gateway's webhook (a function URL, not a route of this app: documented with it)
+class WebhookObjectSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    id = fields.String(metadata={"example": "pi_3Nx"})
+    object = fields.String(metadata={"example": "payment_intent"})
+    payment_intent = fields.String(metadata={"description": "Charges and refunds: their payment intent."})
+
+
+class WebhookDataSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    object = fields.Nested(WebhookObjectSchema, required=True)
+
+
+class WebhookEventSchema(Schema):
+    """A gateway event (Stripe's shape), signed in the Stripe-Signature header."""
+    OPENAPI_EXAMPLE = {"id": "evt_1Nx", "type": "payment_intent.succeeded",
+                       "data": {"object": {"id": "pi_3Nx", "object": "payment_intent"}}}
+
+    class Meta:
+        unknown = INCLUDE
+
+    id = fields.String(required=True, validate=validate.Length(1, 128), metadata={"pattern": r"^[A-Za-z0-9_.:-]+$"})
+    type = fields.String(required=True, metadata={"example": "payment_intent.succeeded"})
+    data = fields.Nested(WebhookDataSchema, required=True)
+
+
+class WebhookAnswer(Answer):
+    received = fields.Boolean(required=True)

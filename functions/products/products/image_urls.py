@@ -82,5 +82,9 @@ def check(url: str) -> str:
 
 
 class ImageUrl(fields.String):
+    OPENAPI = {"type": "string", "maxLength": MAX_LENGTH, "example": "https://images.example.com/shirt.jpg",
+               "pattern": r"^https://([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(/[A-Za-z0-9._~/-]*)?$",
+               "description": "https on a public host (no IP literals of private ranges, no .local, .internal …)."}
+
     def _deserialize(self, value, attr, data, **kwargs):
         return check(super()._deserialize(value, attr, data, **kwargs))

@@ -42,10 +42,21 @@ def clean(value: str, *, multiline: bool = False) -> str:
     return text
 
 
+def openapi(*, min_length: int, max_length: int, multiline: bool) -> dict:
+    """The rule as an OpenAPI (JSON schema) string: no markup, no character references, no control characters."""
+    allowed = r"[^\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]" if multiline else r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]"
+    body = rf"{allowed}*[^\s\x00-\x1f\x7f-\x9f\u2028\u2029]{allowed}*" if min_length else rf"{allowed}*"
+    pattern = rf"^(?!.*<\s*[A-Za-z/!?])(?!.*&(#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);){body}$"
+    return {"minLength": min_length, "maxLength": max_length, "pattern": pattern,
+            "description": "Plain text (no HTML, no character references)."}
+
+
 class PlainText(fields.String):
     """A marshmallow string field that applies `clean` and a length range (after cleaning)."""
 
     def __init__(self, *, min_length: int = 0, max_length: int = 200, multiline: bool = False, **kwargs):
+        kwargs.setdefault("metadata", {}).update(openapi(min_length=min_length, max_length=max_length,
+                                                         multiline=multiline))
         super().__init__(**kwargs)
         self.min_length, self.max_length, self.multiline = min_length, max_length, multiline
 

@@ -1,11 +1,14 @@
-"""Input schemas (marshmallow): every request body and query goes through one of these."""
+"""Input schemas (marshmallow): every request body and query goes through one of these; and what the API
+answers (for its OpenAPI document)."""
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
-from meridian.money import parse_amount, round_to_minor
+from meridian.fields import Answer, FxSchema, MoneySchema
+from meridian.locales import LOCALES
+from meridian.money import CURRENCIES, parse_amount, round_to_minor
 
 from .image_urls import ImageUrl
 from .plain_text import PlainText
@@ -26,6 +29,10 @@ ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 class Price(fields.Field):
     """A USD amount sent as a string ("19.99") or an integer; floats are refused."""
+    OPENAPI = {"anyOf": [
+        {"type": "string", "pattern": r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,8}(\.[0-9]{1,2})?)$",
+         "example": "19.99"},
+        {"type": "integer", "minimum": 1, "maximum": 999999999}], "description": "USD, at most 2 decimals."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or isinstance(value, float):
@@ -43,6 +50,7 @@ class Price(fields.Field):
 
 class StrictInteger(fields.Integer):
     """An integer that refuses booleans, floats and numeric strings."""
+    OPENAPI = {"type": "integer"}
 
     def __init__(self, **kwargs):
         super().__init__(strict=True, **kwargs)
@@ -55,6 +63,9 @@ class StrictInteger(fields.Integer):
 
 class Attributes(fields.Dict):
     """Product attributes: up to 40 `snake_case` names with plain-text, number or boolean values."""
+    OPENAPI = {"type": "object", "maxProperties": 40, "description": "snake_case names (up to 40 characters).",
+               "additionalProperties": {"anyOf": [{"type": "string", "maxLength": 200}, {"type": "integer"},
+                                                  {"type": "boolean"}]}, "example": {"material": "cotton"}}
 
     def __init__(self, **kwargs):
         super().__init__(keys=fields.String(), **kwargs)
@@ -106,6 +117,8 @@ def _unique_skus(variants: list[dict]) -> None:
     seen: set[str] = set()
     errors = {}
     for index, variant in enumerate(variants):
+        if not isinstance(variant.get("sku"), str):
+            continue            # that variant's own error (sku missing) is already reported
         key = variant["sku"].upper()
         if key in seen:
             errors[index] = {"sku": ["Duplicate SKU."]}
@@ -115,6 +128,9 @@ def _unique_skus(variants: list[dict]) -> None:
 
 
 class ProductCreateSchema(_Strict):
+    OPENAPI_EXAMPLE = {"name": "Linen shirt", "description": "Breathable, for summer.", "category": "shirts",
+                       "base_price": "49.90", "stock": 25}
+
     name = PlainText(required=True, min_length=1, max_length=200)
     description = PlainText(load_default="", max_length=5000, multiline=True)
     category = fields.String(required=True, validate=[validate.Length(1, 40), validate.Regexp(
@@ -149,6 +165,8 @@ class ProductCreateSchema(_Strict):
 
 
 class ProductPatchSchema(_Strict):
+    OPENAPI_EXAMPLE = {"base_price": "44.90", "status": "active"}
+
     name = PlainText(min_length=1, max_length=200)
     description = PlainText(max_length=5000, multiline=True)
     category = fields.String(validate=[validate.Length(1, 40), validate.Regexp(
@@ -167,6 +185,8 @@ class ProductPatchSchema(_Strict):
 
 
 class LocalizationSchema(_Strict):
+    OPENAPI_EXAMPLE = {"name": "Leinenhemd", "description": "Atmungsaktiv, für den Sommer.", "slug": "leinenhemd"}
+
     name = PlainText(required=True, min_length=1, max_length=200)
     description = PlainText(load_default="", max_length=5000, multiline=True)
     slug = fields.String(load_default=None, validate=[validate.Length(1, 120), validate.Regexp(
@@ -174,6 +194,8 @@ class LocalizationSchema(_Strict):
 
 
 class InventorySchema(_Strict):
+    OPENAPI_EXAMPLE = {"quantity": 40}
+
     quantity = StrictInteger(required=True, validate=validate.Range(0, MAX_STOCK))
     sku = fields.String(load_default=None, validate=validate.Regexp(SKU, error="Not a valid SKU."))
 
@@ -191,9 +213,13 @@ class ReservationSchema(_Strict):
     ttl_seconds = StrictInteger(load_default=None, validate=validate.Range(60, 86400))
 
 
+LOCALE = {"enum": sorted(LOCALES), "description": "Wins over Accept-Language and the saved preference."}
+CURRENCY = {"enum": sorted(CURRENCIES), "description": "Wins over the saved preference; default USD."}
+
+
 class ListQuerySchema(_Strict):
-    locale = fields.String(load_default=None)
-    currency = fields.String(load_default=None)
+    locale = fields.String(load_default=None, metadata=LOCALE)
+    currency = fields.String(load_default=None, metadata=CURRENCY)
     category = fields.String(load_default=None, validate=[validate.Length(1, 40), validate.Regexp(
         CATEGORY, error="Lower-case letters, digits and hyphens.")])
     q = PlainText(load_default=None, min_length=1, max_length=100)
@@ -203,5 +229,100 @@ class ListQuerySchema(_Strict):
 
 
 class ProductQuerySchema(_Strict):
-    locale = fields.String(load_default=None)
-    currency = fields.String(load_default=None)
+    locale = fields.String(load_default=None, metadata=LOCALE)
+    currency = fields.String(load_default=None, metadata=CURRENCY)
+
+
+# ---------------------------------------------------------------------------- answers
+class StockLevelAnswer(Answer):
+    sku = fields.String(required=True, allow_none=True)
+    available = fields.Integer(required=True)
+    held = fields.Integer(required=True)
+    sold = fields.Integer(required=True)
+
+
+class VariantAnswer(Answer):
+    sku = fields.String(required=True)
+    attributes = fields.Dict(required=True)
+    price = fields.Nested(MoneySchema, required=True)
+    base_price = fields.Nested(MoneySchema, required=True)
+    in_stock = fields.Boolean(required=True)
+
+
+class ProductAnswer(Answer):
+    """A product as shoppers see it: localized and priced (detail fields on GET /{id}; admin fields for admins)."""
+    id = fields.String(required=True)
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String(required=True)
+    category = fields.String(required=True)
+    price = fields.Nested(MoneySchema, required=True)
+    base_price = fields.Nested(MoneySchema, required=True)
+    in_stock = fields.Boolean(required=True)
+    locale = fields.String(required=True)
+    fx = fields.Nested(FxSchema, required=True)
+    image = fields.String(required=True, allow_none=True)
+    sku = fields.String(allow_none=True)
+    attributes = fields.Dict()
+    created_at = fields.String()
+    updated_at = fields.String()
+    images = fields.List(fields.String())
+    variants = fields.List(fields.Nested(VariantAnswer))
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    canonical_slug = fields.String()
+    stock = fields.List(fields.Nested(StockLevelAnswer))
+    locales = fields.List(fields.String())
+
+
+class ProductPageAnswer(Answer):
+    items = fields.List(fields.Nested(ProductAnswer), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+    locale = fields.String(required=True)
+    currency = fields.String(required=True)
+
+
+class AdminVariantAnswer(Answer):
+    sku = fields.String(required=True)
+    attributes = fields.Dict(required=True)
+    base_price = fields.Nested(MoneySchema, required=True, allow_none=True)
+
+
+class ProductAdminAnswer(Answer):
+    """Everything stored about a product, in the base currency."""
+    id = fields.String(required=True)
+    slug = fields.String(required=True)
+    category = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(STATUSES)})
+    base_price = fields.Nested(MoneySchema, required=True)
+    sku = fields.String(required=True, allow_none=True)
+    attributes = fields.Dict(required=True)
+    images = fields.List(fields.String(), required=True)
+    variants = fields.List(fields.Nested(AdminVariantAnswer), required=True)
+    localizations = fields.Dict(required=True)
+    stock = fields.List(fields.Nested(StockLevelAnswer), required=True)
+    in_stock = fields.Boolean(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class LocalizationAnswer(Answer):
+    product_id = fields.String(required=True)
+    locale = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String(required=True)
+    slug = fields.String(required=True, allow_none=True)
+    updated_at = fields.String()
+
+
+class LocalizationListAnswer(Answer):
+    items = fields.List(fields.Nested(LocalizationAnswer), required=True)
+
+
+class InventoryAnswer(Answer):
+    product_id = fields.String(required=True)
+    items = fields.List(fields.Nested(StockLevelAnswer), required=True)
+
+
+class StockSetAnswer(StockLevelAnswer):
+    product_id = fields.String(required=True)

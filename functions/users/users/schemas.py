@@ -1,13 +1,17 @@
-"""Request bodies of the users API (marshmallow; failures become 400 with per-field errors)."""
+"""Request bodies of the users API (marshmallow; failures become 400 with per-field errors), and what it
+answers (for its OpenAPI document)."""
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 from meridian import preferences
-from meridian.fields import AddressSchema, Text
+from meridian.fields import AddressAnswer, AddressSchema, Answer, Text
+from meridian.locales import LOCALES
+from meridian.money import CURRENCIES
 
 
 class Locale(fields.String):
     """A locale the localization service supports, spelt as it spells it (pt-br → pt-BR)."""
+    OPENAPI = {"type": "string", "enum": sorted(LOCALES), "description": "A supported locale (any case)."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -19,6 +23,7 @@ class Locale(fields.String):
 
 class Currency(fields.String):
     """An ISO 4217 currency the localization service supports (upper case)."""
+    OPENAPI = {"type": "string", "enum": sorted(CURRENCIES), "description": "A supported ISO 4217 currency."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -29,10 +34,40 @@ class Currency(fields.String):
 
 
 class ProfilePatchSchema(Schema):
+    OPENAPI_EXAMPLE = {"name": "Ada Lovelace", "locale": "de", "currency": "EUR"}
+
     name = Text(allow_none=True, validate=validate.Length(max=100))
     locale = Locale(allow_none=True)
     currency = Currency(allow_none=True)
 
 
+class NewAddressSchema(AddressSchema):
+    """A new entry of the address book."""
+    OPENAPI_EXAMPLE = {"name": "Ada Lovelace", "line1": "Hauptstraße 1", "city": "Berlin", "postal_code": "10115",
+                       "country": "DE"}
+
+
 class AddressPatchSchema(AddressSchema):
     """The same fields, each optional; line2 and region may be cleared with null."""
+    OPENAPI_EXAMPLE = {"line2": "2nd floor", "postal_code": "10117"}
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+
+# ---------------------------------------------------------------------------- answers
+class ProfileAnswer(Answer):
+    id = fields.String(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    role = fields.String(required=True, metadata={"enum": ["customer", "admin", "super_admin"]})
+    locale = fields.String(required=True, allow_none=True)
+    currency = fields.String(required=True, allow_none=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class SavedAddressAnswer(AddressAnswer):
+    id = fields.String(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)

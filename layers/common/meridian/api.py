@@ -19,13 +19,14 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 from chalice import Chalice, Response
 
-from . import audit, aws, http_headers, jsonutil
+from . import apidoc, audit, aws, http_headers, jsonutil
 from .errors import (
     PROBLEM_CONTENT_TYPE,
     BadRequest,
@@ -102,12 +103,18 @@ def _log_outage(cause: BaseException, answer: ServiceUnavailable) -> None:
 class ServiceApp(Chalice):
     """Chalice app of one service, mounted at /api/v1/<service>."""
 
-    def __init__(self, service: str, *, title: str | None = None, version: str = "1.0.0"):
+    def __init__(self, service: str, *, title: str | None = None, version: str = "1.0.0",
+                 schemas: str | None = None):
         super().__init__(app_name=f"meridian-{service}")
         self.service = service
         self.prefix = f"/api/v1/{service}"
         self.title = title or f"Meridian {service} API"
         self.version = version
+        self.schemas_module = schemas       # where the contracts' schema names are found (meridian.apidoc)
+        self.contracts: dict[tuple[str, str], apidoc.Contract] = {}
+        self.extra_routes: dict[tuple[str, str], tuple[str, str, apidoc.Contract]] = {}
+        self._document: dict | None = None
+        self._document_lock = threading.Lock()
         self._compiled: list[_Route] | None = None
         aws.guard_dynamodb_outages()  # before any DynamoDB client exists (they are made on first use)
         self._register_builtin_routes()
@@ -115,8 +122,13 @@ class ServiceApp(Chalice):
     # ------------------------------------------------------------------ routing
     def route(self, path: str, *, absolute: bool = False, **kwargs: Any) -> Callable:
         """Like Chalice.route, but paths are relative to /api/v1/<service> (unless `absolute`, for a
-        path of its own API event outside the prefix) and errors map to problems."""
+        path of its own API event outside the prefix) and errors map to problems. The route's contract
+        for its OpenAPI document (body, query, responses, errors, params, auth: `meridian.apidoc`) is
+        declared here too."""
         full = path if absolute else self.prefix + ("" if path == "/" else path)
+        contract = apidoc.Contract.from_kwargs(kwargs)
+        for method in kwargs.get("methods") or ["GET"]:
+            self.contracts[(full, method.upper())] = contract
         register = super().route(full, **kwargs)
 
         def decorator(view: Callable) -> Callable:
@@ -141,7 +153,7 @@ class ServiceApp(Chalice):
                                           request_id=self.request_id)
                 return response
 
-            self._compiled = None
+            self._compiled = self._document = None
             return register(guarded)
 
         return decorator
@@ -221,35 +233,28 @@ class ServiceApp(Chalice):
 
     # ------------------------------------------------------------------ built-in routes
     def _register_builtin_routes(self) -> None:
-        @self.route("/health", methods=["GET"])
+        @self.route("/health", methods=["GET"], responses={200: "HealthSchema"})
         def health():
             """Liveness of this service."""
             return {"status": "ok", "service": self.service}
 
-        @self.route("/openapi.json", methods=["GET"])
+        @self.route("/openapi.json", methods=["GET"], responses={200: apidoc.ANY_DOCUMENT})
         def openapi():
             """This service's OpenAPI 3 document."""
             return self.openapi_document()
 
+    def document_route(self, path: str, method: str, *, name: str, summary: str, **contract: Any) -> None:
+        """Document an operation that is not a Chalice route (a function URL such as the payment webhook),
+        with the same contract keywords as `route`."""
+        self.extra_routes[(path, method.upper())] = (name, summary, apidoc.Contract.from_kwargs(contract))
+        self._document = None
+
     def openapi_document(self) -> dict:
-        paths: dict[str, dict] = {}
-        for pattern, methods in sorted(self.routes.items()):
-            item = paths.setdefault(pattern, {})
-            for method, entry in methods.items():
-                doc = (entry.view_function.__doc__ or entry.view_name).strip().splitlines()[0]
-                operation: dict[str, Any] = {
-                    "operationId": f"{self.service}_{entry.view_name}",
-                    "summary": doc,
-                    "tags": [self.service],
-                    "responses": {"default": {"description": "problem+json on error",
-                                              "content": {PROBLEM_CONTENT_TYPE: {}}}},
-                }
-                params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                          for n in entry.view_args]
-                if params:
-                    operation["parameters"] = params
-                item[method.lower()] = operation
-        return {"openapi": "3.0.3", "info": {"title": self.title, "version": self.version}, "paths": paths}
+        """This service's OpenAPI 3 document (meridian.apidoc), built on first use and kept."""
+        with self._document_lock:
+            if self._document is None:
+                self._document = apidoc.build(self)
+            return self._document
 
     # ------------------------------------------------------------------ request helpers
     def json_body(self) -> Any:
@@ -264,6 +269,16 @@ class ServiceApp(Chalice):
             raise BadRequest(str(error)) from None
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("The request body is not valid JSON.") from None
+
+    def optional_json_body(self) -> Any:
+        """The body of a route whose body may be left out: `{}` when there is none; otherwise a JSON object
+        (`null`, a list, a number … is a 400, never taken for no body)."""
+        if not self.current_request.raw_body:
+            return {}
+        parsed = self.json_body()
+        if not isinstance(parsed, dict):
+            raise ValidationFailed({"_schema": ["The body must be a JSON object (or be left out)."]})
+        return parsed
 
     def header(self, name: str) -> str | None:
         return (self.current_request.headers or {}).get(name.lower())

@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from .countries import COUNTRY_CODES
-from .money import UnknownCurrency, currency_code
+from .money import CURRENCIES, UnknownCurrency, currency_code
 from .validation import has_control_characters
 
 _POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,19}$")
+# one line of text, not blank, no C0/C1 control characters (the OpenAPI pattern of Text)
+ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 
 
 class Text(fields.String):
     """A one-line string trimmed of surrounding white space; blank or with control characters is an error."""
+    OPENAPI = {"type": "string", "pattern": ONE_LINE_PATTERN}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -24,8 +27,19 @@ class Text(fields.String):
         return text
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false, nothing else (marshmallow's Boolean also takes 0, 1, "yes", …)."""
+    OPENAPI = {"type": "boolean"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Must be true or false.")
+        return value
+
+
 class Country(fields.String):
     """ISO 3166-1 alpha-2 (any case in, upper case out)."""
+    OPENAPI = {"type": "string", "enum": sorted(COUNTRY_CODES), "description": "ISO 3166-1 alpha-2 (any case)."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
@@ -36,6 +50,7 @@ class Country(fields.String):
 
 class CurrencyCode(fields.String):
     """An ISO 4217 code (money.currency_code: any case in, upper case out)."""
+    OPENAPI = {"type": "string", "enum": sorted(CURRENCIES), "description": "ISO 4217 (any case)."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
@@ -54,3 +69,46 @@ class AddressSchema(Schema):
     postal_code = Text(required=True, validate=validate.Regexp(
         _POSTAL_CODE, error="Must be 1 to 20 letters, digits, spaces or hyphens."))
     country = Country(required=True)
+
+
+# ---------------------------------------------------------------------------- shared answer schemas
+# What responses look like, for the OpenAPI documents (meridian.apidoc); never used to load input.
+class Answer(Schema):
+    """Base of response schemas: answers may gain fields (additionalProperties), never lose these."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class MoneySchema(Answer):
+    amount = fields.String(required=True, metadata={"pattern": r"^-?\d+(\.\d+)?$", "example": "19.99"})
+    currency = fields.String(required=True, metadata={"pattern": "^[A-Z]{3}$", "example": "EUR"})
+
+
+class FxSchema(Answer):
+    rate = fields.String(required=True, metadata={"example": "0.92"})
+    as_of = fields.String(required=True, allow_none=True)
+    source = fields.String(required=True, allow_none=True)
+    stale = fields.Boolean(required=True)
+
+
+class HealthSchema(Answer):
+    status = fields.String(required=True, metadata={"enum": ["ok"]})
+    service = fields.String(required=True)
+
+
+class PageQuerySchema(Schema):
+    """?limit= (1–100, default 20) and the opaque ?cursor= of the previous page (meridian.pagination)."""
+    limit = fields.Integer(validate=validate.Range(1, 100))
+    cursor = fields.String(metadata={"description": "next_cursor of the previous page (empty: the first page)."})
+
+
+class AddressAnswer(Answer):
+    """A postal address as answered (users' address book, an order's shipping address)."""
+    name = fields.String(required=True)
+    line1 = fields.String(required=True)
+    line2 = fields.String(allow_none=True)
+    city = fields.String(required=True)
+    region = fields.String(allow_none=True)
+    postal_code = fields.String(required=True)
+    country = fields.String(required=True, metadata={"pattern": "^[A-Z]{2}$"})

@@ -19,17 +19,21 @@ VERSION = "1.0.0"
 
 def merge(documents: dict[str, dict], *, title: str = TITLE, version: str = VERSION,
           missing: Iterable[str] = ()) -> dict:
-    """One OpenAPI 3 document with the paths (and component schemas) of every service's.
-    `missing`: services whose document could not be had, named in info.description."""
+    """One OpenAPI 3 document with the paths and components (schemas, responses, security schemes) of
+    every service's. `missing`: services whose document could not be had, named in info.description.
+    Two services defining one component differently is a bug in their documents: ValueError."""
     merged: dict = {"openapi": "3.0.3", "info": {"title": title, "version": version}, "paths": {},
-                    "tags": [], "components": {"schemas": {}}}
+                    "tags": [], "components": {}}
     for service, document in sorted(documents.items()):
         merged["tags"].append({"name": service, "description": document.get("info", {}).get("title", service)})
         for path, item in document.get("paths", {}).items():
             merged["paths"].setdefault(path, {}).update(item)
-        for name, schema in document.get("components", {}).get("schemas", {}).items():
-            merged["components"]["schemas"][name] = schema
-    if not merged["components"]["schemas"]:
+        for section, entries in document.get("components", {}).items():
+            into = merged["components"].setdefault(section, {})
+            for name, value in entries.items():
+                if into.setdefault(name, value) != value:
+                    raise ValueError(f"components/{section}/{name} differs between services ({service})")
+    if not merged["components"]:
         del merged["components"]
     missing = sorted(set(missing))
     if missing:

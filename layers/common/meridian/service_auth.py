@@ -218,6 +218,7 @@ def require_service(*allowed: str) -> Callable:
                 raise Forbidden(f"Service {caller} may not call this API.")
             return view(*args, **kwargs)
 
+        guarded.__service_only__ = allowed   # internal: never in the OpenAPI document (meridian.apidoc)
         return guarded
 
     return decorate

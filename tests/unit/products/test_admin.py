@@ -154,3 +154,10 @@ def test_idempotency_key_replays_the_first_create(products):
     assert first.status == again.status == 201 and first.json["id"] == again.json["id"]
     assert products.client.post(LIST, json=dict(body, base_price="11.00"), headers=headers).status == 422
     assert len(products.client.get(LIST).json["items"]) == 1
+
+
+def test_a_variant_without_its_sku_is_a_400_naming_it(products):
+    """Found by schemathesis: the unique-SKU rule read a variant that had already failed (KeyError → 500)."""
+    body = {"name": "Cup", "category": "kitchen", "base_price": "9.00", "variants": [{"stock": 1}, {"sku": "CUP-L"}]}
+    response = products.client.post(LIST, json=body, headers=products.admin)
+    assert response.status == 400 and "variants.0.sku" in response.json["errors"]
