@@ -57,15 +57,22 @@ def list_dead_letters():
     return {"items": queues.dead_letters(app.query_params("queue")["queue"])}
 
 
-@app.route("/dead-letters/redrive", methods=["POST"], body=optional("RedriveSchema"), responses={200: "RedriveAnswer"},
-           errors=(404,))
+@app.route("/dead-letters/redrive", methods=["POST"], body=optional("RedriveSchema"), responses={200: "RedriveAnswer"})
 @require_role("admin")
 def redrive_dead_letters():
-    """Send dead letters back to their source queue: {queue?, max_messages?}, or one: {queue, message_id}."""
+    """Send dead letters back to their source queue: a queue's ({queue}) or every queue's."""
     body = load(schemas.RedriveSchema(), app.optional_json_body())
-    moved = queues.redrive(body["queue"], body["max_messages"], body["message_id"])
-    describe(action="dead_letters.redrive", target=f"queue:{body['queue'] or '*'}",
-             after={"moved": moved, **({"message_id": body["message_id"]} if body["message_id"] else {})})
+    moved = queues.redrive(body["queue"], body["max_messages"])
+    describe(action="dead_letters.redrive", target=f"queue:{body['queue'] or '*'}", after={"moved": moved})
+    return {"moved": moved}
+
+
+@app.route("/dead-letters/{queue}/{message_id}/redrive", methods=["POST"], responses={200: "RedriveAnswer"})
+@require_role("admin")
+def redrive_dead_letter(queue, message_id):
+    """Send one dead letter back to its source queue."""
+    moved = queues.redrive_one(queue, message_id)
+    describe(action="dead_letters.redrive", target=f"queue:{queue}", after={"moved": moved, "message_id": message_id})
     return {"moved": moved}
 
 

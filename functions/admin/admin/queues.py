@@ -75,33 +75,37 @@ def dead_letters(name: str | None = None, per_queue: int = 10) -> list[dict]:
     return found
 
 
-def redrive(name: str | None = None, max_messages: int = 100, message_id: str | None = None) -> dict[str, int]:
-    """Move up to `max_messages` per DLQ back to its source queue, or only the message `message_id`
-    (of queue `name`; 404 when it is not there). Messages looked at and not moved stay invisible while
-    the redrive runs (so none is looked at twice), then are made visible again at once."""
-    if message_id is not None and name is None:
-        raise ValidationFailed({"queue": ["The queue of the message is required."]})
-    if message_id is not None:
-        max_messages = 1
+def redrive(name: str | None = None, max_messages: int = 100) -> dict[str, int]:
+    """Move up to `max_messages` per DLQ back to its source queue."""
     sqs = aws.client("sqs")
-    moved: dict[str, int] = {}
-    for queue_name, q in _named(name).items():
-        count, passed_over = 0, []
-        while count < max_messages and len(passed_over) < MAX_MESSAGES_LOOKED_AT:
-            batch = sqs.receive_message(QueueUrl=q["dlq"], MaxNumberOfMessages=10, VisibilityTimeout=60,
-                                        AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
-            if not batch:
-                break
-            for m in batch:
-                if count >= max_messages or (message_id is not None and m["MessageId"] != message_id):
-                    passed_over.append(m["ReceiptHandle"])
-                else:
-                    _send_back(sqs, q, m)
-                    count += 1
-        _make_visible(sqs, q["dlq"], passed_over)
-        moved[queue_name] = count
-    if message_id is not None and not sum(moved.values()):
+    return {queue_name: _move_back(sqs, q, max_messages) for queue_name, q in _named(name).items()}
+
+
+def redrive_one(name: str, message_id: str) -> dict[str, int]:
+    """Move the dead letter `message_id` of queue `name` back; 404 when either is not there."""
+    q = queues().get(name)
+    if q is None or not _move_back(aws.client("sqs"), q, 1, only=message_id):
         raise NotFound(f"No dead letter {message_id} in {name}.")
+    return {name: 1}
+
+
+def _move_back(sqs, q: dict[str, str], limit: int, only: str | None = None) -> int:
+    """Up to `limit` messages (or the one with id `only`) from the DLQ to its source queue. Messages
+    looked at and not moved stay invisible while this runs (none is looked at twice), then are made
+    visible again at once."""
+    moved, passed_over = 0, []
+    while moved < limit and len(passed_over) < MAX_MESSAGES_LOOKED_AT:
+        batch = sqs.receive_message(QueueUrl=q["dlq"], MaxNumberOfMessages=10, VisibilityTimeout=60,
+                                    AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+        if not batch:
+            break
+        for m in batch:
+            if moved >= limit or (only is not None and m["MessageId"] != only):
+                passed_over.append(m["ReceiptHandle"])
+            else:
+                _send_back(sqs, q, m)
+                moved += 1
+    _make_visible(sqs, q["dlq"], passed_over)
     return moved
 
 

@@ -19,7 +19,6 @@ class RedriveSchema(Schema):
 
     queue = fields.String(load_default=None, validate=validate.Length(min=1, max=64), metadata=QUEUE)
     max_messages = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    message_id = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
 
 
 class UsersQuery(PageQuerySchema):

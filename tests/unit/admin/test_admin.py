@@ -268,8 +268,7 @@ def test_dead_letters_say_why_they_failed_and_one_can_be_redriven_alone(api, tok
         "SESError: address rejected", "2026-11-30T10:00:00.000Z", 3)
     assert listed[2]["last_error"] is None and listed[2]["failed_at"] is None
 
-    one = api.post("/api/v1/admin/dead-letters/redrive", headers=admin,
-                   json={"queue": "order-email", "message_id": wanted["MessageId"]})
+    one = api.post(f"/api/v1/admin/dead-letters/order-email/{wanted['MessageId']}/redrive", headers=admin)
     assert one.status == 200 and one.json == {"moved": {"order-email": 1}}
     [back] = sqs.receive_message(QueueUrl=source, MessageAttributeNames=["All"])["Messages"]
     assert json.loads(back["Body"]) == {"order": 1}
@@ -277,11 +276,9 @@ def test_dead_letters_say_why_they_failed_and_one_can_be_redriven_alone(api, tok
     left = api.get("/api/v1/admin/dead-letters", headers=admin, query={"queue": "order-email"}).json["items"]
     assert [m["body"] for m in left] == [{"order": 2}]           # the other one is still there, visible at once
 
-    again = api.post("/api/v1/admin/dead-letters/redrive", headers=admin,
-                     json={"queue": "order-email", "message_id": wanted["MessageId"]})
+    again = api.post(f"/api/v1/admin/dead-letters/order-email/{wanted['MessageId']}/redrive", headers=admin)
     assert again.status == 404
-    no_queue = api.post("/api/v1/admin/dead-letters/redrive", headers=admin, json={"message_id": "m"})
-    assert no_queue.status == 400 and "queue" in no_queue.json["errors"]
+    assert api.post(f"/api/v1/admin/dead-letters/nope/{wanted['MessageId']}/redrive", headers=admin).status == 404
 
 
 def test_the_audit_log_cannot_be_changed_through_the_api(api, tokens):
