@@ -1,4 +1,5 @@
 """HTTP routes of the orders service (thin: parse → call → map)."""
+from meridian import shopper
 from meridian.api import ServiceApp, json_response
 from meridian.apidoc import IDEMPOTENCY_KEY, Page, optional
 from meridian.auth import principal, require_role
@@ -26,7 +27,7 @@ def place_order():
     key = idempotency.check_key(app.header("Idempotency-Key"))
     body = app.json_body()
     order = load(schemas.CheckoutSchema(), body)
-    order["currency"] = customers.currency_of(order["currency"], app.header("Authorization"))
+    order["currency"] = shopper.currency(order["currency"], app.header("Authorization"))
     result = idempotency.place_order_once(
         user_id=who.user_id, key=key, body=body, order=order, actor=f"{who.role}:{who.user_id}",
         email=customers.email_of(app.header("Authorization")), lambda_context=app.lambda_context)

@@ -8,10 +8,9 @@ from meridian.auth import authenticate, require_role
 from meridian.errors import Forbidden, NotFound
 from meridian.idempotency import run_once
 from meridian.lazy import lazy_module
-from meridian.money import CURRENCIES
 from meridian.service_auth import require_service
 from meridian.validation import load
-from products import inventory, listing, models, pim, presenter, pricing
+from products import inventory, listing, models, pim, presenter
 from products.errors import ProductNotFound
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
@@ -31,19 +30,11 @@ def _query(schema):
 
 
 def _locale(requested):
-    """?locale, then Accept-Language, then the signed-in shopper's saved locale, then en."""
-    accept = app.header("accept-language")
-    preferred = None if requested or accept else shopper.preference("locale", app.header("authorization"))
-    return locales.resolve_locale(requested, accept, preferred)
+    return shopper.locale(requested, app.header("accept-language"), app.header("authorization"))
 
 
 def _currency(requested):
-    """?currency, then the signed-in shopper's saved currency, then USD."""
-    if not (requested or "").strip():
-        preferred = shopper.preference("currency", app.header("authorization"))
-        if preferred in CURRENCIES:
-            return preferred
-    return pricing.currency_of(requested)
+    return shopper.currency(requested, app.header("authorization"))
 
 
 def _is_admin() -> bool:

@@ -275,18 +275,11 @@ class BulkSeeder:
                           "quantity": rng.choice([1, 1, 1, 2, 3]),
                           "unit_price": {"amount": format(product.base_price, "f"), "currency": "USD"}})
         priced = pricing.price_lines(lines, currency, snapshot)
-        fx_json = pricing.fx_json(priced)
         moment = lambda when: when.isoformat(timespec="milliseconds").replace("+00:00", "Z")  # noqa: E731
         customer = f"customer:{user_id}"
         order = repository.new_order(
             id=order_id, user_id=user_id, email=email, status=status,
-            items=[om.OrderLine(product_id=line.product_id, sku=line.sku, name=line.name, quantity=line.quantity,
-                                base_unit_price=format(line.base_unit_price.amount, "f"),
-                                unit_price=format(line.unit_price.amount, "f"),
-                                line_total=format(line.line_total.amount, "f")) for line in priced.lines],
-            currency=currency, total=priced.total.amount, base_total=priced.base_total.amount,
-            fx=om.FxSnapshot(snapshot_id=priced.snapshot_id or None, rate=fx_json["rate"], as_of=priced.as_of,
-                             source=priced.source, stale=priced.stale, base_currency=priced.base_total.currency),
+            currency=currency, **pricing.order_fields(priced),
             shipping_address=om.ShippingAddress(**rng.choice(ADDRESSES)),
             reservation_id=order_id, payment_id=str(uuid.uuid4()), intent_id=f"pi_{uuid.uuid4().hex[:24]}",
             client_secret=f"pi_{uuid.uuid4().hex[:24]}_secret_{uuid.uuid4().hex[:24]}",

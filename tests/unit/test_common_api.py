@@ -1,6 +1,7 @@
 from meridian.api import ServiceApp
 from meridian.errors import NotFound
-from meridian.testing import ApiClient
+
+from tests.lambda_testing import ApiClient
 
 
 def make_app():

@@ -4,7 +4,8 @@ import pytest
 from meridian import audit, events
 from meridian.api import ServiceApp, json_response
 from meridian.auth import require_role
-from meridian.testing import ApiClient, TokenFactory
+
+from tests.lambda_testing import ApiClient, TokenFactory
 
 
 @pytest.fixture

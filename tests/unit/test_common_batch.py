@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 from meridian import batch
-from meridian.testing import LambdaContext
+
+from tests.lambda_testing import LambdaContext
 
 
 class Clock:

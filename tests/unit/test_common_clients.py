@@ -137,7 +137,8 @@ def test_a_callee_that_is_down_is_503_with_its_retry_after(aws):
 
 def test_token_keys_are_fetched_from_the_jwks_below_the_api(aws):
     from meridian.auth import JwksKeySource
-    from meridian.testing import TokenFactory
+
+    from tests.lambda_testing import TokenFactory
 
     issued = TokenFactory()
     source = JwksKeySource()

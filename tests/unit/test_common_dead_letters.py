@@ -6,7 +6,8 @@ import json
 import boto3
 import pytest
 from meridian import batch, dead_letters
-from meridian.testing import LambdaContext
+
+from tests.lambda_testing import LambdaContext
 
 
 def record(message_id: str, body: dict, receives: int, group: str | None = None) -> dict:

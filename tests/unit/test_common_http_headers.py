@@ -10,9 +10,9 @@ import pytest
 from meridian import http_headers
 from meridian.api import ServiceApp
 from meridian.errors import Conflict
-from meridian.testing import ApiClient, LambdaContext
 
 from infra.template import load_yaml
+from tests.lambda_testing import ApiClient, LambdaContext
 
 ORIGIN = "https://shop.example.com"
 NGINX_CONF = Path(__file__).resolve().parents[2] / "infra" / "nginx" / "nginx.conf.template"

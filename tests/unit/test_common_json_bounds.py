@@ -12,7 +12,8 @@ import time
 import boto3
 import pytest
 from meridian import jsonutil
-from meridian.testing import ApiClient, LambdaContext, TokenFactory
+
+from tests.lambda_testing import ApiClient, LambdaContext, TokenFactory
 
 DEEP = "[" * 1000 + "]" * 1000
 WIDE = "[" + ",".join(["0"] * 20_000) + "]"

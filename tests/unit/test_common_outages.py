@@ -19,12 +19,12 @@ from botocore.exceptions import (
 from meridian import aws
 from meridian.api import ServiceApp
 from meridian.errors import NotFound, ServiceUnavailable
-from meridian.testing import ApiClient
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import GetError, PutError, QueryError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 
 from infra.processes import free_ports
+from tests.lambda_testing import ApiClient
 
 URL = "http://127.0.0.1:1"
 

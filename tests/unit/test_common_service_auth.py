@@ -10,7 +10,8 @@ import responses
 from meridian import service_auth
 from meridian.api import ServiceApp
 from meridian.clients import ServiceClient
-from meridian.testing import ApiClient, point_api_base_url, serve_in_process
+
+from tests.lambda_testing import ApiClient, point_api_base_url, serve_in_process
 
 PATH = "/api/v1/probe/internal/echo"
 

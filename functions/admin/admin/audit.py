@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from meridian.clock import iso
+from meridian.dynamo import condition_failed
 from meridian.pagination import decode_cursor, page
 from pynamodb.exceptions import PutError
 
@@ -26,7 +27,7 @@ def record(*, actor: str, action: str, target: str, before: Any = None, after: A
     try:
         entry.save(condition=AuditEntry.sk.does_not_exist())
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
     return True

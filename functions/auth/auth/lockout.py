@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from meridian.dynamo import condition_failed
 from meridian.errors import TooManyRequests
 from meridian.observability import count
 from pynamodb.exceptions import DeleteError, PutError
@@ -66,7 +67,7 @@ def record_failure(email_key: str, *, now: float | None = None) -> int:
         try:
             throttle.save()  # conditional on the version we read
         except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
             continue  # someone else counted a failure at the same time: read again
         if locked_for:

@@ -3,14 +3,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from meridian.dynamo import condition_failed
 from meridian.rates import RateSnapshot
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from .models import LATEST_PK, LATEST_SK, SNAPSHOT_SK, RateSnapshotRecord
-
-
-def _conditional_failed(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def _record(snapshot: RateSnapshot, pk: str, sk: str, fetched_at: str) -> RateSnapshotRecord:
@@ -43,7 +40,7 @@ def move_latest(snapshot: RateSnapshot, fetched_at: str) -> bool:
         record.save(condition=RateSnapshotRecord.pk.does_not_exist()
                     | (RateSnapshotRecord.order_key < record.order_key))
     except PutError as error:
-        if _conditional_failed(error):
+        if condition_failed(error):
             return False
         raise
     return True
@@ -57,7 +54,7 @@ def confirm_latest(snapshot_id: str, confirmed_at: str) -> bool:
                        condition=(RateSnapshotRecord.snapshot_id == snapshot_id)
                        & (RateSnapshotRecord.confirmed_at < confirmed_at))
     except UpdateError as error:
-        if _conditional_failed(error):
+        if condition_failed(error):
             return False
         raise
     return True

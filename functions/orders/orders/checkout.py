@@ -20,7 +20,7 @@ from meridian.errors import ServiceUnavailable
 from meridian.observability import count, logger
 
 from . import inventory, payments_api, pricing, repository
-from .models import FxSnapshot, OrderLine, ShippingAddress
+from .models import ShippingAddress
 from .state_machine import PENDING_PAYMENT
 from .views import order_view
 
@@ -62,14 +62,7 @@ def place_order(*, user_id: str, email: str | None, request: dict, actor: str) -
         now = utcnow()
         order = repository.new_order(
             id=order_id, user_id=user_id, email=email, status=PENDING_PAYMENT,
-            items=[OrderLine(product_id=line.product_id, sku=line.sku, name=line.name, quantity=line.quantity,
-                             base_unit_price=format(line.base_unit_price.amount, "f"),
-                             unit_price=format(line.unit_price.amount, "f"),
-                             line_total=format(line.line_total.amount, "f")) for line in priced.lines],
-            currency=currency, total=priced.total.amount, base_total=priced.base_total.amount,
-            fx=FxSnapshot(snapshot_id=priced.snapshot_id or None, rate=pricing.fx_json(priced)["rate"],
-                          as_of=priced.as_of, source=priced.source, stale=priced.stale,
-                          base_currency=priced.base_total.currency),
+            currency=currency, **pricing.order_fields(priced),
             shipping_address=ShippingAddress(**request["shipping_address"]),
             reservation_id=order_id, payment_id=payment["id"], intent_id=payment["intent_id"],
             client_secret=payment["client_secret"], created_at=iso(now), updated_at=iso(now),

@@ -16,6 +16,8 @@ from meridian import fx
 from meridian.money import BASE_CURRENCY, Money, UnknownCurrency
 from meridian.rates import NoRate, RateSnapshot, rate_text
 
+from .models import FxSnapshot, OrderLine
+
 
 @dataclass(frozen=True)
 class PricedLine:
@@ -71,6 +73,13 @@ def price(reserved: list[dict], currency: str) -> PricedOrder:
     return price_lines(reserved, currency, fx.snapshot())
 
 
-def fx_json(priced: PricedOrder) -> dict:
-    return {"rate": rate_text(priced.rate), "as_of": priced.as_of, "source": priced.source,
-            "snapshot_id": priced.snapshot_id, "stale": priced.stale}
+def order_fields(priced: PricedOrder) -> dict:
+    """What an order stores of its pricing: the lines, the totals and the rate it is charged at."""
+    return {
+        "items": [OrderLine(product_id=line.product_id, sku=line.sku, name=line.name, quantity=line.quantity,
+                            base_unit_price=format(line.base_unit_price.amount, "f"),
+                            unit_price=format(line.unit_price.amount, "f"),
+                            line_total=format(line.line_total.amount, "f")) for line in priced.lines],
+        "total": priced.total.amount, "base_total": priced.base_total.amount,
+        "fx": FxSnapshot(snapshot_id=priced.snapshot_id or None, rate=rate_text(priced.rate), as_of=priced.as_of,
+                         source=priced.source, stale=priced.stale, base_currency=priced.base_total.currency)}

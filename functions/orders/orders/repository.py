@@ -4,7 +4,7 @@ from __future__ import annotations
 from meridian.errors import NotFound
 from pynamodb.exceptions import DoesNotExist
 
-from .models import ORDER_SK, HistoryEntry, OrderModel
+from .models import ORDER_SK, OrderModel
 from .state_machine import PENDING_PAYMENT, history_entry, status_index_key
 
 
@@ -30,17 +30,10 @@ def get(order_id: str) -> OrderModel:
         raise NotFound("No such order.") from None
 
 
-def history(order_id: str) -> list[HistoryEntry]:
-    return list(get(order_id).history or [])
-
-
 def visible(order_id: str, who) -> OrderModel:
     """The order when `who` owns it or is an admin; 404 otherwise (another user's order does not exist)."""
-    try:
-        order = get(order_id)
-    except NotFound:
-        raise NotFound("No such order.") from None
-    if order.user_id != who.user_id and not who.is_at_least("admin"):
+    order = get(order_id)
+    if not who.may_see(order.user_id):
         raise NotFound("No such order.")
     return order
 

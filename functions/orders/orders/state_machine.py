@@ -13,6 +13,7 @@ move and its entry are atomic without a transaction.
 from __future__ import annotations
 
 from meridian.clock import iso
+from meridian.dynamo import condition_failed
 from meridian.errors import Conflict
 from meridian.observability import count, logger
 from pynamodb.exceptions import UpdateError
@@ -64,7 +65,7 @@ def move(order: OrderModel, target: str, *, reason: str, actor: str) -> OrderMod
                               OrderModel.history.set(OrderModel.history.append([entry]))],
                      condition=OrderModel.status == current)
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         fresh = OrderModel.get(OrderModel.key(order.id), "ORDER", consistent_read=True)
         raise MoveRefused(order.id, fresh.status, target) from None

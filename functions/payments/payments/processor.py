@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from meridian import events
 from meridian.clock import iso
+from meridian.dynamo import condition_failed
 from meridian.errors import NotFound
 from meridian.money import Money
 from meridian.observability import count, logger
@@ -92,7 +93,7 @@ def _move_payment(marker: ProcessedEvent, event: states.GatewayEvent) -> str:
         try:
             payment.update(actions=actions, condition=PaymentModel.status == previous)
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 continue                                  # moved meanwhile: decide again
             raise
         logger.info("payment moved", extra={"payment_id": payment.id, "from": previous, "to": event.target,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from meridian import pagination
 from meridian.audit import describe
 from meridian.clock import iso
+from meridian.dynamo import condition_failed
 from meridian.errors import Conflict, NotFound, ValidationFailed
 from meridian.money import Money
 from meridian.observability import count, logger
@@ -57,7 +58,7 @@ def payment_for_order(order_id: str) -> PaymentModel | None:
 def visible_payment(payment_id: str, who) -> PaymentModel:
     """The payment if `who` owns it or is an admin; 404 otherwise (never reveal others' payments)."""
     payment = get_payment(payment_id)
-    if payment.user_id != who.user_id and not who.is_at_least("admin"):
+    if not who.may_see(payment.user_id):
         raise NotFound("No such payment.")
     return payment
 
@@ -129,7 +130,7 @@ def _move(payment: PaymentModel, target: str, **changes) -> PaymentModel:
     try:
         payment.update(actions=actions, condition=PaymentModel.status == payment.status)
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise Conflict("The payment changed meanwhile; try again.") from None
         raise
     return payment

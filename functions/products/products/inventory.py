@@ -47,6 +47,7 @@ from typing import Any
 
 from meridian.clock import iso, utcnow
 from meridian.config import int_env
+from meridian.dynamo import condition_failed
 from meridian.errors import DomainError, ServiceUnavailable, Unprocessable, ValidationFailed
 from meridian.money import Money
 from meridian.observability import count, logger
@@ -76,10 +77,6 @@ def default_ttl_seconds() -> int:
 
 
 # --------------------------------------------------------------------------- small helpers
-def _conditional_failed(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 def _reservation_pk(reservation_id: str) -> str:
     return f"RESERVATION#{reservation_id}"
 
@@ -364,7 +361,7 @@ def _reject(item: ReservationItem, problem: StockUnavailable, request_hash: str,
     try:
         item.save(condition=ReservationItem.pk.does_not_exist())
     except PutError as error:
-        if not _conditional_failed(error):
+        if not condition_failed(error):
             raise
         return _replay(_load(item.id), request_hash), False   # a concurrent retry of the same id got there first
     count("ReservationRejected", reason=problem.extra["reason"])
@@ -482,7 +479,7 @@ def _finish_legacy(item: ReservationItem, now: _dt.datetime, *, release: bool = 
                                  ReservationItem.gsi1sk.set(_due_key(iso(now), item.id))],
                         condition=ReservationItem.status == PENDING)
         except UpdateError as error:
-            if not _conditional_failed(error):
+            if not condition_failed(error):
                 raise
             return False
         item.status = target
@@ -493,7 +490,7 @@ def _finish_legacy(item: ReservationItem, now: _dt.datetime, *, release: bool = 
         try:
             ProductItem(product_pk(line.product_id), META).update(actions=actions, condition=hold_exists)
         except UpdateError as error:
-            if not _conditional_failed(error):
+            if not condition_failed(error):
                 raise   # else: nothing held (never was, or already settled)
     item.update(actions=[ReservationItem.gsi1pk.remove(), ReservationItem.gsi1sk.remove(),
                          ReservationItem.expires_at.set(_retention(now))])

@@ -17,6 +17,7 @@ from typing import Any
 
 from meridian import audit, locales
 from meridian.clock import iso, utcnow
+from meridian.dynamo import condition_failed
 from meridian.errors import Conflict
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
@@ -225,7 +226,7 @@ def update(product_id: str, changes: dict[str, Any], *, now: _dt.datetime | None
     except UpdateError as error:
         if new_claim:
             _unclaim(new_claim, product.id)
-        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if condition_failed(error):
             raise Conflict("The product was changed by someone else meanwhile; read it again and retry.",
                            product_id=product.id) from None
         raise

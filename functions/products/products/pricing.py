@@ -11,20 +11,8 @@ from decimal import Decimal
 
 from meridian import fx
 from meridian.clock import iso
-from meridian.errors import ServiceUnavailable, ValidationFailed
-from meridian.money import Money, UnknownCurrency, currency_code
-
-BASE_CURRENCY = "USD"
-
-
-def currency_of(raw: str | None) -> str:
-    """The requested currency (upper-case ISO 4217), the base currency when absent; 400 if unknown."""
-    if raw is None or not raw.strip():
-        return BASE_CURRENCY
-    try:
-        return currency_code(raw)
-    except UnknownCurrency as error:
-        raise ValidationFailed({"currency": [str(error)]}) from None
+from meridian.errors import ServiceUnavailable
+from meridian.money import BASE_CURRENCY, Money
 
 
 def price(amount: Decimal, currency: str, base: str = BASE_CURRENCY) -> tuple[dict, dict]:

@@ -8,13 +8,12 @@ from decimal import Decimal
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 from meridian.fields import Answer, FxSchema, MoneySchema
 from meridian.locales import LOCALES
-from meridian.money import CURRENCIES, parse_amount, round_to_minor
+from meridian.money import BASE_CURRENCY, CURRENCIES, parse_amount, round_to_minor
 
 from .image_urls import ImageUrl
 from .plain_text import PlainText
 
 STATUSES = ("draft", "active", "archived")
-BASE_CURRENCY = "USD"
 MAX_BASE_PRICE = Decimal("1000000000")
 MAX_STOCK = 10_000_000
 MAX_VARIANTS = 50

@@ -16,6 +16,7 @@ from typing import Any
 from meridian.auth import Principal
 from meridian.clients import ServiceClient
 from meridian.clock import iso
+from meridian.dynamo import condition_failed
 from meridian.errors import NotFound
 from meridian.observability import count, logger
 from pynamodb.exceptions import PutError
@@ -49,7 +50,7 @@ def create_once(user_id: str, email: str, *, name: str | None = None, locale: st
         count("ProfileCreated", source=source)
         return profile
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(error):
             raise
     return Profile.get(*Profile.key(user_id), consistent_read=True)
 

@@ -54,6 +54,11 @@ class Principal:
     def is_at_least(self, minimum: str) -> bool:
         return role_at_least(self.role, minimum)
 
+    def may_see(self, owner_id: str | None) -> bool:
+        """Whether this principal sees a record owned by `owner_id`: its owner or an admin. Callers
+        answer 404 otherwise, never 403: another user's record does not exist for them."""
+        return owner_id == self.user_id or self.is_at_least("admin")
+
 
 class JwksKeySource:
     """Public keys by kid, from a JWKS URL (default: config.jwks_url()), or a static set in tests."""

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import time
 
 
 def utcnow() -> _dt.datetime:
@@ -17,6 +16,3 @@ def iso(moment: _dt.datetime | None = None) -> str:
 def parse_iso(text: str) -> _dt.datetime:
     return _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
-
-def epoch() -> int:
-    return int(time.time())

@@ -81,6 +81,16 @@ def generic_index(number: int, name: str | None = None) -> type[GlobalSecondaryI
     })
 
 
+def condition_failed(error: BaseException) -> bool:
+    """Whether a single-item write (pynamodb's PutError/UpdateError/DeleteError, or botocore's
+    ClientError) was refused because its condition did not hold."""
+    code = getattr(error, "cause_response_code", None)
+    if code is None:
+        response = getattr(error, "response", None)
+        code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return code == "ConditionalCheckFailedException"
+
+
 def cancellation_codes(error) -> list[str | None]:
     """Per-item cancellation codes of a pynamodb TransactWriteError (None for the items that were fine)."""
     reasons = getattr(error, "cancellation_reasons", None) or []

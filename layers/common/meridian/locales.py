@@ -72,14 +72,6 @@ def supported() -> list[Locale]:
     return list(LOCALES.values())
 
 
-def get(code: str) -> Locale:
-    return LOCALES[code]
-
-
-def is_rtl(code: str) -> bool:
-    return LOCALES[code].rtl
-
-
 def fallback_chain(code: str) -> tuple[str, ...]:
     """`code` and its parents, ending in `en` (pt-BR → ("pt-BR", "pt", "en"))."""
     chain = []

@@ -113,8 +113,5 @@ class Money:
     def times(self, quantity: int) -> Money:
         return Money(self.amount * quantity, self.currency)
 
-    def rounded(self) -> Money:
-        return Money(round_to_minor(self.amount, self.currency), self.currency)
-
     def to_json(self) -> dict[str, str]:
         return {"amount": format(round_to_minor(self.amount, self.currency), "f"), "currency": self.currency}

@@ -1,27 +1,17 @@
-"""Powertools Logger / Metrics / Tracer, set up once per execution environment.
+"""Powertools' Logger, set up once per execution environment, and `count`, one metric (EMF) at a time.
 
-The service name comes from POWERTOOLS_SERVICE_NAME (template.yaml). The tracer is
-created only when tracing is enabled, because the X-Ray SDK import costs cold-start time.
+The service name comes from POWERTOOLS_SERVICE_NAME (template.yaml).
 """
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger(level=os.environ.get("LOG_LEVEL", "INFO"))
-metrics = Metrics()
 
-__all__ = ["logger", "metrics", "MetricUnit", "tracer", "count"]
-
-
-@lru_cache(maxsize=1)
-def tracer():
-    from aws_lambda_powertools import Tracer
-
-    return Tracer(disabled=os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() == "true")
+__all__ = ["logger", "count"]
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:

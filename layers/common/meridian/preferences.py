@@ -111,14 +111,6 @@ _locales = _SupportedList("/locales", ("locales",), _builtin_locales)
 _currencies = _SupportedList("/currencies", ("currencies",), _builtin_currencies)
 
 
-def supported_locales() -> list[str]:
-    return sorted(_locales.current().values())
-
-
-def supported_currencies() -> list[str]:
-    return sorted(_currencies.current().values())
-
-
 def validate_locale(tag: str, *, field: str = "locale") -> str:
     """The supported locale code as localization spells it; ValidationFailed (400) otherwise."""
     found = _locales.current().get(str(tag or "").strip().replace("_", "-").lower())

@@ -156,9 +156,9 @@ def _remember_nonce(service: str, nonce: str, timestamp: int, table_name: str) -
     try:
         aws.client("dynamodb").put_item(TableName=table_name, Item=item, ConditionExpression="attribute_not_exists(pk)")
     except Exception as error:  # noqa: BLE001 - botocore's ClientError, imported lazily
-        response = getattr(error, "response", None)
-        code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-        if code == "ConditionalCheckFailedException":
+        from .dynamo import condition_failed
+
+        if condition_failed(error):
             raise Unauthorized("Replayed service signature.") from None
         raise ServiceUnavailable("The service signature could not be checked now.", retry_after=1) from error
 

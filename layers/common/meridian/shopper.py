@@ -52,5 +52,29 @@ def preference(name: str, authorization: str | None) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def currency(requested: str | None, authorization: str | None) -> str:
+    """The shopper's currency: the one asked for (upper case; 400 naming `currency` unless ISO 4217),
+    else their saved one, else the base currency."""
+    from .errors import ValidationFailed
+    from .money import BASE_CURRENCY, CURRENCIES, UnknownCurrency, currency_code
+
+    if requested is not None and requested.strip():
+        try:
+            return currency_code(requested)
+        except UnknownCurrency as error:
+            raise ValidationFailed({"currency": [str(error)]}) from None
+    saved = preference("currency", authorization)
+    return saved if saved in CURRENCIES else BASE_CURRENCY
+
+
+def locale(requested: str | None, accept_language: str | None, authorization: str | None) -> str:
+    """The shopper's locale: ?locale, then Accept-Language, then their saved one, then en. The saved
+    one is asked for only when neither of the others is given."""
+    from .locales import resolve_locale
+
+    saved = None if requested or accept_language else preference("locale", authorization)
+    return resolve_locale(requested, accept_language, saved)
+
+
 def forget() -> None:
     _cache.clear()

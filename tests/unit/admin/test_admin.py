@@ -4,7 +4,8 @@ import uuid
 import boto3
 import pytest
 import responses
-from meridian.testing import ApiClient, LambdaContext, TokenFactory
+
+from tests.lambda_testing import ApiClient, LambdaContext, TokenFactory
 
 from ..conftest import API_BASE_URL
 

@@ -6,9 +6,9 @@ import pytest
 import responses
 from meridian import http_headers
 from meridian import openapi as layer_openapi
-from meridian.testing import ApiClient
 
 from infra.template import Template
+from tests.lambda_testing import ApiClient
 
 API_BASE_URL = "http://services.test/Prod"
 BASE = f"{API_BASE_URL}/api/v1"

@@ -9,7 +9,8 @@ import boto3
 import pytest
 from meridian import preferences
 from meridian.auth import key_source
-from meridian.testing import ApiClient, LambdaContext
+
+from tests.lambda_testing import ApiClient, LambdaContext
 
 PASSWORD = "correct horse battery staple"
 XHR = {"X-Requested-With": "XMLHttpRequest"}

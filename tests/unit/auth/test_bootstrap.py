@@ -4,7 +4,8 @@ import json
 import boto3
 import jwt
 import pytest
-from meridian.testing import LambdaContext
+
+from tests.lambda_testing import LambdaContext
 
 from .conftest import PASSWORD
 

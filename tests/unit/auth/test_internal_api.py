@@ -1,5 +1,5 @@
 """The internal API the admin service (and other services) use: service-signed calls only."""
-from meridian.testing import service_headers
+from tests.lambda_testing import service_headers
 
 
 def _signed(service, method, path):

@@ -2,7 +2,8 @@
 import pytest
 from meridian.api import ServiceApp
 from meridian.auth import ROLES, require_role, role_at_least
-from meridian.testing import ApiClient
+
+from tests.lambda_testing import ApiClient
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from meridian.api import ServiceApp
 from meridian.auth import principal, require_role, verify_access_token
 from meridian.errors import Unauthorized
-from meridian.testing import ApiClient
+
+from tests.lambda_testing import ApiClient
 
 
 def _b64(data: bytes) -> str:

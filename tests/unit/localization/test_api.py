@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 from meridian.clock import utcnow
-from meridian.testing import ApiClient, TokenFactory
+
+from tests.lambda_testing import ApiClient, TokenFactory
 
 P = "/api/v1/localization"
 

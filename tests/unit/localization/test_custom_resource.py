@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from meridian import resilience
-from meridian.testing import LambdaContext
+
+from tests.lambda_testing import LambdaContext
 
 
 @pytest.fixture(autouse=True)

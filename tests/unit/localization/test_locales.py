@@ -21,9 +21,9 @@ def test_every_chain_ends_in_en_and_only_parents_are_supported():
 def test_pt_br_chain_and_rtl_flags():
     assert locales.fallback_chain("pt-BR") == ("pt-BR", "pt", "en")
     assert locales.fallback_chain("de-AT") == ("de-AT", "de", "en")
-    assert locales.is_rtl("ar") and locales.is_rtl("he")
-    assert not locales.is_rtl("pt-BR")
-    assert locales.get("ar").to_json()["direction"] == "rtl"
+    assert locales.LOCALES["ar"].rtl and locales.LOCALES["he"].rtl
+    assert not locales.LOCALES["pt-BR"].rtl
+    assert locales.LOCALES["ar"].to_json()["direction"] == "rtl"
 
 
 def test_query_wins_over_header_and_preference():

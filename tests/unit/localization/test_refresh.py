@@ -9,7 +9,8 @@ import boto3
 import pytest
 from meridian import resilience
 from meridian.clock import iso, utcnow
-from meridian.testing import LambdaContext
+
+from tests.lambda_testing import LambdaContext
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,8 @@ from decimal import Decimal
 import pytest
 import responses
 from meridian import fx
-from meridian.testing import ApiClient, TokenFactory, signed_by
+
+from tests.lambda_testing import ApiClient, TokenFactory, signed_by
 
 from ..conftest import API_BASE_URL
 

@@ -6,7 +6,8 @@ import uuid
 
 import boto3
 import pytest
-from meridian.testing import LambdaContext
+
+from tests.lambda_testing import LambdaContext
 
 
 def sqs_event(*bodies: dict) -> dict:
@@ -49,7 +50,7 @@ def email_messages(aws) -> list[dict]:
 def status_and_history(order_id: str) -> tuple[str, list[str]]:
     from orders import repository
 
-    return repository.get(order_id).status, [h.status for h in repository.history(order_id)]
+    return repository.get(order_id).status, [h.status for h in repository.get(order_id).history]
 
 
 def test_succeeded_marks_paid_commits_stock_and_queues_the_email_once(on_payment_event, order, services, aws):
@@ -71,7 +72,7 @@ def test_failed_cancels_and_releases_stock(on_payment_event, order, services, pr
     assert services.products.stock(product) == 10
     from orders import repository
 
-    assert "card_declined" in repository.history(order["id"])[-1].reason
+    assert "card_declined" in repository.get(order["id"]).history[-1].reason
     assert services.payments.cancels == [order["payment"]["id"]]        # the intent is closed: no second card
 
 

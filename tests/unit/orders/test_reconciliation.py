@@ -40,7 +40,7 @@ def test_expired_pending_orders_are_cancelled_and_their_stock_released(place, se
     report = reconciliation.reconcile(now=later(31))
     assert report["expired_cancelled"] == 1
     assert repository.get(expired["id"]).status == "cancelled"
-    assert repository.history(expired["id"])[-1].actor == "reconciliation"
+    assert repository.get(expired["id"]).history[-1].actor == "reconciliation"
     assert repository.get(fresh["id"]).status == "pending_payment"
     assert services.payments.cancels == [expired["payment"]["id"]]
     assert services.products.stock(product) == 9
@@ -107,7 +107,7 @@ def test_a_succeeded_payment_of_a_cancelled_order_is_refunded(place, services, l
 
 
 def test_the_scheduled_handler_runs(place, load_function):
-    from meridian.testing import LambdaContext
+    from tests.lambda_testing import LambdaContext
 
     handler = load_function("OrdersReconciliationFunction")
     report = handler({"source": "aws.events", "detail-type": "Scheduled Event"}, LambdaContext())

@@ -36,7 +36,7 @@ def test_a_move_updates_status_and_appends_history(placed):
     order_id = placed()
     move(repository.get(order_id), "paid", reason="payment succeeded", actor="payments")
     assert repository.get(order_id).status == "paid"
-    history = [(h.status, h.reason, h.actor) for h in repository.history(order_id)]
+    history = [(h.status, h.reason, h.actor) for h in repository.get(order_id).history]
     assert history == [("pending_payment", "order placed", history[0][2]), ("paid", "payment succeeded", "payments")]
     assert history[0][2].startswith("customer:")
 
@@ -50,11 +50,11 @@ def test_refused_moves_are_409_and_change_nothing(placed, path, target):
     order_id = placed()
     for status in path:
         move(repository.get(order_id), status, reason="setup", actor="test")
-    before = (repository.get(order_id).status, len(repository.history(order_id)))
+    before = (repository.get(order_id).status, len(repository.get(order_id).history))
     with pytest.raises(MoveRefused) as refused:
         move(repository.get(order_id), target, reason="nope", actor="test")
     assert refused.value.status == 409
-    assert (repository.get(order_id).status, len(repository.history(order_id))) == before
+    assert (repository.get(order_id).status, len(repository.get(order_id).history)) == before
 
 
 def test_a_move_that_lost_a_race_is_refused(placed):
@@ -68,7 +68,7 @@ def test_a_move_that_lost_a_race_is_refused(placed):
     with pytest.raises(MoveRefused):
         move(stale_b, "cancelled", reason="customer", actor="customer")
     assert repository.get(order_id).status == "paid"
-    assert [h.status for h in repository.history(order_id)] == ["pending_payment", "paid"]
+    assert [h.status for h in repository.get(order_id).history] == ["pending_payment", "paid"]
 
 
 @pytest.mark.dynamodb_local

@@ -12,7 +12,7 @@ STATS = "/api/v1/orders/internal/stats"
 
 
 def signed(caller: str, method: str = "GET", path: str = STATS) -> dict:
-    from meridian.testing import service_headers
+    from tests.lambda_testing import service_headers
 
     return service_headers(caller, method, path)
 

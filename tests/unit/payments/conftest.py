@@ -7,9 +7,9 @@ import uuid
 
 import boto3
 import pytest
-from meridian.testing import ApiClient, TokenFactory, service_headers
 
 from infra.sandbox_gateway import SandboxGateway
+from tests.lambda_testing import ApiClient, TokenFactory, service_headers
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ def test_internal_intents_need_the_orders_service_signature(api, tokens):
     body = {"order_id": str(uuid.uuid4()), "user_id": "u", "amount": "1.00", "currency": "EUR"}
     assert api.post(path, json=body).status == 401
     assert api.post(path, json=body, headers=tokens.header(role="super_admin")).status == 401
-    from meridian.testing import service_headers
+    from tests.lambda_testing import service_headers
 
     other = service_headers("products", "POST", path)
     assert api.post(path, json=body, headers=other).status == 403

@@ -5,7 +5,8 @@ import json
 
 import boto3
 import pytest
-from meridian.testing import LambdaContext
+
+from tests.lambda_testing import LambdaContext
 
 from .conftest import dumps, gateway_event, refund_event, sqs_records
 

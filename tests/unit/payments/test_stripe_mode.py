@@ -9,9 +9,9 @@ import uuid
 import boto3
 import pytest
 import stripe
-from meridian.testing import ApiClient, LambdaContext
 
 from infra.template import LocalContext, Template
+from tests.lambda_testing import ApiClient, LambdaContext
 
 from .conftest import function_url_event, internal, sqs_records
 from .stripe_stub import StripeStub

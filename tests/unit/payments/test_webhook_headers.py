@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from meridian import http_headers
-from meridian.testing import LambdaContext
+
+from tests.lambda_testing import LambdaContext
 
 from .conftest import function_url_event
 

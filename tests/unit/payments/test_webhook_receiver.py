@@ -9,7 +9,8 @@ import time
 import boto3
 import pytest
 import stripe
-from meridian.testing import LambdaContext
+
+from tests.lambda_testing import LambdaContext
 
 from .conftest import dumps, function_url_event, webhook_secret
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 from meridian import fx
-from meridian.testing import ApiClient, TokenFactory
+
+from tests.lambda_testing import ApiClient, TokenFactory
 
 # EUR-based like the ECB: 1 USD = 150 JPY, 1 USD = 0.925925… EUR
 RATES = {"USD": "1.08", "JPY": "162", "GBP": "0.85", "KWD": "0.332"}

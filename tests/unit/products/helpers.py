@@ -6,9 +6,9 @@ import uuid
 
 def service_headers(caller: str, method: str, path: str) -> dict:
     """Signed by `caller` over this method and path, and the query and body the client sends."""
-    from meridian import testing
+    from tests import lambda_testing
 
-    return testing.service_headers(caller, method, path)
+    return lambda_testing.service_headers(caller, method, path)
 
 
 def make_product(products, *, stock: int = 10, status: str = "active", category: str = "kitchen",

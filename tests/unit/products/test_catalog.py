@@ -71,7 +71,8 @@ def test_prices_convert_with_the_rate_client_and_base_price_never_changes(produc
 
 def test_usd_prices_survive_without_any_rate_snapshot(products, monkeypatch):
     from meridian import fx
-    from meridian.testing import point_api_base_url
+
+    from tests.lambda_testing import point_api_base_url
 
     pid = make_product(products, base_price="5.00")
     fx.reset()  # no snapshot at all, and localization is unreachable:

@@ -9,7 +9,8 @@ import pytest
 import responses
 from meridian import preferences
 from meridian.auth import key_source
-from meridian.testing import ApiClient, LambdaContext, TokenFactory, signed_by
+
+from tests.lambda_testing import ApiClient, LambdaContext, TokenFactory, signed_by
 
 from ..conftest import API_BASE_URL
 

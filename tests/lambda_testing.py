@@ -6,8 +6,7 @@ import uuid
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from .auth import key_source
+from meridian.auth import key_source
 
 
 class TokenFactory:
@@ -38,7 +37,7 @@ def point_api_base_url(url: str) -> None:
     value this execution environment cached, as a new deployment's cold start would see it."""
     import os
 
-    from . import aws
+    from meridian import aws
 
     aws.client("ssm").put_parameter(Name=os.environ["API_BASE_URL_PARAMETER"], Value=url, Type="String",
                                     Overwrite=True)
@@ -93,7 +92,7 @@ class ServiceSignature:
         self.service, self.method, self.path, self.query, self.body, self.now = service, method, path, query, body, now
 
     def value(self, method: str, path: str, query, body) -> str:
-        from . import service_auth
+        from meridian import service_auth
 
         return service_auth.sign(self.service, self.method or method, self.path or path,
                                  query=query if self.query is _UNSET else self.query,
@@ -102,7 +101,7 @@ class ServiceSignature:
 
 def service_headers(service: str, method: str | None = None, path: str | None = None, **overrides) -> dict:
     """Headers of an internal call signed by `service` (see ServiceSignature); for ApiClient."""
-    from .service_auth import HEADER
+    from meridian.service_auth import HEADER
 
     return {HEADER: ServiceSignature(service, method=method, path=path, **overrides)}
 
@@ -169,7 +168,7 @@ def signed_by(request, base_url: str) -> str:
     callee would verify it: path below `base_url`, query, body, nonce (in TABLE_NAME). 401 error otherwise."""
     from urllib.parse import urlsplit
 
-    from . import service_auth
+    from meridian import service_auth
 
     body = request.body or b""
     return service_auth.verify(request.headers.get(service_auth.HEADER), request.method,
@@ -189,9 +188,8 @@ def serve_in_process(mock, base_url: str, app) -> None:
     from urllib.parse import parse_qsl, urlsplit
 
     import responses
-
-    from .api import _current
-    from .service_auth import relative_path
+    from meridian.api import _current
+    from meridian.service_auth import relative_path
 
     def answer(request):
         split = urlsplit(request.url)
