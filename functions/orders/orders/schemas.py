@@ -2,7 +2,16 @@
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from meridian.fields import AddressAnswer, AddressSchema, Answer, CurrencyCode, MoneySchema, PageQuerySchema, Text
+from meridian.fields import (
+    AddressAnswer,
+    AddressSchema,
+    Answer,
+    CurrencyCode,
+    FxSchema,
+    MoneySchema,
+    PageQuerySchema,
+    Text,
+)
 
 from .state_machine import STATUSES
 
@@ -78,12 +87,9 @@ class OrderLineAnswer(Answer):
     base_unit_price = fields.Nested(MoneySchema, required=True)
 
 
-class OrderFxAnswer(Answer):
-    rate = fields.String(required=True)
-    as_of = fields.String(required=True, allow_none=True)
-    source = fields.String(required=True, allow_none=True)
+class OrderFxAnswer(FxSchema):
+    """The rate the order was charged at, and the snapshot it came from."""
     snapshot_id = fields.String(required=True, allow_none=True)
-    stale = fields.Boolean(required=True)
 
 
 class OrderPaymentAnswer(Answer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 from meridian import preferences
+from meridian.auth import ROLES
 from meridian.fields import AddressAnswer, AddressSchema, Answer, Text
 from meridian.locales import LOCALES
 from meridian.money import CURRENCIES
@@ -60,7 +61,7 @@ class ProfileAnswer(Answer):
     id = fields.String(required=True)
     email = fields.String(required=True)
     name = fields.String(required=True, allow_none=True)
-    role = fields.String(required=True, metadata={"enum": ["customer", "admin", "super_admin"]})
+    role = fields.String(required=True, metadata={"enum": list(ROLES)})
     locale = fields.String(required=True, allow_none=True)
     currency = fields.String(required=True, allow_none=True)
     created_at = fields.String(required=True)

@@ -147,10 +147,11 @@ class ServiceApp(Chalice):
                     _log_outage(error, unavailable)
                     return problem_response(unavailable, self.request_id)
                 response = result if isinstance(result, Response) else json_response(result)
-                audit.record_admin_action(service=self.service, view=view.__name__, request=self.current_request,
-                                          path_params=kw, status=response.status_code,
-                                          body=result if response is not result else _json_of(response),
-                                          request_id=self.request_id)
+                if audit.is_admin_action(self.current_request, response.status_code):
+                    audit.record_admin_action(service=self.service, view=view.__name__, request=self.current_request,
+                                              path_params=kw, status=response.status_code,
+                                              body=result if response is not result else _json_of(response),
+                                              request_id=self.request_id)
                 return response
 
             self._compiled = self._document = None

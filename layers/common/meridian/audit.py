@@ -1,7 +1,7 @@
 """The audit trail of admin actions: every non-GET an admin or super_admin makes is recorded.
 
 Nothing to remember in each view: `ServiceApp` calls `record_admin_action` once a view answered
-2xx to a request whose verified principal is an admin or super_admin. It puts one `admin.action`
+2xx to a request whose verified principal is an admin or super_admin (`is_admin_action`). It puts one `admin.action`
 event on the platform bus (template.yaml's AuditEventsRule → audit queue → the admin service's
 audit log) with the actor (id, e-mail, role), the action, its target, before, after and the
 request id.
@@ -40,13 +40,17 @@ def describe(*, action: str | None = None, target: str | None = None, before: An
         setattr(request, _DESCRIBED, {"action": action, "target": target, "before": before, "after": after})
 
 
+def is_admin_action(request, status: int) -> bool:
+    """A 2xx to a non-GET whose verified principal is an admin or super_admin."""
+    who = getattr(request, "_meridian_principal", None)
+    return (request.method not in ("GET", "HEAD", "OPTIONS") and 200 <= status < 300
+            and who is not None and who.is_at_least("admin"))
+
+
 def record_admin_action(*, service: str, view: str, request, path_params: dict[str, str], status: int,
                         body: Any, request_id: str | None) -> None:
-    who = getattr(request, "_meridian_principal", None)
-    if request.method in ("GET", "HEAD", "OPTIONS") or who is None or not who.is_at_least("admin"):
-        return
-    if not 200 <= status < 300:
-        return
+    """Publish the admin action `is_admin_action` found (see the module's documentation)."""
+    who = request._meridian_principal
     said = getattr(request, _DESCRIBED, None) or {}
     before = redacted(said.get("before"))
     after = redacted(said["after"] if said.get("after") is not None else body)

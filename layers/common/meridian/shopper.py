@@ -12,7 +12,9 @@ import time
 from typing import Any
 
 from .clients import ServiceClient
-from .errors import DomainError
+from .errors import DomainError, ValidationFailed
+from .locales import resolve_locale
+from .money import BASE_CURRENCY, CURRENCIES, UnknownCurrency, currency_code
 from .observability import logger
 
 TTL_SECONDS = 60.0
@@ -55,9 +57,6 @@ def preference(name: str, authorization: str | None) -> str | None:
 def currency(requested: str | None, authorization: str | None) -> str:
     """The shopper's currency: the one asked for (upper case; 400 naming `currency` unless ISO 4217),
     else their saved one, else the base currency."""
-    from .errors import ValidationFailed
-    from .money import BASE_CURRENCY, CURRENCIES, UnknownCurrency, currency_code
-
     if requested is not None and requested.strip():
         try:
             return currency_code(requested)
@@ -70,8 +69,6 @@ def currency(requested: str | None, authorization: str | None) -> str:
 def locale(requested: str | None, accept_language: str | None, authorization: str | None) -> str:
     """The shopper's locale: ?locale, then Accept-Language, then their saved one, then en. The saved
     one is asked for only when neither of the others is given."""
-    from .locales import resolve_locale
-
     saved = None if requested or accept_language else preference("locale", authorization)
     return resolve_locale(requested, accept_language, saved)
 
