@@ -22,8 +22,7 @@ L = "/api/v1/localization"
 
 @pytest.fixture
 def stub(stack):
-    if not stack.fx_stub_url:
-        pytest.skip("the stack runs no FX stub")
+    assert stack.fx_stub_url, "the stack runs no FX stub"
     control = f"{stack.fx_stub_url}/_control"
     requests.post(f"{control}/reset", timeout=5).raise_for_status()
     yield control
@@ -33,8 +32,7 @@ def stub(stack):
 @pytest.fixture(scope="module")
 def admin_header(stack):
     password = stack.credentials.get("admin@example.com")
-    if password is None:
-        pytest.skip("the admin account is not seeded (infra/seeds of the auth service)")
+    assert password is not None, "the admin account is not seeded (infra/seeds of the auth service)"
     return bearer(stack, "admin@example.com", password)
 
 
