@@ -11,14 +11,29 @@ The worker (infra/runtime/worker.py) parses bytes into `HttpRequest` and writes
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
-import re
 import time
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
-from infra.config import API_STAGE  # SAM's implicit API stage (API_BASE_URL ends with /Prod)
+from infra.config import API_STAGE, ROOT  # API_STAGE: SAM's implicit API stage (API_BASE_URL ends with /Prod)
+
+
+def _layer_module(name: str) -> ModuleType:
+    """A standard-library-only module of the common layer, loaded from its file under a name of the
+    runtime's own: the runtime never imports the `meridian` package, which each function imports from
+    its own build (a source copy in sys.modules would shadow it)."""
+    spec = importlib.util.spec_from_file_location(f"infra.runtime._layer_{name}",
+                                                  ROOT / "layers" / "common" / "meridian" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+routing = _layer_module("routing")   # the one path matcher, shared with meridian.api.ServiceApp
 
 ACCOUNT_ID = "123456789012"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -118,37 +133,20 @@ class ApiResource:
     path: str
     method: str = "ANY"
 
-    @property
-    def regex(self) -> re.Pattern:
-        parts = []
-        for segment in self.path.strip("/").split("/"):
-            if segment.startswith("{") and segment.endswith("}"):
-                name = segment[1:-1]
-                parts.append(f"(?P<{name[:-1]}>.+)" if name.endswith("+") else f"(?P<{name}>[^/]+)")
-            else:
-                parts.append(re.escape(segment))
-        return re.compile("^/" + "/".join(parts) + "/?$" if parts != [""] else "^/$")
-
-    @property
-    def specificity(self) -> tuple[int, int]:
-        segments = self.path.strip("/").split("/")
-        return (sum(1 for s in segments if not s.startswith("{")), -sum(1 for s in segments if s.endswith("+}")))
-
     def matches_method(self, method: str) -> bool:
         return self.method.upper() in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD", method.upper())
 
 
 def match_resource(resources: list[ApiResource], raw_path: str, method: str
                    ) -> tuple[ApiResource, dict[str, str]] | None:
-    """The most specific template resource matching the path (literal segments win), with its params."""
-    best: tuple[ApiResource, dict[str, str]] | None = None
-    for resource in resources:
-        if not resource.matches_method(method):
-            continue
-        found = resource.regex.match(raw_path)
-        if found and (best is None or resource.specificity > best[0].specificity):
-            best = (resource, {k: unquote(v) for k, v in found.groupdict().items()})
-    return best
+    """The most specific template resource matching the path (literal segments win), with its params:
+    the layer's one matcher (meridian.routing), which ServiceApp uses too."""
+    candidates = [r for r in resources if r.matches_method(method)]
+    found = routing.best_match((r.path for r in candidates), raw_path)
+    if found is None:
+        return None
+    template, params = found
+    return next(r for r in candidates if r.path == template), params
 
 
 def api_gateway_v1_event(request: HttpRequest, resource: ApiResource, path_parameters: dict[str, str],
@@ -318,7 +316,7 @@ def http_response_from_v2(result: Any, dumps=json.dumps) -> HttpResponse:
 
 def problem_response(status: int, title: str, type_slug: str, detail: str, request_id: str,
                      headers: list[tuple[str, str]] | None = None) -> HttpResponse:
-    """Same shape as meridian.errors.problem_body (the runtime does not import the layer)."""
+    """Same shape as meridian.errors.problem_body (an answer of the runtime itself, not of a function)."""
     body = {"type": f"https://meridian.dev/problems/{type_slug}", "title": title,
             "status": status, "detail": detail, "request_id": request_id}
     return HttpResponse(status, [("Content-Type", PROBLEM_CONTENT_TYPE), *(headers or [])],

@@ -1,11 +1,16 @@
 """The HTTP app every service builds on: a Chalice app that
 
 * routes API Gateway *proxy* events (`/api/v1/<service>/{proxy+}`) to Chalice's own
-  route table, so the same code runs behind a proxy resource on AWS and locally;
-* maps typed `DomainError`s (and anything unexpected) to `application/problem+json`;
-* maps an AWS dependency that cannot answer (DynamoDB, SQS, … unreachable, timing out, 5xx,
-  throttled; botocore's errors or pynamodb's wrappers of them: `aws.outage`) to 503 with
-  Retry-After, never a 500 — here and nowhere else;
+  route table, so the same code runs behind a proxy resource on AWS and locally: the path is
+  matched once, by `meridian.routing` (the matcher the local runtime uses too), and Chalice
+  dispatches by the route it resolved (`resourcePath`, `pathParameters`);
+* checks the request's Content-Type against the route's `content_types` (as Chalice would);
+* maps every error to `application/problem+json` in one place (`ServiceApp.error_response`):
+  typed `DomainError`s; Chalice's own view errors (`ChaliceViewError`s, e.g. the BadRequestError
+  of a body that is not JSON), by their status; an AWS dependency that cannot answer (DynamoDB,
+  SQS, … unreachable, timing out, 5xx, throttled; botocore's errors or pynamodb's wrappers of
+  them: `aws.outage`) as 503 with Retry-After, never a 500 — here and nowhere else; anything else
+  as a 500 (logged with its traceback). Chalice's own last-resort answer is replaced by it too;
 * echoes / assigns `X-Request-Id` and puts it in every log line;
 * records every admin action (a 2xx to a non-GET of an admin or super_admin) on the audit trail
   (`meridian.audit`);
@@ -19,15 +24,17 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
 
-from chalice import Chalice, Response
+from chalice import Chalice, ChaliceViewError, Response
+from chalice.app import RestAPIEventHandler
 
-from . import apidoc, audit, aws, http_headers, jsonutil
+from . import apidoc, audit, aws, http_headers, jsonutil, routing
 from .errors import (
+    ERRORS_BY_STATUS,
     PROBLEM_CONTENT_TYPE,
     BadRequest,
     DomainError,
@@ -36,12 +43,12 @@ from .errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
     ValidationFailed,
-    problem_body,
     problem_from_error,
 )
 from .observability import logger
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+DEFAULT_CONTENT_TYPES = ["application/json"]          # what a route accepts unless it says (Chalice's default)
 
 _current: dict[str, Any] = {"app": None}
 
@@ -52,29 +59,6 @@ def current_app() -> ServiceApp:
 
 def current_request():
     return _current["app"].current_request
-
-
-class _Route:
-    __slots__ = ("pattern", "regex", "names", "specificity")
-
-    def __init__(self, pattern: str):
-        self.pattern = pattern
-        parts, names = [], []
-        for segment in pattern.strip("/").split("/"):
-            if segment.startswith("{") and segment.endswith("}"):
-                name = segment[1:-1]
-                if name.endswith("+"):
-                    names.append(name[:-1])
-                    parts.append(f"(?P<{name[:-1]}>.+)")
-                else:
-                    names.append(name)
-                    parts.append(f"(?P<{name}>[^/]+)")
-            else:
-                parts.append(re.escape(segment))
-        self.regex = re.compile("^/" + "/".join(parts) + "/?$")
-        self.names = names
-        # literal segments win over parameters: '/products/internal' before '/products/{id}'
-        self.specificity = [0 if s.startswith("{") else 1 for s in pattern.strip("/").split("/")]
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -100,6 +84,43 @@ def _log_outage(cause: BaseException, answer: ServiceUnavailable) -> None:
         "error": f"{type(cause).__name__}: {cause}"[:500], "retry_after": answer.retry_after})
 
 
+def _typed(error: BaseException) -> DomainError | None:
+    """Our typed error for an exception, or None for a bug."""
+    if isinstance(error, DomainError):
+        if isinstance(error, ServiceUnavailable) and error.__cause__ is not None:
+            _log_outage(error.__cause__, error)    # raised by aws.guard_dynamodb_outages
+        return error
+    if isinstance(error, ChaliceViewError) and error.STATUS_CODE < 500 and error.STATUS_CODE in ERRORS_BY_STATUS:
+        return ERRORS_BY_STATUS[error.STATUS_CODE](str(error))   # e.g. BadRequestError: a body that is not JSON
+    unavailable = aws.outage(error) if isinstance(error, Exception) else None
+    if unavailable is not None:
+        _log_outage(error, unavailable)
+    return unavailable
+
+
+def accepts_media_type(content_type: str, allowed: list[str]) -> bool:
+    """Chalice's rule for a route's `content_types`: any of the header's `,`/`;` parts is allowed, or
+    either side says */*."""
+    content_type = content_type.lower()
+    allowed = [kind.lower() for kind in allowed]
+    parts = {part.strip() for part in re.split("[,;]", content_type)}
+    return "*/*" in content_type or "*/*" in allowed or bool(parts.intersection(allowed))
+
+
+class _Dispatcher(RestAPIEventHandler):
+    """Chalice's REST API handler (chalice==1.34), dispatching by the `resourcePath` ServiceApp resolved.
+    Its last-resort answer, for an exception that escaped every view (e.g. Chalice refusing a response
+    header), is ServiceApp's problem instead of Chalice's {"Code", "Message"} body."""
+
+    def __init__(self, app: ServiceApp):
+        super().__init__(app.routes, app.api, app.log, app.debug,
+                         middleware_handlers=list(app._get_middleware_handlers("http")))
+        self.app = app
+
+    def _unhandled_exception_to_response(self) -> Response:
+        return self.app.error_response(sys.exc_info()[1])
+
+
 class ServiceApp(Chalice):
     """Chalice app of one service, mounted at /api/v1/<service>."""
 
@@ -115,7 +136,7 @@ class ServiceApp(Chalice):
         self.extra_routes: dict[tuple[str, str], tuple[str, str, apidoc.Contract]] = {}
         self._document: dict | None = None
         self._document_lock = threading.Lock()
-        self._compiled: list[_Route] | None = None
+        self._router: routing.Router | None = None
         aws.guard_dynamodb_outages()  # before any DynamoDB client exists (they are made on first use)
         self._register_builtin_routes()
 
@@ -129,23 +150,19 @@ class ServiceApp(Chalice):
         contract = apidoc.Contract.from_kwargs(kwargs)
         for method in kwargs.get("methods") or ["GET"]:
             self.contracts[(full, method.upper())] = contract
-        register = super().route(full, **kwargs)
+        content_types = kwargs.pop("content_types", DEFAULT_CONTENT_TYPES)
+        register = super().route(full, content_types=["*/*"], **kwargs)   # the check is ours (guarded)
 
         def decorator(view: Callable) -> Callable:
             @functools.wraps(view)
             def guarded(*args: Any, **kw: Any) -> Any:
                 try:
+                    content_type = self.current_request.headers.get("content-type", "application/json")
+                    if not accepts_media_type(content_type, content_types):
+                        raise UnsupportedMediaType(f"Unsupported media type: {content_type}")
                     result = view(*args, **kw)
-                except DomainError as error:
-                    if isinstance(error, ServiceUnavailable) and error.__cause__ is not None:
-                        _log_outage(error.__cause__, error)  # raised by aws.guard_dynamodb_outages
-                    return problem_response(error, self.request_id)
                 except Exception as error:
-                    unavailable = aws.outage(error)
-                    if unavailable is None:
-                        raise  # a bug: Chalice's 500, made a problem in _finish
-                    _log_outage(error, unavailable)
-                    return problem_response(unavailable, self.request_id)
+                    return self.error_response(error)
                 response = result if isinstance(result, Response) else json_response(result)
                 if audit.is_admin_action(self.current_request, response.status_code):
                     audit.record_admin_action(service=self.service, view=view.__name__, request=self.current_request,
@@ -154,24 +171,25 @@ class ServiceApp(Chalice):
                                               request_id=self.request_id)
                 return response
 
-            self._compiled = self._document = None
+            self._router = self._document = None
             return register(guarded)
 
         return decorator
 
-    def _routes(self) -> list[_Route]:
-        if self._compiled is None:
-            routes = [_Route(p) for p in self.routes]
-            routes.sort(key=lambda r: r.specificity, reverse=True)
-            self._compiled = routes
-        return self._compiled
-
     def _resolve(self, path: str) -> tuple[str, dict[str, str]] | None:
-        for route in self._routes():
-            match = route.regex.match(path)
-            if match:
-                return route.pattern, {k: unquote(v) for k, v in match.groupdict().items()}
-        return None
+        """(route path, path parameters) of the request's path: the one match of a request."""
+        if self._router is None:
+            self._router = routing.Router(self.routes)
+        return self._router.match(path)
+
+    def error_response(self, error: BaseException) -> Response:
+        """The one mapping of an exception to its problem+json answer (see the module's documentation)."""
+        typed = _typed(error)
+        if typed is None:
+            path = getattr(self.current_request, "path", None)
+            logger.error("unexpected error: 500", exc_info=error, extra={"path": path})
+            typed = DomainError("An unexpected error occurred.")
+        return problem_response(typed, self.request_id)
 
     # ------------------------------------------------------------------ entry point
     @property
@@ -180,6 +198,7 @@ class ServiceApp(Chalice):
 
     def __call__(self, event: dict, context: Any) -> dict:
         _current["app"] = self
+        self.current_request = None          # Chalice's, once the request is dispatched
         request_id = http_headers.request_id_for(event, context)
         self._request_id = request_id
         logger.append_keys(request_id=request_id)
@@ -197,8 +216,10 @@ class ServiceApp(Chalice):
             else:
                 result = self._dispatch(event, context, method, path, resolved)
         except DomainError as error:
-            result = problem_response(error, request_id).to_dict()
-        result = self._finish(result, request_id, http_headers.cors_headers(origin, preflight=preflight))
+            # no route, a method not allowed (an event that is not API Gateway's fails the invocation, as in Chalice)
+            result = self.error_response(error).to_dict()
+        result = http_headers.finish_response(result, request_id,
+                                              cors=http_headers.cors_headers(origin, preflight=preflight))
         logger.remove_keys(["request_id"])
         return result
 
@@ -215,22 +236,11 @@ class ServiceApp(Chalice):
         event = dict(event, httpMethod=method, pathParameters=params or None,
                      requestContext=dict(event.get("requestContext") or {}, resourcePath=pattern,
                                          httpMethod=method))
-        return super().__call__(event, context)
-
-    def _finish(self, result: dict, request_id: str, cors: dict[str, str]) -> dict:
-        headers = result.setdefault("headers", {})
-        status = result.get("statusCode", 200)
-        if status == 500 and "Code" in (result.get("body") or ""):
-            result["body"] = jsonutil.dumps(problem_body(500, "Internal Server Error",
-                                                         "An unexpected error occurred.", "internal", request_id))
-            headers["Content-Type"] = PROBLEM_CONTENT_TYPE
-        elif status in (400, 415) and '"Code"' in (result.get("body") or ""):
-            # Chalice's own errors (bad JSON body, content type) become problems too
-            message = json.loads(result["body"]).get("Message", "Bad request")
-            error = BadRequest(message) if status == 400 else UnsupportedMediaType(message)
-            result["body"] = jsonutil.dumps(problem_from_error(error, request_id))
-            headers["Content-Type"] = PROBLEM_CONTENT_TYPE
-        return http_headers.finish_response(result, request_id, cors=cors)
+        # Chalice.__call__, with its REST handler's last-resort answer made ours (_Dispatcher)
+        self.lambda_context = context
+        handler = _Dispatcher(self)
+        self.current_request = handler.create_request_object(event, context)
+        return handler(event, context)
 
     # ------------------------------------------------------------------ built-in routes
     def _register_builtin_routes(self) -> None:

@@ -39,31 +39,16 @@ import pybreaker
 
 from . import config, jsonutil, resilience, service_auth
 from .errors import (
-    BadRequest,
-    Conflict,
+    ERRORS_BY_STATUS,  # our error for a callee's status, when the caller passes that status through as it is
     DomainError,
-    Forbidden,
-    GatewayTimeout,
-    MethodNotAllowed,
-    NotFound,
-    PayloadTooLarge,
     ServiceUnavailable,
     TooManyRequests,
-    Unauthorized,
-    Unprocessable,
-    UnsupportedMediaType,
     ValidationFailed,
 )
 
 IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
 DEFAULT_RETRY_AFTER = 5
 
-# our error for a callee's status, when the caller passes that status through as it is
-ERRORS_BY_STATUS: dict[int, type[DomainError]] = {
-    400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 405: MethodNotAllowed, 409: Conflict,
-    413: PayloadTooLarge, 415: UnsupportedMediaType, 422: Unprocessable, 429: TooManyRequests,
-    503: ServiceUnavailable, 504: GatewayTimeout,
-}
 # what a callee says about the request itself, passed on even when the caller does not list it
 VERDICTS_ON_THE_REQUEST = frozenset({400, 404, 405, 409, 413, 415, 422})
 # RFC 9457 members (and ours) that are never copied as extension members

@@ -86,6 +86,14 @@ class GatewayTimeout(DomainError):
     status, title, type_slug = 504, "Gateway Timeout", "timeout"
 
 
+# our typed error of an HTTP status: for a sibling's answer (meridian.clients) and for a Chalice view
+# error (meridian.api)
+ERRORS_BY_STATUS: dict[int, type[DomainError]] = {
+    error.status: error for error in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
+                                      PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests,
+                                      ServiceUnavailable, GatewayTimeout)}
+
+
 def problem_body(status: int, title: str, detail: str, type_slug: str, request_id: str | None, **extra: Any) -> dict:
     body = {
         "type": f"https://meridian.dev/problems/{type_slug}",

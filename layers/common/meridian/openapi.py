@@ -88,6 +88,5 @@ class MergedOpenApi:
 def _fetch_through_client(service: str) -> dict | None:
     from .clients import ServiceClient
 
-    response = ServiceClient(service, attempts=1).get("/openapi.json")
-    return response.body if response.ok else None
+    return ServiceClient(service, attempts=1).get("/openapi.json").result("send its OpenAPI document", shape=dict)
 

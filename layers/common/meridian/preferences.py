@@ -77,10 +77,10 @@ class _SupportedList:
     def _fetch(self) -> list[str]:
         from .clients import ServiceClient
 
-        response = ServiceClient("localization", timeout=(1.0, 2.0), attempts=1).get(self.path)
-        codes = _codes(response.result(f"list {self.keys[0]}"), self.keys)
+        answer = ServiceClient("localization", timeout=(1.0, 2.0), attempts=1).get(self.path)
+        codes = _codes(answer.result(f"list {self.keys[0]}"), self.keys)
         if not codes:
-            raise ServiceUnavailable(f"localization answered {response.status} without a usable list")
+            raise ServiceUnavailable(f"localization sent no usable list of {self.keys[0]}")
         return codes
 
     def current(self) -> dict[str, str]:
