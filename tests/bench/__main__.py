@@ -23,7 +23,7 @@ for path in (ROOT, ROOT / "layers" / "common"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from infra.stack import LocalStack, StackSettings  # noqa: E402
+from infra.harness.stack import DevStack, StackSettings  # noqa: E402
 from tests.bench.report import REPORT  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -83,7 +83,7 @@ def main() -> int:
         settings = StackSettings.on_free_ports(Path(state_dir), workers_per_function=ns.workers,
                                                auth_rate="6000r/m", auth_burst=1000,
                                                general_rate="10000r/s", general_burst=10000)
-        with LocalStack(settings, report=lambda line: print(f"  {line}", flush=True)) as stack:
+        with DevStack(settings, report=lambda line: print(f"  {line}", flush=True)) as stack:
             started = time.monotonic() - began
             for name in modules:
                 _step(name, lambda name=name: importlib.import_module(f"tests.bench.{name}").run(stack))

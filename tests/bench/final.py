@@ -19,7 +19,7 @@ import os
 import time
 from pathlib import Path
 
-from infra.processes import descendants
+from infra.localaws.processes import descendants
 from tests.bench.measure import env_float
 from tests.bench.report import REPORT, count, mib
 

@@ -1,6 +1,6 @@
 """Integration tests drive the real local stack: moto_server, the Lambda runtime, nginx over HTTPS.
 
-`stack` (session scope) is a LocalStack on free ports in its own state dir, so the suite
+`stack` (session scope) is a DevStack on free ports in its own state dir, so the suite
 runs beside a `make up` stack. SEED_PASSWORD is random for the session; the login limit
 is generous (600r/m, burst 100) so tests that log in often are not throttled.
 
@@ -14,7 +14,7 @@ import secrets
 
 import pytest
 
-from infra.stack import LocalStack, StackSettings
+from infra.harness.stack import DevStack, StackSettings
 
 RUN_LAST = "test_openapi_contract.py"   # the fuzzer registers accounts and spends rate limits: after the rest
 
@@ -33,7 +33,7 @@ def stack(tmp_path_factory):
     settings = StackSettings.on_free_ports(
         tmp_path_factory.mktemp("stack"), workers_per_function=2,
         auth_rate="600r/m", auth_burst=100)
-    local = LocalStack(settings)
+    local = DevStack(settings)
     local.start()
     try:
         yield local

@@ -1,6 +1,6 @@
 """Day one: `make create-admin LOCAL=1` makes the stack's first super_admin, who logs in through the gateway.
 
-The command's own code path (infra.create_admin.main) invokes the local runtime's worker of
+The command's own code path (infra.harness.create_admin.main) invokes the local runtime's worker of
 AuthBootstrapFunction through boto3's Lambda client, as it invokes the deployed function on AWS.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from infra import create_admin
+from infra.harness import create_admin
 from tests.integration.accounts import bearer
 
 

@@ -1,7 +1,7 @@
 """The gateway as a client sees it: every service over HTTPS through nginx, redirects, headers
 (the functions' own, as on AWS, never doubled), request ids, CORS, the login rate limit, the
 merged OpenAPI, problems for unknown paths, internal APIs closed to the outside, the internal
-listener under the API stage, and a second stack (`python -m infra.stack up` / `down`, as
+listener under the API stage, and a second stack (`python -m infra.harness.stack up` / `down`, as
 `make up` / `make down`) that leaves no process behind.
 """
 from __future__ import annotations
@@ -18,9 +18,9 @@ import uuid
 import pytest
 import requests
 
-from infra import config
-from infra.processes import command_lines_containing, descendants, free_ports, process_identity
-from infra.template import ROOT, Template
+from infra.localaws import config
+from infra.localaws.processes import command_lines_containing, descendants, free_ports, process_identity
+from infra.localaws.template import ROOT, Template
 
 SERVICES = sorted(spec.service for spec in Template().functions() if spec.api_paths)
 SECURITY_HEADERS = {"Strict-Transport-Security": "max-age=", "X-Content-Type-Options": "nosniff",
@@ -198,7 +198,7 @@ def test_login_rate_limit_answers_429_problem_with_retry_after(stack):
 
 # ---------------------------------------------------------------------- make up / make down
 def _cli(command: str, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "infra.stack", command], cwd=ROOT, env=env, text=True,
+    return subprocess.run([sys.executable, "-m", "infra.harness.stack", command], cwd=ROOT, env=env, text=True,
                           capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 

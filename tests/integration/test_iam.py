@@ -8,7 +8,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from infra.runtime.spec import read_worker_spec
+from infra.localaws.runtime.spec import read_worker_spec
 
 KEY = {"pk": {"S": "iam-test"}, "sk": {"S": "iam-test"}}
 

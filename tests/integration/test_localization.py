@@ -1,5 +1,5 @@
 """Localization through the real stack: HTTPS via nginx, the runtime's workers and scheduler,
-the FX stub as provider, moto behind. The seed (infra/seeds/20_fx_rates.py) has already run
+the FX stub as provider, moto behind. The seed (infra/harness/seeds/20_fx_rates.py) has already run
 a first refresh, so rates exist the moment the stack is up.
 
 Provider failures here stay below the refresh breaker's fail_max per worker, and every test
@@ -13,7 +13,7 @@ import pytest
 import requests
 from meridian import fx, resilience
 
-from infra.processes import free_ports
+from infra.localaws.processes import free_ports
 from tests.integration.accounts import bearer
 from tests.layer_env import layer_reads_stack
 

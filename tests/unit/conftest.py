@@ -7,7 +7,7 @@ with exactly the environment template.yaml gives it.
 
 moto's DynamoDB does not lock between threads (two writers can both pass one condition), so a
 test that races concurrent writers is marked `@pytest.mark.dynamodb_local`: its DynamoDB is
-AWS's DynamoDB Local (infra/dynamodb_local, one per test session, started on a free port on
+AWS's DynamoDB Local (infra/localaws/dynamodb_local, one per test session, started on a free port on
 first use), reached through AWS_ENDPOINT_URL_DYNAMODB by boto3 and by the services' PynamoDB
 models; every other AWS API stays moto in-process. Its tables are created for the test and
 dropped after it.
@@ -21,9 +21,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.processes import ManagedProcess, free_ports, wait_until
-from infra.provision import provision
-from infra.template import LocalContext, Template
+from infra.localaws.processes import ManagedProcess, free_ports, wait_until
+from infra.localaws.provision import provision
+from infra.localaws.template import LocalContext, Template
 
 API_BASE_URL = "http://services.test/Prod"   # the SSM parameter's value: the template's API URL, locally
 SERVICE_PACKAGES = ("auth", "users", "products", "orders", "payments", "localization", "admin")
@@ -42,7 +42,7 @@ def _dynamodb_local_client(endpoint: str):
 @pytest.fixture(scope="session")
 def dynamodb_local(tmp_path_factory) -> str:
     """AWS DynamoDB Local on a free port, for the whole session (started on first use): its endpoint."""
-    from infra import dynamodb_local as engine
+    from infra.localaws import dynamodb_local as engine
 
     folder = tmp_path_factory.mktemp("dynamodb-local")
     port = free_ports(1)[0]

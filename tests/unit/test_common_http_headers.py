@@ -11,7 +11,7 @@ from meridian import http_headers
 from meridian.api import ServiceApp
 from meridian.errors import Conflict
 
-from infra.template import load_yaml
+from infra.localaws.template import load_yaml
 from tests.lambda_testing import ApiClient, LambdaContext
 
 ORIGIN = "https://shop.example.com"

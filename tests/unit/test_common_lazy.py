@@ -9,7 +9,7 @@ import sys
 import pytest
 from meridian.lazy import lazy_module
 
-from infra.template import Template
+from infra.localaws.template import Template
 
 # imported on first use instead of at cold start (tests/bench/bench_foundation.py: <= 1.5 x bare boto3)
 DEFERRED = ("marshmallow", "jwt", "cryptography", "requests")

@@ -23,7 +23,7 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import GetError, PutError, QueryError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 
-from infra.processes import free_ports
+from infra.localaws.processes import free_ports
 from tests.lambda_testing import ApiClient
 
 URL = "http://127.0.0.1:1"

@@ -9,7 +9,7 @@ from chalice import Response
 from meridian import routing
 from meridian.api import ServiceApp
 
-from infra.runtime import events
+from infra.localaws.runtime import events
 from tests.lambda_testing import ApiClient
 
 LAYER_ROUTING = Path(__file__).resolve().parents[2] / "layers" / "common" / "meridian" / "routing.py"

@@ -1,4 +1,4 @@
-"""infra/moto_server.py: moto_server with its SQS/EventBridge cost per call cut, answering as moto does.
+"""infra/localaws/moto_server.py: moto_server with its SQS/EventBridge cost per call cut, answering as moto does.
 
 The patches change moto globally, so they are tried in a process of their own (the server the stack
 starts, or a subprocess), never in this test process.
@@ -14,7 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infra.processes import ManagedProcess, free_ports, http_ok, wait_until
+from infra.localaws.processes import ManagedProcess, free_ports, http_ok, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def server(tmp_path):
     (port,) = free_ports(1)
     endpoint = f"http://127.0.0.1:{port}"
-    process = ManagedProcess("moto", [sys.executable, "-m", "infra.moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                             tmp_path / "moto.log", cwd=ROOT).start()
+    process = ManagedProcess("moto", [sys.executable, "-m", "infra.localaws.moto_server", "-H", "127.0.0.1",
+                                      "-p", str(port)], tmp_path / "moto.log", cwd=ROOT).start()
     try:
         wait_until(lambda: http_ok(f"{endpoint}/moto-api/"), what="moto_server", timeout=30, process=process)
         yield endpoint
@@ -68,7 +68,7 @@ def test_a_message_past_its_retention_period_is_not_handed_out():
         import boto3
         from moto import mock_aws
         from moto.sqs.models import sqs_backends
-        from infra import moto_server
+        from infra.localaws import moto_server
 
         moto_server.apply()
         with mock_aws():

@@ -27,7 +27,7 @@ def test_every_declared_resource_exists(aws):
 
 
 def test_provisioning_twice_changes_nothing(aws):
-    from infra.provision import provision
+    from infra.localaws.provision import provision
 
     sm = boto3.client("secretsmanager", region_name="us-east-1")
     name = aws.physical_name("WebhookSecret")

@@ -14,11 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from infra import config
-from infra.certs import ensure_certificate
-from infra.gateway import GatewaySettings, check_config, nginx_process, retry_after_seconds, write_config
-from infra.processes import free_ports, port_open, wait_until
-from infra.stack import trusting_session
+from infra.harness.stack import shop_gateway_options, trusting_session
+from infra.localaws import config
+from infra.localaws.certs import ensure_certificate
+from infra.localaws.gateway import GatewaySettings, check_config, nginx_process, retry_after_seconds, write_config
+from infra.localaws.processes import free_ports, port_open, wait_until
 
 PLAIN = requests.Session()
 PLAIN.trust_env = False  # no proxy from the environment for loopback calls
@@ -70,7 +70,7 @@ def gateway(tmp_path_factory, workers):
     state_dir = tmp_path_factory.mktemp("gateway-state")
     certificate, _ = ensure_certificate(state_dir / "certs")
     https, http, internal, sandbox_free = free_ports(4)
-    settings = GatewaySettings(
+    settings = shop_settings(
         state_dir=state_dir, certificate=certificate,
         upstreams={"AuthFunction": workers, "ProductsFunction": workers, "PaymentsWebhookFunction": workers[:1],
                    "UnroutedFunction": []},
@@ -91,6 +91,12 @@ def gateway(tmp_path_factory, workers):
                "internal": f"http://127.0.0.1:{internal}", "nginx": nginx}
     finally:
         nginx.stop()
+
+
+def shop_settings(*, sandbox_port=None, auth_rate=None, auth_burst=None, **values) -> GatewaySettings:
+    """The generic gateway with this shop's options (infra/harness/stack.py passes the same)."""
+    limits = {k: v for k, v in (("auth_rate", auth_rate), ("auth_burst", auth_burst)) if v is not None}
+    return GatewaySettings(**shop_gateway_options(sandbox_port=sandbox_port, **limits), **values)
 
 
 # ---------------------------------------------------------------------- generated config
@@ -229,7 +235,7 @@ def test_functions_own_errors_pass_through(gateway):
 def test_dead_upstream_is_a_502_problem(tmp_path):
     certificate, _ = ensure_certificate(tmp_path / "certs")
     dead, https, http, internal = free_ports(4)
-    settings = GatewaySettings(state_dir=tmp_path, certificate=certificate, upstreams={"AuthFunction": [dead]},
+    settings = shop_settings(state_dir=tmp_path, certificate=certificate, upstreams={"AuthFunction": [dead]},
                                api_routes={"/api/v1/auth": "AuthFunction"}, https_port=https, http_port=http,
                                internal_port=internal)
     conf = write_config(settings)
@@ -293,7 +299,7 @@ def test_internal_listener_strips_the_stage_and_keeps_internal_apis(gateway, wor
 
 
 def test_stage_lives_in_one_place():
-    from infra.runtime import events
+    from infra.localaws.runtime import events
 
     assert events.API_STAGE is config.API_STAGE == "Prod"
 
@@ -319,7 +325,7 @@ def _render(tmp_path, **overrides) -> str:
                   api_routes={"/api/v1/auth": "AuthFunction", "/api/v1/admin": "AdminFunction"},
                   https_port=1, http_port=2, internal_port=3)
     values.update(overrides)
-    settings = GatewaySettings(**values)
+    settings = shop_settings(**values)
     conf = write_config(settings)
     check_config(conf, settings)
     return conf.read_text()

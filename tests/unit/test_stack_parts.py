@@ -7,10 +7,10 @@ import os
 import pytest
 from cryptography import x509
 
-from infra import seeding
-from infra.certs import ensure_certificate
-from infra.stack import LocalStack, StackSettings, read_credentials
-from infra.template import LocalContext, Template
+from infra.harness import seeding
+from infra.harness.stack import DevStack, StackSettings, read_credentials
+from infra.localaws.certs import ensure_certificate
+from infra.localaws.template import LocalContext, Template
 
 
 # ---------------------------------------------------------------------- certificate
@@ -93,7 +93,7 @@ def test_two_stacks_get_distinct_ports_and_their_own_context(tmp_path):
     ports = ("aws_port", "https_port", "http_port", "internal_port", "fx_port", "sandbox_port")
     assert len({getattr(one, p) for p in ports}) == len(ports)
     assert two.workers_per_function == 1 and two.state_dir != one.state_dir
-    stack = LocalStack(one, report=lambda _: None)
+    stack = DevStack(one, report=lambda _: None)
     assert stack.context.aws_endpoint == f"http://127.0.0.1:{one.aws_port}"
     assert stack.context.api_base_url == stack.api_base_url == f"http://127.0.0.1:{one.internal_port}/Prod"
     assert stack.context.function_urls["PaymentsWebhookFunction"] == \
@@ -106,11 +106,11 @@ def test_two_stacks_get_distinct_ports_and_their_own_context(tmp_path):
 def test_start_refuses_ports_in_use_and_starts_nothing(tmp_path):
     import socket
 
-    from infra.processes import StartupFailed
+    from infra.localaws.processes import StartupFailed
 
     with socket.create_server(("127.0.0.1", 0)) as taken:
         settings = StackSettings.on_free_ports(tmp_path, aws_port=taken.getsockname()[1])
-        stack = LocalStack(settings, report=lambda _: None)
+        stack = DevStack(settings, report=lambda _: None)
         with pytest.raises(StartupFailed, match="AWS_PORT"):
             stack.start()
     assert stack.processes == {} and stack.runtime is None
@@ -118,7 +118,7 @@ def test_start_refuses_ports_in_use_and_starts_nothing(tmp_path):
 
 
 def test_down_without_a_stack_says_not_running(tmp_path, monkeypatch, capsys):
-    from infra import stack_cli
+    from infra.harness import stack_cli
 
     monkeypatch.setattr(stack_cli, "_state_dir", lambda: tmp_path)
     (tmp_path / "supervisor.pid").write_text("999999999")  # stale: no such process

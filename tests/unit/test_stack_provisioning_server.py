@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.processes import ManagedProcess, free_ports, http_ok, wait_until
-from infra.provision import boto_clients, provision
-from infra.template import LocalContext, Template
+from infra.localaws.processes import ManagedProcess, free_ports, http_ok, wait_until
+from infra.localaws.provision import boto_clients, provision
+from infra.localaws.template import LocalContext, Template
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """template.yaml wires the audit trail and the dead-letter handover for every function that needs them."""
-from infra.template import Template
+from infra.localaws.template import Template
 
 
 def _policies(template: Template, logical_id: str) -> list:

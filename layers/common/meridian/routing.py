@@ -8,7 +8,7 @@ the most specific wins, segment by segment from the left: a literal beats `{name
 Gateway picks a resource.
 
 ServiceApp (meridian.api) resolves a request against its Chalice routes with it, and the local
-Lambda runtime (infra/runtime/events.py) picks the API resource of template.yaml with it. It
+Lambda runtime (infra/localaws/runtime/events.py) picks the API resource of template.yaml with it. It
 imports nothing but the standard library: the runtime loads this file by its path, never the
 `meridian` package.
 

@@ -7,7 +7,7 @@ import responses
 from meridian import http_headers
 from meridian import openapi as layer_openapi
 
-from infra.template import Template
+from infra.localaws.template import Template
 from tests.lambda_testing import ApiClient
 
 API_BASE_URL = "http://services.test/Prod"

@@ -1,4 +1,4 @@
-"""infra/create_admin.py (`make create-admin`): password handling, finding the function, invoking it."""
+"""infra/harness/create_admin.py (`make create-admin`): password handling, finding the function, invoking it."""
 import io
 import json
 
@@ -7,7 +7,7 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
-from infra import create_admin as command
+from infra.harness import create_admin as command
 
 SECRET = "a long and unlikely passphrase 7"
 

@@ -1,4 +1,4 @@
-"""infra/seeds/10_accounts.py: three accounts, credentials written once, idempotent."""
+"""infra/harness/seeds/10_accounts.py: three accounts, credentials written once, idempotent."""
 import json
 import os
 import runpy
@@ -13,7 +13,7 @@ SEED = Path(__file__).resolve().parents[3] / "infra" / "seeds" / "10_accounts.py
 def _run(monkeypatch, state_dir, capsys):
     monkeypatch.setenv("MERIDIAN_STATE_DIR", str(state_dir))
     seed = runpy.run_path(str(SEED), run_name="seed")
-    monkeypatch.setattr("infra.config.STATE_DIR", state_dir)
+    monkeypatch.setattr("infra.harness.config.STATE_DIR", state_dir)
     assert seed["FUNCTION"] == "AuthFunction"
     seed["main"]()
     return capsys.readouterr().out

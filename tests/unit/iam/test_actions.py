@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from infra.iam.actions import Access, Arns, Unmapped, credential, parse_call, required_access
+from infra.localaws.iam.actions import Access, Arns, Unmapped, credential, parse_call, required_access
 
 ACCOUNT = "123456789012"
 ARNS = Arns("eu-west-1", ACCOUNT)

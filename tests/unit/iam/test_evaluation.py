@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from infra.iam.evaluation import Decision, decide
-from infra.iam.roles import execution_roles
-from infra.template import LocalContext, Template
+from infra.localaws.iam.evaluation import Decision, decide
+from infra.localaws.iam.roles import execution_roles
+from infra.localaws.template import LocalContext, Template
 
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/t"
 

@@ -10,10 +10,10 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from infra.iam.roles import ensure_roles, function_credentials
-from infra.processes import ManagedProcess, free_ports, http_ok, port_open, wait_until
-from infra.provision import boto_clients, provision
-from infra.template import ROOT, LocalContext, Template
+from infra.localaws.iam.roles import ensure_roles, function_credentials
+from infra.localaws.processes import ManagedProcess, free_ports, http_ok, port_open, wait_until
+from infra.localaws.provision import boto_clients, provision
+from infra.localaws.template import ROOT, LocalContext, Template
 
 STACK = "iamsrv"
 POLICY_TTL = 0.5
@@ -26,7 +26,7 @@ def world(tmp_path_factory):
     aws = f"http://127.0.0.1:{aws_port}"
     moto = ManagedProcess("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(aws_port)],
                           logs / "moto.log", cwd=ROOT).start()
-    proxy = ManagedProcess("iam_proxy", [sys.executable, "-m", "infra.iam.proxy", "--port", str(proxy_port),
+    proxy = ManagedProcess("iam_proxy", [sys.executable, "-m", "infra.localaws.iam.proxy", "--port", str(proxy_port),
                                          "--upstream", aws, "--policy-ttl", str(POLICY_TTL)],
                            logs / "proxy.log", cwd=ROOT)
     try:
@@ -153,7 +153,7 @@ def test_unmapped_calls_are_denied_for_roles(world):
     ddb = as_function(world, "UsersFunction", "dynamodb")
     error = denied(ddb.execute_statement, Statement=f'SELECT * FROM "{world["template"].physical_name("UsersTable")}"')
     assert error.response["Error"]["Code"] == "AccessDeniedException"
-    assert "teach infra/iam/actions.py" in error.response["Error"]["Message"]
+    assert "teach infra/localaws/iam/actions.py" in error.response["Error"]["Message"]
 
 
 def test_a_removed_statement_takes_effect(world):

@@ -7,8 +7,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.iam.roles import ensure_roles, execution_roles, function_credentials
-from infra.template import LocalContext, Template, load_yaml
+from infra.localaws.iam.roles import ensure_roles, execution_roles, function_credentials
+from infra.localaws.template import LocalContext, Template, load_yaml
 
 
 def _client(service: str):

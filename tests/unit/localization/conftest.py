@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.fx_stub import FxStub
+from infra.harness.fx_stub import FxStub
 
 CODE = Path(__file__).resolve().parents[3] / "functions" / "localization"
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import requests
 
-from infra.fx_stub.server import DEFAULT_RATES_FILE, load_rates_file
+from infra.harness.fx_stub.server import DEFAULT_RATES_FILE, load_rates_file
 
 
 def test_serves_the_rates_file_as_ecb_xml_dated_by_latest_publication(fx_stub, providers):

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from meridian.money import CURRENCIES
 
-from infra.fx_stub import render_ecb_xml
-from infra.fx_stub.server import DEFAULT_RATES_FILE, GARBAGE
+from infra.harness.fx_stub import render_ecb_xml
+from infra.harness.fx_stub.server import DEFAULT_RATES_FILE, GARBAGE
 
 DATA = Path(__file__).with_name("data")
 

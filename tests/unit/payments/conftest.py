@@ -8,7 +8,7 @@ import uuid
 import boto3
 import pytest
 
-from infra.sandbox_gateway import SandboxGateway
+from infra.harness.sandbox_gateway import SandboxGateway
 from tests.lambda_testing import ApiClient, TokenFactory, service_headers
 
 

@@ -202,7 +202,7 @@ def test_list_succeeded_payments_for_reconciliation(api, create_payment, sandbox
 def test_cancelling_a_failed_payment_closes_its_intent(api, create_payment, sandbox):
     payment = create_payment()
     intent = sandbox.ledger.intents[payment["intent_id"]]
-    from infra.sandbox_gateway.server import ApiError
+    from infra.harness.sandbox_gateway.server import ApiError
 
     with pytest.raises(ApiError):                 # the sandbox answers a decline with a 402 card error
         sandbox.ledger.confirm_intent(intent["id"], {"client_secret": intent["client_secret"],

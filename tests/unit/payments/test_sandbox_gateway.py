@@ -10,8 +10,8 @@ import pytest
 import requests
 import stripe
 
-from infra.sandbox_gateway import SandboxGateway
-from infra.sandbox_gateway.server import parse_form
+from infra.harness.sandbox_gateway import SandboxGateway
+from infra.harness.sandbox_gateway.server import parse_form
 
 SECRET = "whsec_sandbox_test"
 API_KEY = "sk_test_sandbox_unit"
@@ -256,7 +256,7 @@ def test_cancel(gateway, receiver):
 
 
 def test_main_reads_the_secret_from_secrets_manager(monkeypatch):
-    from infra.sandbox_gateway import __main__ as entry
+    from infra.harness.sandbox_gateway import __main__ as entry
 
     seen = {}
 

@@ -99,7 +99,7 @@ def test_the_tolerance_is_a_parameter(sig):
 
 
 def test_the_sandbox_signs_as_stripe_does(sig):
-    from infra.sandbox_gateway.webhooks import SIGNATURE_HEADER, signature_header
+    from infra.harness.sandbox_gateway.webhooks import SIGNATURE_HEADER, signature_header
 
     assert SIGNATURE_HEADER == sig.HEADER
     now = int(time.time())

@@ -10,7 +10,7 @@ import boto3
 import pytest
 import stripe
 
-from infra.template import LocalContext, Template
+from infra.localaws.template import LocalContext, Template
 from tests.lambda_testing import ApiClient, LambdaContext
 
 from .conftest import function_url_event, internal, sqs_records

@@ -1,4 +1,4 @@
-"""infra/seeds/30_catalog.py: a real-looking catalog, loaded idempotently."""
+"""infra/harness/seeds/30_catalog.py: a real-looking catalog, loaded idempotently."""
 from __future__ import annotations
 
 import importlib.util

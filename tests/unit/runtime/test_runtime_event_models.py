@@ -6,10 +6,10 @@ from aws_lambda_powertools.utilities.parser.models import (
     SqsModel,
 )
 
-from infra.runtime import events
-from infra.runtime.scheduler import schedule_sources, scheduled_event
-from infra.runtime.sqs_poller import SqsEventSource, sqs_event
-from infra.template import Template
+from infra.localaws.runtime import events
+from infra.localaws.runtime.scheduler import schedule_sources, scheduled_event
+from infra.localaws.runtime.sqs_poller import SqsEventSource, sqs_event
+from infra.localaws.template import Template
 
 REQUEST = events.HttpRequest("POST", "/api/v1/orders/abc/items?x=1&x=2",
                              [("Host", "localhost"), ("Content-Type", "application/json"), ("Cookie", "a=1"),

@@ -11,9 +11,9 @@ import boto3
 import pytest
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from infra.provision import boto_clients, provision
-from infra.runtime.supervisor import Runtime
-from infra.template import LocalContext, Template
+from infra.localaws.provision import boto_clients, provision
+from infra.localaws.runtime.supervisor import Runtime
+from infra.localaws.template import LocalContext, Template
 
 from .conftest import function
 

@@ -1,11 +1,11 @@
-"""HTTP ⇄ Lambda payload translation (infra/runtime/events.py and the HTTP/1.1 framing)."""
+"""HTTP ⇄ Lambda payload translation (infra/localaws/runtime/events.py and the HTTP/1.1 framing)."""
 import base64
 import json
 
 import pytest
 
-from infra.runtime import events, http11
-from infra.runtime.events import ApiResource, HttpRequest
+from infra.localaws.runtime import events, http11
+from infra.localaws.runtime.events import ApiResource, HttpRequest
 
 RESOURCES = [ApiResource("/api/v1/auth", "ANY"), ApiResource("/api/v1/auth/{proxy+}", "ANY")]
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"

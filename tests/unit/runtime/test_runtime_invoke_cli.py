@@ -1,11 +1,11 @@
-"""`make invoke FN=…` (python -m infra.runtime.invoke): sample events and one real run."""
+"""`make invoke FN=…` (python -m infra.localaws.runtime.invoke): sample events and one real run."""
 from __future__ import annotations
 
 import json
 
-from infra.build import BUILD_DIR, ensure_built
-from infra.runtime import invoke
-from infra.template import LocalContext, Template
+from infra.localaws.build import BUILD_DIR, ensure_built
+from infra.localaws.runtime import invoke
+from infra.localaws.template import LocalContext, Template
 
 
 def template():

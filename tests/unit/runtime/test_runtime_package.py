@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from infra.runtime.spec import LAMBDA_PYTHON, worker_spec
-from infra.runtime.supervisor import Runtime
-from infra.template import LocalContext, Template
+from infra.localaws.runtime.spec import LAMBDA_PYTHON, worker_spec
+from infra.localaws.runtime.supervisor import Runtime
+from infra.localaws.template import LocalContext, Template
 
 from .conftest import function
 

@@ -1,11 +1,11 @@
-"""rate()/cron() parsing and next fire times (infra/runtime/schedules.py) and scheduled events."""
+"""rate()/cron() parsing and next fire times (infra/localaws/runtime/schedules.py) and scheduled events."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from infra.runtime import schedules
-from infra.runtime.scheduler import ScheduleSource, VirtualClock, schedule_sources, scheduled_event
-from infra.template import Template
+from infra.localaws.runtime import schedules
+from infra.localaws.runtime.scheduler import ScheduleSource, VirtualClock, schedule_sources, scheduled_event
+from infra.localaws.template import Template
 
 UTC = timezone.utc
 

@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.runtime.invocation import Invocation
-from infra.runtime.sqs_poller import (
+from infra.localaws.runtime.invocation import Invocation
+from infra.localaws.runtime.sqs_poller import (
     ReceiveGate,
     SqsEventSource,
     SqsPoller,
@@ -21,7 +21,7 @@ from infra.runtime.sqs_poller import (
     start_pollers,
     stop_pollers,
 )
-from infra.template import Template
+from infra.localaws.template import Template
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:q"
 
@@ -286,7 +286,7 @@ def test_poller_stops_promptly(sqs):
 
 
 def test_fifo_records_behind_a_failure_are_released_not_the_failure():
-    from infra.runtime.sqs_poller import released_behind_first_failure
+    from infra.localaws.runtime.sqs_poller import released_behind_first_failure
 
     batch = records(("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B"), ("b2", "B"))
     assert released_behind_first_failure(batch, {"a2", "a3", "b1", "b2"}) == {"a3", "b2"}

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from infra.runtime.invocation import FunctionError
-from infra.runtime.supervisor import Runtime
-from infra.template import LocalContext, Template
+from infra.localaws.runtime.invocation import FunctionError
+from infra.localaws.runtime.supervisor import Runtime
+from infra.localaws.template import LocalContext, Template
 
 from .conftest import template_document
 
@@ -230,16 +230,17 @@ def test_stop_leaves_no_process(code_dir, tmp_path):
 
 
 def test_standalone_worker_reads_a_plain_local_context(tmp_path):
-    """`python -m infra.runtime.worker --function X --port 0 --context ctx.json` with just LocalContext fields."""
+    """`python -m infra.localaws.runtime.worker --function X --port 0 --context ctx.json` with just LocalContext
+    fields."""
     import dataclasses
     import subprocess
     import sys
 
-    from infra.runtime.spec import ROOT
+    from infra.localaws.runtime.spec import ROOT
 
     context_file = tmp_path / "ctx.json"
     context_file.write_text(json.dumps(dataclasses.asdict(LocalContext(stack_name="solo"))))
-    process = subprocess.Popen([sys.executable, "-m", "infra.runtime.worker", "--function", "ProductsFunction",
+    process = subprocess.Popen([sys.executable, "-m", "infra.localaws.runtime.worker", "--function", "ProductsFunction",
                                 "--port", "0", "--context", str(context_file)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
