@@ -4,7 +4,8 @@ Their password is $SEED_PASSWORD when set, otherwise one generated per account, 
 and kept in STATE_DIR/credentials (JSON {email: password}, mode 600, git-ignored).
 Idempotent: an account that exists keeps its password (and gets its seeded role back);
 only missing accounts are created. Accounts are created through the auth service's own
-rules (argon2id hash, e-mail claim, user.registered event), already verified.
+entry points: the super_admin by the bootstrap (auth/bootstrap.py, as `make create-admin` does),
+the others by registration, then given their role.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def _write(path: Path, credentials: dict[str, str]) -> None:
 
 
 def main() -> None:
-    from auth import accounts, directory, passwords
+    from auth import accounts, bootstrap, directory, passwords
     from auth.models import EmailClaim
 
     from_env = os.environ.get("SEED_PASSWORD") or None
@@ -62,7 +63,12 @@ def main() -> None:
             user_id = EmailClaim.get(*EmailClaim.key(accounts.email_key(email))).user_id
         except EmailClaim.DoesNotExist:
             password = from_env or known.get(email) or secrets.token_urlsafe(18)
-            accounts.register(email, password, name=name, role=role, email_verified=True)
+            if role == "super_admin":
+                made = bootstrap.create_first_super_admin({"email": email, "password": password, "name": name})
+                if "error" in made:
+                    raise SystemExit(f"could not create {email}: {made['message']}")
+            else:
+                directory.set_role(accounts.register(email, password, name=name).user_id, role)
             known[email] = password
             created.append(email)
             continue
