@@ -66,7 +66,7 @@ def main() -> None:
             if role == "super_admin":
                 made = bootstrap.create_first_super_admin({"email": email, "password": password, "name": name})
                 if "error" in made:
-                    raise SystemExit(f"could not create {email}: {made['message']}")
+                    raise SystemExit(f"could not create {email}: {made['message']}") from None
             else:
                 directory.set_role(accounts.register(email, password, name=name).user_id, role)
             known[email] = password
