@@ -1,9 +1,8 @@
 """HTTP routes of the admin service: users and roles, audit log, dashboard, dead letters, and the
 platform's merged OpenAPI document (GET /api/v1/openapi.json)."""
-from admin import audit, dashboard, queues, roles
+from admin import audit, auth_api, dashboard, queues, roles, views
 from meridian.api import ServiceApp
 from meridian.apidoc import ANY_DOCUMENT, Page, optional
-from meridian.audit import describe
 from meridian.auth import principal, require_role
 from meridian.lazy import lazy_module
 from meridian.openapi import MergedOpenApi
@@ -22,7 +21,7 @@ merged_openapi = MergedOpenApi(app.service, app.openapi_document)
 def list_users():
     """Accounts with their roles (from the auth service); ?email= finds those whose e-mail starts with it."""
     query = app.query_params("limit", "cursor", "email")
-    return roles.list_users(page_limit(query["limit"]), query["cursor"], email=query["email"])
+    return auth_api.list_users(page_limit(query["limit"]), query["cursor"], email=query["email"])
 
 
 @app.route("/users/{user_id}/role", methods=["PUT"], body="RoleChangeSchema", responses={200: "AccountAnswer"},
@@ -39,22 +38,23 @@ def change_role(user_id):
 def audit_log():
     """Append-only record of every admin action and money movement, newest first; ?action= and ?actor= filter it."""
     query = app.query_params("limit", "cursor", "action", "actor")
-    return audit.list_entries(page_limit(query["limit"]), query["cursor"], action=query["action"],
-                              actor=query["actor"])
+    entries, next_key = audit.list_entries(page_limit(query["limit"]), query["cursor"], action=query["action"],
+                                           actor=query["actor"])
+    return views.audit_page(entries, next_key, audit.cursor_purpose(query["action"], query["actor"]))
 
 
 @app.route("/dashboard", methods=["GET"], responses={200: "DashboardAnswer"})
 @require_role("admin")
 def get_dashboard():
     """Orders by status, revenue per currency, FX freshness, queue depths."""
-    return dashboard.dashboard()
+    return views.dashboard_view(*dashboard.parts())
 
 
 @app.route("/dead-letters", methods=["GET"], query="DeadLettersQuery", responses={200: "DeadLetterListAnswer"})
 @require_role("admin")
 def list_dead_letters():
     """Messages that failed processing, per dead-letter queue, each with why it failed (last_error)."""
-    return {"items": queues.dead_letters(app.query_params("queue")["queue"])}
+    return views.dead_letter_list(queues.dead_letters(app.query_params("queue")["queue"]))
 
 
 @app.route("/dead-letters/redrive", methods=["POST"], body=optional("RedriveSchema"), responses={200: "RedriveAnswer"})
@@ -62,18 +62,14 @@ def list_dead_letters():
 def redrive_dead_letters():
     """Send dead letters back to their source queue: a queue's ({queue}) or every queue's."""
     body = load(schemas.RedriveSchema(), app.optional_json_body())
-    moved = queues.redrive(body["queue"], body["max_messages"])
-    describe(action="dead_letters.redrive", target=f"queue:{body['queue'] or '*'}", after={"moved": moved})
-    return {"moved": moved}
+    return {"moved": queues.redrive(body["queue"], body["max_messages"])}
 
 
 @app.route("/dead-letters/{queue}/{message_id}/redrive", methods=["POST"], responses={200: "RedriveAnswer"})
 @require_role("admin")
 def redrive_dead_letter(queue, message_id):
     """Send one dead letter back to its source queue."""
-    moved = queues.redrive_one(queue, message_id)
-    describe(action="dead_letters.redrive", target=f"queue:{queue}", after={"moved": moved, "message_id": message_id})
-    return {"moved": moved}
+    return {"moved": queues.redrive_one(queue, message_id)}
 
 
 @app.route("/api/v1/openapi.json", methods=["GET"], absolute=True, responses={200: ANY_DOCUMENT})

@@ -1,5 +1,5 @@
 """HTTP routes of the auth service (thin: parse → call → map)."""
-from auth import accounts, browser, directory, keys
+from auth import accounts, browser, directory, signing_keys, views
 from meridian.api import ServiceApp, json_response
 from meridian.apidoc import cookie, header
 from meridian.lazy import lazy_module
@@ -33,7 +33,7 @@ def register():
     data = load(schemas.RegisterSchema(), app.json_body())
     account = accounts.register(data["email"], data["password"], name=data["name"], locale=data["locale"],
                                 currency=data["currency"])
-    return json_response({"user_id": account.user_id, "email": account.email}, 201,
+    return json_response(views.registered_view(account), 201,
                          {"Location": "/api/v1/users/me", **NO_STORE})
 
 
@@ -62,7 +62,7 @@ def logout():
 @app.route("/.well-known/jwks.json", methods=["GET"], responses={200: "KeySetAnswer"})
 def jwks():
     """Public keys that verify access tokens."""
-    return json_response(keys.current_key_set().public_jwks(), 200, {"Cache-Control": "public, max-age=300"})
+    return json_response(signing_keys.current_key_set().public_jwks(), 200, {"Cache-Control": "public, max-age=300"})
 
 
 @app.route("/verify-email", methods=["POST"], body="TokenSchema", responses={204: None})
@@ -95,15 +95,16 @@ def reset_password():
 def list_users():
     """Accounts ordered by e-mail (admin service only)."""
     query = app.query_params("limit", "cursor", "email")
-    return directory.list_accounts(limit=page_limit(query["limit"]), cursor=query["cursor"],
-                                   email_prefix=query["email"])
+    accounts_found, next_key = directory.list_accounts(limit=page_limit(query["limit"]), cursor=query["cursor"],
+                                                      email_prefix=query["email"])
+    return views.accounts_page(accounts_found, next_key)
 
 
 @app.route("/internal/users/{user_id}", methods=["GET"])
 @require_service()
 def get_user(user_id):
     """One account's public facts (any platform service)."""
-    return directory.view(directory.get_account(user_id))
+    return views.account_view(directory.get_account(user_id))
 
 
 @app.route("/internal/users/{user_id}/role", methods=["PUT"])
@@ -111,4 +112,5 @@ def get_user(user_id):
 def set_role(user_id):
     """Change an account's role (admin service only); effective at the next login or refresh."""
     data = load(schemas.SetRoleSchema(), app.json_body())
-    return directory.set_role(user_id, data["role"])
+    account, previous_role = directory.set_role(user_id, data["role"])
+    return views.role_change_view(account, previous_role)

@@ -1,5 +1,5 @@
 """HTTP routes of the localization service (thin: parse → call → map)."""
-from localization import refresh, service
+from localization import refresh, service, views
 from meridian.api import ServiceApp, json_response
 from meridian.apidoc import optional
 from meridian.auth import require_role
@@ -15,28 +15,30 @@ app = ServiceApp("localization", schemas="localization.schemas")
 @app.route("/locales", methods=["GET"], responses={200: "LocaleListAnswer"})
 def list_locales():
     """Supported locales with their fallback chains and text direction."""
-    return service.locale_list()
+    return views.locale_list()
 
 
 @app.route("/currencies", methods=["GET"], query="CurrenciesQuery", responses={200: "CurrencyListAnswer"})
 def list_currencies():
     """ISO 4217 currencies with their minor units (?all=true: every one we know)."""
     query = load(schemas.CurrenciesQuery(), app.current_request.query_params or {})
-    return service.currency_list(every=query["all"])
+    codes, quoted = service.currencies(every=query["all"])
+    return views.currency_list(codes, quoted)
 
 
 @app.route("/rates", methods=["GET"], query="RatesQuery", responses={200: "RatesAnswer"})
 def get_rates():
     """The latest exchange rates for ?base= (default USD), with as_of, source and stale."""
     query = load(schemas.RatesQuery(), app.current_request.query_params or {})
-    return service.rates_view(query["base"])
+    return views.rates_view(service.snapshot_quoting(query["base"]), query["base"])
 
 
 @app.route("/convert", methods=["GET"], query="ConvertQuery", responses={200: "ConversionAnswer"})
 def convert():
     """Convert ?amount= from ?from= to ?to=, rounded once to the target's minor units."""
     query = load(schemas.ConvertQuery(), app.current_request.query_params or {})
-    return service.convert_view(query["amount"], query["from_"], query["to"])
+    conversion = service.convert(query["amount"], query["from_"], query["to"])
+    return views.conversion_view(conversion, query["amount"], query["from_"])
 
 
 @app.route("/rates/refresh", methods=["POST"], body=optional("RefreshBody"), responses={202: "RefreshOutcomeAnswer"})

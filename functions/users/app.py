@@ -5,7 +5,7 @@ from meridian.auth import principal, require_role
 from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
 from meridian.validation import load
-from users import addresses, profiles
+from users import addresses, profiles, views
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("users.schemas")
@@ -18,7 +18,7 @@ app = ServiceApp("users", schemas="users.schemas")
 def get_me():
     """The caller's profile."""
     who = principal()
-    return profiles.view(profiles.get_or_create(who), who.role)
+    return views.profile_view(profiles.get_or_create(who), who.role)
 
 
 @app.route("/me", methods=["PATCH"], body="ProfilePatchSchema", responses={200: "ProfileAnswer"})
@@ -27,7 +27,7 @@ def patch_me():
     """Change the caller's name, locale or currency preference."""
     changes = load(schemas.ProfilePatchSchema(), app.json_body())
     who = principal()
-    return profiles.view(profiles.update(who, changes), who.role)
+    return views.profile_view(profiles.update(who, changes), who.role)
 
 
 @app.route("/me/addresses", methods=["GET"], query="PageQuerySchema", responses={200: Page("SavedAddressAnswer")})
@@ -35,7 +35,9 @@ def patch_me():
 def list_addresses():
     """The caller's address book, a page at a time."""
     query = app.query_params("limit", "cursor")
-    return addresses.list_page(principal().user_id, limit=page_limit(query["limit"]), cursor=query["cursor"])
+    user_id = principal().user_id
+    found, next_key = addresses.list_page(user_id, limit=page_limit(query["limit"]), cursor=query["cursor"])
+    return views.addresses_page(found, next_key, addresses.cursor_purpose(user_id))
 
 
 @app.route("/me/addresses", methods=["POST"], body="NewAddressSchema", responses={201: "SavedAddressAnswer"},
@@ -45,14 +47,15 @@ def add_address():
     """Add an address to the caller's address book."""
     data = load(schemas.NewAddressSchema(), app.json_body())
     address = addresses.add(principal().user_id, data)
-    return json_response(addresses.view(address), 201, {"Location": f"/api/v1/users/me/addresses/{address.address_id}"})
+    return json_response(views.address_view(address), 201,
+                         {"Location": f"/api/v1/users/me/addresses/{address.address_id}"})
 
 
 @app.route("/me/addresses/{address_id}", methods=["GET"], responses={200: "SavedAddressAnswer"})
 @require_role("customer")
 def get_address(address_id):
     """One of the caller's addresses (another user's id: 404)."""
-    return addresses.view(addresses.get(principal().user_id, address_id))
+    return views.address_view(addresses.get(principal().user_id, address_id))
 
 
 @app.route("/me/addresses/{address_id}", methods=["PATCH"], body="AddressPatchSchema",
@@ -61,7 +64,7 @@ def get_address(address_id):
 def patch_address(address_id):
     """Change some fields of one of the caller's addresses."""
     changes = load(schemas.AddressPatchSchema(), app.json_body(), partial=True)
-    return addresses.view(addresses.change(principal().user_id, address_id, changes))
+    return views.address_view(addresses.change(principal().user_id, address_id, changes))
 
 
 @app.route("/me/addresses/{address_id}", methods=["DELETE"], responses={204: None})

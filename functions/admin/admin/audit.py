@@ -6,11 +6,10 @@ import uuid
 from typing import Any
 
 from meridian.clock import iso
-from meridian.dynamo import condition_failed
-from meridian.pagination import decode_cursor, page
-from pynamodb.exceptions import PutError
+from meridian.pagination import decode_cursor
 
-from .models import AUDIT_PARTITION, AuditEntry
+from . import repository
+from .models import AuditEntry
 
 CURSOR_PURPOSE = "admin-audit"
 
@@ -19,18 +18,9 @@ def record(*, actor: str, action: str, target: str, before: Any = None, after: A
            event_id: str | None = None, at: str | None = None, actor_email: str | None = None,
            request_id: str | None = None) -> bool:
     """Append one entry; the same event id is written once (returns False on a repeat)."""
-    event_id = event_id or str(uuid.uuid4())
-    at = at or iso()
-    entry = AuditEntry(pk=AUDIT_PARTITION, sk=f"{at}#{event_id}", event_id=event_id, at=at, actor=actor,
-                       actor_email=actor_email, request_id=request_id, action=action, target=target,
-                       before=before, after=after)
-    try:
-        entry.save(condition=AuditEntry.sk.does_not_exist())
-    except PutError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return repository.add_audit_entry(event_id=event_id or str(uuid.uuid4()), at=at or iso(), actor=actor,
+                                      action=action, target=target, before=before, after=after,
+                                      actor_email=actor_email, request_id=request_id)
 
 
 # automated money movements: the payments service's bus events, recorded as the system's doing
@@ -55,17 +45,13 @@ def record_platform_event(detail_type: str, detail: dict[str, Any]) -> bool:
                   actor_email=detail.get("actor_email"), request_id=detail.get("request_id"))
 
 
-def list_entries(limit: int, cursor: str | None, *, action: str | None = None, actor: str | None = None) -> dict:
-    """Newest first; `action` and `actor` filter exactly (a cursor is bound to its filters)."""
-    purpose = f"{CURSOR_PURPOSE}:{action or ''}:{actor or ''}"
-    start = decode_cursor(cursor, purpose)
-    condition = None
-    for attribute, wanted in ((AuditEntry.action, action), (AuditEntry.actor, actor)):
-        if wanted:
-            condition = (attribute == wanted) if condition is None else condition & (attribute == wanted)
-    result = AuditEntry.query(AUDIT_PARTITION, scan_index_forward=False, limit=limit, last_evaluated_key=start,
-                              filter_condition=condition)
-    items = [{"at": e.at, "actor": e.actor, "actor_email": e.actor_email, "action": e.action, "target": e.target,
-              "before": e.before, "after": e.after, "request_id": e.request_id, "event_id": e.event_id}
-             for e in result]
-    return page(items, result.last_evaluated_key, purpose)
+def cursor_purpose(action: str | None, actor: str | None) -> str:
+    """A cursor is bound to the filters it was made with."""
+    return f"{CURSOR_PURPOSE}:{action or ''}:{actor or ''}"
+
+
+def list_entries(limit: int, cursor: str | None, *, action: str | None = None,
+                 actor: str | None = None) -> tuple[list[AuditEntry], dict | None]:
+    """Newest first; `action` and `actor` filter exactly. The entries and the key after them."""
+    start = decode_cursor(cursor, cursor_purpose(action, actor))
+    return repository.audit_entries(limit=limit, start=start, action=action, actor=actor)

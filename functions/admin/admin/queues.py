@@ -17,9 +17,9 @@ import uuid
 from functools import lru_cache
 
 from meridian import aws
-from meridian.dead_letters import FAILED_AT, LAST_ERROR, OURS, RECEIVE_COUNT
+from meridian.audit import describe
+from meridian.dead_letters import OURS
 from meridian.errors import NotFound, ValidationFailed
-from meridian.redaction import redacted
 
 MAX_MESSAGES_LOOKED_AT = 1000       # per queue and redrive: a bound on one request's work
 
@@ -49,36 +49,24 @@ def _named(name: str | None) -> dict[str, dict[str, str]]:
     return {name: queues()[name]}
 
 
-def _preview(body: str) -> object:
-    try:
-        return redacted(json.loads(body))
-    except ValueError:
-        return redacted(body[:2000])
-
-
-def dead_letters(name: str | None = None, per_queue: int = 10) -> list[dict]:
-    """A look at up to `per_queue` messages of each DLQ (they stay in the DLQ), with why each failed:
-    `last_error` is None for a message SQS moved by itself (its handover did not happen)."""
+def dead_letters(name: str | None = None, per_queue: int = 10) -> list[tuple[str, dict]]:
+    """A look at up to `per_queue` messages of each DLQ (they stay in the DLQ): (queue name, SQS message)
+    pairs (what admins see of them: admin/views.py)."""
     sqs = aws.client("sqs")
     found = []
     for queue_name, q in _named(name).items():
         messages = sqs.receive_message(QueueUrl=q["dlq"], MaxNumberOfMessages=min(10, per_queue), VisibilityTimeout=0,
                                        AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
-        for m in messages:
-            said = {k: v.get("StringValue") for k, v in (m.get("MessageAttributes") or {}).items()}
-            found.append({"queue": queue_name, "message_id": m["MessageId"], "body": _preview(m["Body"]),
-                          "last_error": said.get(LAST_ERROR),
-                          "failed_at": said.get(FAILED_AT),
-                          "receive_count": int(said.get(RECEIVE_COUNT) or
-                                               m["Attributes"].get("ApproximateReceiveCount", 0)),
-                          "first_sent_at": m["Attributes"].get("SentTimestamp")})
+        found.extend((queue_name, m) for m in messages)
     return found
 
 
 def redrive(name: str | None = None, max_messages: int = 100) -> dict[str, int]:
-    """Move up to `max_messages` per DLQ back to its source queue."""
+    """Move up to `max_messages` per DLQ back to its source queue (the audit log says how many)."""
     sqs = aws.client("sqs")
-    return {queue_name: _move_back(sqs, q, max_messages) for queue_name, q in _named(name).items()}
+    moved = {queue_name: _move_back(sqs, q, max_messages) for queue_name, q in _named(name).items()}
+    describe(action="dead_letters.redrive", target=f"queue:{name or '*'}", after={"moved": moved})
+    return moved
 
 
 def redrive_one(name: str, message_id: str) -> dict[str, int]:
@@ -86,7 +74,9 @@ def redrive_one(name: str, message_id: str) -> dict[str, int]:
     q = queues().get(name)
     if q is None or not _move_back(aws.client("sqs"), q, 1, only=message_id):
         raise NotFound(f"No dead letter {message_id} in {name}.")
-    return {name: 1}
+    moved = {name: 1}
+    describe(action="dead_letters.redrive", target=f"queue:{name}", after={"moved": moved, "message_id": message_id})
+    return moved
 
 
 def _move_back(sqs, q: dict[str, str], limit: int, only: str | None = None) -> int:

@@ -12,22 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import uuid
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from meridian import events, preferences
-from meridian.clock import iso
-from meridian.errors import Conflict, Unauthorized, ValidationFailed
+from meridian import events
+from meridian.errors import Unauthorized, ValidationFailed
 from meridian.observability import count, logger
-from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 
-from . import emails, lockout, passwords, sessions, settings, tokens
-from .models import Account, EmailClaim, OneTimeToken, cancellation_codes, transaction
+from . import emails, lockout, passwords, repository, sessions, settings, tokens
+from .models import Account, OneTimeToken
 
 VERIFY_EMAIL, PASSWORD_RESET = "verify_email", "password_reset"
-_NO_SUCH_USER = "00000000-0000-0000-0000-000000000000"
+CUSTOMER, SUPER_ADMIN = "customer", "super_admin"
 
 
 def email_key(email: str) -> str:
@@ -42,58 +37,34 @@ class Login:
 
 
 # ---------------------------------------------------------------------------- registration
-@dataclass(frozen=True)
-class Guard:
-    """One more item, `item(account)`, written in the registration's transaction on `condition`; when that
-    condition fails, the registration fails with `error` and writes nothing (the bootstrap's one-time marker)."""
-    item: Callable[[Account], Any]
-    condition: Any
-    error: Exception
-
-
 def register(email: str, password: str, *, name: str | None = None, locale: str | None = None,
-             currency: str | None = None, role: str = "customer", email_verified: bool = False,
-             guards: Sequence[Guard] = ()) -> Account:
-    """Create an account (409 if the e-mail is taken); queues the verification e-mail, publishes user.registered."""
-    errors: dict[str, list[str]] = {}
-    if locale is not None:
-        try:
-            locale = preferences.validate_locale(locale)
-        except ValidationFailed as error:
-            errors.update(error.extra["errors"])
-    if currency is not None:
-        try:
-            currency = preferences.validate_currency(currency)
-        except ValidationFailed as error:
-            errors.update(error.extra["errors"])
-    if errors:
-        raise ValidationFailed(errors)
-    display, key = email.strip(), email_key(email)
-    user_id, now = str(uuid.uuid4()), iso()
-    account = Account(*Account.key(user_id), user_id=user_id, email=display, email_key=key,
-                      password_hash=passwords.hash_password(password), role=role, name=name, locale=locale,
-                      currency=currency, email_verified=email_verified, created_at=now, updated_at=now,
-                      gsi1sk=f"{key}#{user_id}")
-    claim = EmailClaim(*EmailClaim.key(key), user_id=user_id)
-    try:
-        with transaction() as tx:
-            tx.save(claim, condition=EmailClaim.pk.does_not_exist())
-            tx.save(account, condition=Account.pk.does_not_exist())
-            for guard in guards:
-                tx.save(guard.item(account), condition=guard.condition)
-    except TransactWriteError as error:
-        codes = cancellation_codes(error)
-        for guard, code in zip(guards, codes[2:], strict=False):  # no reasons: none matched
-            if code in ("ConditionalCheckFailed", "TransactionConflict"):
-                raise guard.error from None
-        # a racing registration of the same e-mail shows up as a failed condition or a transaction conflict
-        if not codes or {"ConditionalCheckFailed", "TransactionConflict"} & set(codes):
-            raise Conflict("An account with this e-mail address already exists.") from None
-        raise
-    count("UserRegistered")
-    if not email_verified:
-        _send_one_time_token(account, VERIFY_EMAIL, settings.VERIFY_EMAIL_TTL_SECONDS)
+             currency: str | None = None) -> Account:
+    """A customer's account, its e-mail not yet verified (409 if the e-mail is taken); queues the verification
+    e-mail, publishes user.registered. `locale` and `currency` come checked by RegisterSchema (preferences)."""
+    account = _open(email, password, name=name, locale=locale, currency=currency, role=CUSTOMER,
+                    email_verified=False)
+    _send_one_time_token(account, VERIFY_EMAIL, settings.VERIFY_EMAIL_TTL_SECONDS)
     _announce(account)
+    return account
+
+
+def register_first_super_admin(email: str, password: str, *, name: str | None = None) -> Account:
+    """The stack's first super_admin (auth/bootstrap.py, the deployed bootstrap): a super_admin whose e-mail
+    counts as verified (the operator who may invoke the bootstrap typed it), written with the one-time
+    marker; FirstSuperAdminExists when that marker exists, EmailTaken when the e-mail is. Publishes
+    user.registered (the users service builds the profile)."""
+    account = _open(email, password, name=name, role=SUPER_ADMIN, email_verified=True, first_super_admin=True)
+    _announce(account)
+    return account
+
+
+def _open(email: str, password: str, *, role: str, email_verified: bool, name: str | None = None,
+          locale: str | None = None, currency: str | None = None, first_super_admin: bool = False) -> Account:
+    account = repository.create_account(email=email.strip(), email_key=email_key(email),
+                                        password_hash=passwords.hash_password(password), role=role,
+                                        email_verified=email_verified, name=name, locale=locale, currency=currency,
+                                        first_super_admin=first_super_admin)
+    count("UserRegistered")
     return account
 
 
@@ -109,21 +80,10 @@ def _announce(account: Account) -> None:
 
 
 # ---------------------------------------------------------------------------- login
-def _account_by_email(key: str) -> Account | None:
-    try:
-        user_id = EmailClaim.get(*EmailClaim.key(key)).user_id
-    except EmailClaim.DoesNotExist:
-        user_id = _NO_SUCH_USER  # read anyway: the same work as for a real account
-    try:
-        return Account.get(*Account.key(user_id))
-    except Account.DoesNotExist:
-        return None
-
-
 def login(email: str, password: str) -> Login:
     key = email_key(email)
     lockout.ensure_not_locked(key)
-    account = _account_by_email(key)
+    account = repository.account_by_email(key)
     if account is None:
         passwords.burn_verification(password)
         valid = False
@@ -135,7 +95,7 @@ def login(email: str, password: str) -> Login:
         raise Unauthorized("The e-mail address or the password is wrong.")
     lockout.clear_failures(key)
     if passwords.needs_rehash(account.password_hash):
-        account.update(actions=[Account.password_hash.set(passwords.hash_password(password))])
+        repository.set_password_hash(account, passwords.hash_password(password))
     count("LoginSucceeded")
     return Login(access=tokens.issue_access_token(account.user_id, account.role, account.email),
                  refresh=sessions.start(account.user_id), role=account.role)
@@ -143,10 +103,9 @@ def login(email: str, password: str) -> Login:
 
 def refresh(raw_refresh_token: str | None) -> Login:
     issued = sessions.rotate(raw_refresh_token)
-    try:
-        account = Account.get(*Account.key(issued.user_id))
-    except Account.DoesNotExist:
-        raise Unauthorized("The account no longer exists.") from None
+    account = repository.account(issued.user_id)
+    if account is None:
+        raise Unauthorized("The account no longer exists.")
     return Login(access=tokens.issue_access_token(account.user_id, account.role, account.email), refresh=issued,
                  role=account.role)
 
@@ -159,8 +118,7 @@ def logout(raw_refresh_token: str | None) -> None:
 def _send_one_time_token(account: Account, purpose: str, ttl: int) -> None:
     raw = tokens.new_opaque_token()
     expires = dt.datetime.fromtimestamp(int(time.time()) + ttl, tz=dt.timezone.utc)
-    OneTimeToken(*OneTimeToken.key(tokens.digest(raw)), purpose=purpose, user_id=account.user_id,
-                 expires_at=expires).save(condition=OneTimeToken.pk.does_not_exist())
+    repository.save_one_time_token(tokens.digest(raw), purpose=purpose, user_id=account.user_id, expires_at=expires)
     try:
         emails.enqueue(purpose, account.email, raw)
     except Exception:  # the request itself succeeded; the e-mail can be asked for again
@@ -176,11 +134,8 @@ def _lookup(raw: str, purpose: str) -> OneTimeToken:
     """The token's record; 400 when unknown, used, expired or meant for another purpose."""
     if not tokens.looks_like_opaque_token(raw):
         raise _invalid_token()
-    try:
-        record = OneTimeToken.get(*OneTimeToken.key(tokens.digest(raw)), consistent_read=True)
-    except OneTimeToken.DoesNotExist:
-        raise _invalid_token() from None
-    if record.purpose != purpose:
+    record = repository.one_time_token(tokens.digest(raw))
+    if record is None or record.purpose != purpose:
         raise _invalid_token()
     if record.expires_at is None or record.expires_at <= dt.datetime.now(dt.timezone.utc):
         _use(record, quiet=True)  # DynamoDB's TTL deletes late: expiry is checked here
@@ -190,46 +145,35 @@ def _lookup(raw: str, purpose: str) -> OneTimeToken:
 
 def _use(record: OneTimeToken, *, quiet: bool = False) -> None:
     """Delete the token; of two concurrent uses only the first delete succeeds."""
-    try:
-        record.delete(condition=OneTimeToken.pk.exists())
-    except DeleteError:
-        if not quiet:
-            raise _invalid_token() from None
+    if not repository.use_one_time_token(record) and not quiet:
+        raise _invalid_token()
 
 
 def verify_email(raw_token: str) -> None:
     record = _lookup(raw_token, VERIFY_EMAIL)
     _use(record)
-    try:
-        Account(*Account.key(record.user_id)).update(
-            actions=[Account.email_verified.set(True), Account.updated_at.set(iso())],
-            condition=Account.pk.exists())
-    except UpdateError:  # the account was deleted meanwhile
+    if not repository.mark_email_verified(record.user_id):  # the account was deleted meanwhile
         logger.info("verification token of a deleted account", extra={"user_id": record.user_id})
-        raise _invalid_token() from None
+        raise _invalid_token()
 
 
 def forgot_password(email: str) -> None:
     """Queue a reset e-mail if the account exists; the caller answers 202 either way."""
-    account = _account_by_email(email_key(email))
+    account = repository.account_by_email(email_key(email))
     if account is not None:
         _send_one_time_token(account, PASSWORD_RESET, settings.PASSWORD_RESET_TTL_SECONDS)
 
 
 def reset_password(raw_token: str, new_password: str) -> None:
     record = _lookup(raw_token, PASSWORD_RESET)
-    try:
-        account = Account.get(*Account.key(record.user_id))
-    except Account.DoesNotExist:
-        raise _invalid_token() from None
+    account = repository.account(record.user_id)
+    if account is None:
+        raise _invalid_token()
     problems = passwords.policy_problems(new_password, email=account.email)
     if problems:
         raise ValidationFailed({"password": problems})  # the token stays usable
     _use(record)
-    now = iso()
-    account.update(actions=[Account.password_hash.set(passwords.hash_password(new_password)),
-                            Account.password_changed_at.set(now), Account.updated_at.set(now),
-                            Account.email_verified.set(True)])
+    repository.replace_password(account, passwords.hash_password(new_password))
     sessions.revoke_all(account.user_id)   # every session of the old password ends
     lockout.unlock(account.email_key)
     count("PasswordReset")

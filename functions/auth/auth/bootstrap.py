@@ -8,11 +8,10 @@ that. This makes the first one, once per stack:
 * **Once.** The account (or the promotion) is written in one transaction with the marker item
   `BOOTSTRAP#super_admin / MARKER`, on the condition that the marker does not exist. While it
   exists every later call is refused, even if that super_admin was since demoted or deleted:
-  from then on super_admins grant roles through the admin API. (Accounts given super_admin
-  another way, such as the local seed's superadmin@example.com, do not write the marker.)
-* **New account**: created through `accounts.register` (argon2id hash, e-mail claim, item
-  shapes, `user.registered` so the users service builds the profile), role super_admin,
-  e-mail marked verified.
+  from then on super_admins grant roles through the admin API (PUT /api/v1/admin/users/{id}/role).
+* **New account**: created by `accounts.register_first_super_admin`, registration's own path
+  (argon2id hash, e-mail claim, item shapes, `user.registered` so the users service builds the
+  profile), role super_admin, e-mail marked verified.
 * **E-mail already registered**: refused, unless `promote_existing` is true *and* the password
   is that account's password; then that account becomes super_admin (e-mail marked verified),
   nothing else about it changes, and no event is published (its profile exists).
@@ -26,16 +25,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from meridian.clock import iso
-from meridian.errors import Conflict, ValidationFailed
+from meridian.errors import ValidationFailed
 from meridian.observability import logger
 from meridian.validation import load
-from pynamodb.exceptions import TransactWriteError
 
-from . import accounts, passwords, schemas
-from .models import Account, BootstrapMarker, EmailClaim, cancellation_codes, transaction
+from . import accounts, passwords, repository, schemas
+from .errors import AccountChanged, EmailTaken, FirstSuperAdminExists
+from .models import Account, BootstrapMarker
 
-ROLE = "super_admin"
+ROLE = accounts.SUPER_ADMIN
 FIELDS = ("email", "password", "name", "promote_existing")
 
 
@@ -58,13 +56,6 @@ def _already_done(marker: BootstrapMarker | None = None) -> Refused:
     return Refused("super_admin_exists",
                    f"The first super_admin of this stack was already created{when}. Further admins are granted "
                    "by a super_admin through the admin API (PUT /api/v1/admin/users/{user_id}/role).")
-
-
-def _marker() -> BootstrapMarker | None:
-    try:
-        return BootstrapMarker.get(*BootstrapMarker.key(), consistent_read=True)
-    except BootstrapMarker.DoesNotExist:
-        return None
 
 
 def _parse(event: Any) -> tuple[dict, bool]:
@@ -92,14 +83,10 @@ def create_first_super_admin(event: Any) -> dict[str, Any]:
     """Create (or, when allowed, promote) the stack's first super_admin; see the module docstring."""
     try:
         data, promote = _parse(event)
-        marker = _marker()
+        marker = repository.first_super_admin_marker()
         if marker is not None:
             raise _already_done(marker)
-        key = accounts.email_key(data["email"])
-        try:
-            existing = EmailClaim.get(*EmailClaim.key(key), consistent_read=True).user_id
-        except EmailClaim.DoesNotExist:
-            existing = None
+        existing = repository.claimed_user_id(accounts.email_key(data["email"]), consistent=True)
         if existing is None:
             account = _create(data)
         elif promote:
@@ -116,46 +103,30 @@ def create_first_super_admin(event: Any) -> dict[str, Any]:
     return {"user_id": account.user_id, "email": account.email, "role": account.role, "promoted": promoted}
 
 
-def _marker_for(account: Account, *, promoted: bool) -> BootstrapMarker:
-    return BootstrapMarker(*BootstrapMarker.key(), user_id=account.user_id, email=account.email, created_at=iso(),
-                           promoted=promoted)
-
-
 def _create(data: dict) -> Account:
     """Registration's own path, with the marker in its transaction."""
-    guard = accounts.Guard(item=lambda account: _marker_for(account, promoted=False),
-                           condition=BootstrapMarker.pk.does_not_exist(), error=_already_done())
     try:
-        return accounts.register(data["email"], data["password"], name=data["name"], role=ROLE,
-                                 email_verified=True, guards=[guard])
-    except Conflict:  # the e-mail was registered between the check above and the transaction
+        return accounts.register_first_super_admin(data["email"], data["password"], name=data["name"])
+    except FirstSuperAdminExists:  # a racing bootstrap wrote the marker after our first read
+        raise _already_done() from None
+    except EmailTaken:  # the e-mail was registered between the check above and the transaction
         raise Refused("email_taken", "An account with this e-mail address already exists.") from None
 
 
 def _promote(user_id: str, password: str) -> Account:
     """The existing account becomes super_admin, if `password` is its password (marker in the same transaction)."""
-    try:
-        account = Account.get(*Account.key(user_id), consistent_read=True)
-    except Account.DoesNotExist:
+    account = repository.account(user_id, consistent=True)
+    if account is None:
         raise Refused("email_taken", "The e-mail address is claimed by an account that no longer exists; "
-                      "use another address.") from None
+                      "use another address.")
     if not passwords.verify_password(account.password_hash, password):
         raise Refused("password_mismatch", "The password is not this account's password; nothing was changed.")
-    now = iso()
     try:
-        with transaction() as tx:
-            # the hash is the one just verified: a password reset in between refuses the promotion
-            tx.update(account, actions=[Account.role.set(ROLE), Account.email_verified.set(True),
-                                        Account.updated_at.set(now)],
-                      condition=Account.pk.exists() & (Account.password_hash == account.password_hash))
-            tx.save(_marker_for(account, promoted=True), condition=BootstrapMarker.pk.does_not_exist())
-    except TransactWriteError as error:
-        codes = cancellation_codes(error)
-        if len(codes) > 1 and codes[1] in ("ConditionalCheckFailed", "TransactionConflict"):
-            raise _already_done() from None
-        if codes and codes[0] in ("ConditionalCheckFailed", "TransactionConflict"):
-            raise Refused("password_mismatch", "The account changed while it was being promoted (its password "
-                          "was reset, or it was deleted); nothing was changed.") from None
-        raise
-    account.role, account.email_verified, account.updated_at = ROLE, True, now
+        # conditional on the hash just verified: a password reset in between refuses the promotion
+        repository.promote_to_first_super_admin(account, ROLE)
+    except FirstSuperAdminExists:
+        raise _already_done() from None
+    except AccountChanged:
+        raise Refused("password_mismatch", "The account changed while it was being promoted (its password "
+                      "was reset, or it was deleted); nothing was changed.") from None
     return account

@@ -1,54 +1,45 @@
 """What sibling services may ask auth about accounts (internal API, service-signed calls only).
 
 The admin service lists accounts and changes roles; users (and any platform service) may
-read one account's public facts. Password hashes never leave this module.
+read one account's public facts (auth/views.py). The admin service decides who may change
+roles; auth only checks the role exists and stores it.
 """
 from __future__ import annotations
 
 from meridian import pagination
 from meridian.auth import ROLES
-from meridian.clock import iso
 from meridian.errors import NotFound, ValidationFailed
-from pynamodb.exceptions import UpdateError
 
-from .models import ACCOUNTS_PARTITION, Account
+from . import repository
+from .accounts import email_key
+from .models import Account
 
 CURSOR_PURPOSE = "auth:accounts"
 
 
-def view(account: Account) -> dict:
-    return {"id": account.user_id, "user_id": account.user_id, "email": account.email, "role": account.role,
-            "name": account.name, "locale": account.locale, "currency": account.currency,
-            "email_verified": bool(account.email_verified), "created_at": account.created_at,
-            "updated_at": account.updated_at}
-
-
 def get_account(user_id: str) -> Account:
-    try:
-        return Account.get(*Account.key(user_id))
-    except Account.DoesNotExist:
-        raise NotFound("No such user.") from None
+    account = repository.account(user_id)
+    if account is None:
+        raise NotFound("No such user.")
+    return account
 
 
-def list_accounts(*, limit: int, cursor: str | None = None, email_prefix: str | None = None) -> dict:
-    """A page of accounts ordered by e-mail: {"items", "next_cursor"}."""
+def list_accounts(*, limit: int, cursor: str | None = None,
+                  email_prefix: str | None = None) -> tuple[list[Account], dict | None]:
+    """A page of accounts ordered by e-mail, and the key after it (None on the last page)."""
     start = pagination.decode_cursor(cursor, CURSOR_PURPOSE)
-    condition = Account.gsi1sk.startswith(email_prefix.strip().lower()) if email_prefix else None
-    results = Account.by_email.query(ACCOUNTS_PARTITION, condition, limit=limit, last_evaluated_key=start)
-    items = [view(account) for account in results]
-    next_key = results.last_evaluated_key if len(items) >= limit else None
-    return pagination.page(items, next_key, CURSOR_PURPOSE)
+    accounts, last_key = repository.accounts_by_email(
+        limit=limit, start=start, email_prefix=email_key(email_prefix) if email_prefix else None)
+    return accounts, (last_key if len(accounts) >= limit else None)
 
 
-def set_role(user_id: str, role: str) -> dict:
-    """Change an account's role; it shows in access tokens from the next login or refresh."""
+def set_role(user_id: str, role: str) -> tuple[Account, str]:
+    """Change an account's role (it shows in access tokens from the next login or refresh): the account and
+    its previous role."""
     if role not in ROLES:
         raise ValidationFailed({"role": [f"Must be one of: {', '.join(ROLES)}."]})
     account = get_account(user_id)
     previous = account.role
-    try:
-        account.update(actions=[Account.role.set(role), Account.updated_at.set(iso())],
-                       condition=Account.pk.exists())
-    except UpdateError:
-        raise NotFound("No such user.") from None
-    return {**view(account), "previous_role": previous}
+    if not repository.set_role(account, role):
+        raise NotFound("No such user.")
+    return account, previous

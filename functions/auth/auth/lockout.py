@@ -12,29 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from meridian.dynamo import condition_failed
 from meridian.errors import TooManyRequests
 from meridian.observability import count
-from pynamodb.exceptions import DeleteError, PutError
 
-from . import settings
-from .models import LoginThrottle
+from . import repository, settings
 
 _ATTEMPTS = 5
-
-
-def _load(email_key: str) -> LoginThrottle:
-    pk, sk = LoginThrottle.key(email_key)
-    try:
-        return LoginThrottle.get(pk, sk, consistent_read=True)
-    except LoginThrottle.DoesNotExist:
-        return LoginThrottle(pk, sk)
 
 
 def ensure_not_locked(email_key: str, *, now: float | None = None) -> None:
     """429 with Retry-After while the account is locked."""
     current = now if now is not None else time.time()
-    throttle = _load(email_key)
+    throttle = repository.login_throttle(email_key)
     if throttle.locked_until and throttle.locked_until > current:
         raise TooManyRequests("Too many failed logins for this account; try again later.",
                               retry_after=int(throttle.locked_until - current) + 1)
@@ -49,7 +38,7 @@ def record_failure(email_key: str, *, now: float | None = None) -> int:
     """Count one failed login; returns the seconds the account is now locked for (0: not locked)."""
     for _ in range(_ATTEMPTS):
         current = int(now if now is not None else time.time())
-        throttle = _load(email_key)
+        throttle = repository.login_throttle(email_key)
         if current - (throttle.window_start or 0) > settings.LOCKOUT_WINDOW_SECONDS:
             throttle.window_start, throttle.failures = current, 0
         throttle.failures = (throttle.failures or 0) + 1
@@ -64,11 +53,7 @@ def record_failure(email_key: str, *, now: float | None = None) -> int:
             throttle.failures, throttle.window_start = 0, current
         keep = max(settings.LOCKOUT_WINDOW_SECONDS, settings.LOCKOUT_MEMORY_SECONDS, locked_for)
         throttle.expires_at = dt.datetime.fromtimestamp(current + keep, tz=dt.timezone.utc)
-        try:
-            throttle.save()  # conditional on the version we read
-        except PutError as error:
-            if not condition_failed(error):
-                raise
+        if not repository.save_login_throttle(throttle):  # conditional on the version we read
             continue  # someone else counted a failure at the same time: read again
         if locked_for:
             count("AccountLocked")
@@ -78,23 +63,12 @@ def record_failure(email_key: str, *, now: float | None = None) -> int:
 
 def clear_failures(email_key: str) -> None:
     """A successful login forgets the failures (not the count of past locks)."""
-    pk, sk = LoginThrottle.key(email_key)
-    try:
-        throttle = LoginThrottle.get(pk, sk, consistent_read=True)
-    except LoginThrottle.DoesNotExist:
-        return
-    if throttle.failures:
+    throttle = repository.existing_login_throttle(email_key)
+    if throttle is not None and throttle.failures:
         throttle.failures, throttle.window_start = 0, 0
-        try:
-            throttle.save()
-        except PutError:
-            pass  # a concurrent failure wins; harmless
+        repository.save_login_throttle(throttle)  # refused: a concurrent failure wins; harmless
 
 
 def unlock(email_key: str) -> None:
     """A password reset (the owner proved the mailbox) ends a lock."""
-    pk, sk = LoginThrottle.key(email_key)
-    try:
-        LoginThrottle(pk, sk).delete(add_version_condition=False)
-    except DeleteError:
-        pass  # nothing to unlock
+    repository.delete_login_throttle(email_key)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from meridian.auth import ROLES
-from meridian.fields import Answer
-from meridian.locales import LOCALES
-from meridian.money import CURRENCIES
+from meridian.fields import Answer, PreferredCurrency, PreferredLocale
 
 from . import passwords
 
@@ -44,10 +42,8 @@ class RegisterSchema(_Strict):
     name = fields.String(load_default=None, allow_none=True,
                          validate=[validate.Length(min=1, max=100), _no_control_characters],
                          metadata={"pattern": r"^[^\x00-\x1f\x7f]+$"})
-    locale = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=35),
-                           metadata={"enum": sorted(LOCALES)})
-    currency = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=3),
-                             metadata={"enum": sorted(CURRENCIES)})
+    locale = PreferredLocale(load_default=None, allow_none=True)
+    currency = PreferredCurrency(load_default=None, allow_none=True)
 
     @validates_schema(skip_on_field_errors=False)
     def password_policy(self, data, **kwargs):

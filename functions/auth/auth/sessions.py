@@ -12,18 +12,15 @@ Only SHA-256 digests of refresh tokens are stored.
 """
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 from dataclasses import dataclass
 
-from meridian.clock import iso
 from meridian.errors import Unauthorized
 from meridian.observability import count, logger
-from pynamodb.exceptions import TransactWriteError, UpdateError
 
-from . import settings, tokens
-from .models import RefreshFamily, RefreshToken, transaction
+from . import repository, settings, tokens
+from .models import RefreshFamily, RefreshToken
 
 
 @dataclass(frozen=True)
@@ -34,48 +31,20 @@ class IssuedRefreshToken:
     max_age: int           # seconds until the family's absolute expiry (the cookie's Max-Age)
 
 
-def _expiry(epoch: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
-
-
-def _token_item(raw: str, user_id: str, family_id: str, absolute_expiry: int) -> RefreshToken:
-    pk, sk = RefreshToken.key(tokens.digest(raw))
-    return RefreshToken(pk, sk, user_id=user_id, family_id=family_id, issued_at=iso(),
-                        expires_at=_expiry(absolute_expiry))
-
-
 def start(user_id: str, *, now: int | None = None) -> IssuedRefreshToken:
     """A new family with its first refresh token (at login)."""
     current = int(now if now is not None else time.time())
     family_id = str(uuid.uuid4())
     absolute = current + settings.REFRESH_LIFETIME_SECONDS
-    pk, sk = RefreshFamily.key(user_id, family_id)
-    family = RefreshFamily(pk, sk, family_id=family_id, user_id=user_id, created_at=iso(),
-                           absolute_expiry=absolute, expires_at=_expiry(absolute + 86400))
     raw = tokens.new_opaque_token()
-    with transaction() as tx:
-        tx.save(family, condition=RefreshFamily.pk.does_not_exist())
-        tx.save(_token_item(raw, user_id, family_id, absolute), condition=RefreshToken.pk.does_not_exist())
+    repository.start_family(user_id, family_id, absolute_expiry=absolute, first_token_digest=tokens.digest(raw))
     return IssuedRefreshToken(raw, user_id, family_id, absolute - current)
 
 
 def _find(raw: str | None) -> tuple[RefreshToken, RefreshFamily] | None:
     if not tokens.looks_like_opaque_token(raw):
         return None
-    try:
-        record = RefreshToken.get(*RefreshToken.key(tokens.digest(raw)), consistent_read=True)
-        family = RefreshFamily.get(*RefreshFamily.key(record.user_id, record.family_id), consistent_read=True)
-    except (RefreshToken.DoesNotExist, RefreshFamily.DoesNotExist):
-        return None
-    return record, family
-
-
-def revoke_family(family: RefreshFamily, reason: str) -> None:
-    try:
-        family.update(actions=[RefreshFamily.revoked_at.set(iso()), RefreshFamily.revoked_reason.set(reason)],
-                      condition=RefreshFamily.revoked_at.does_not_exist())
-    except UpdateError:
-        pass  # already revoked
+    return repository.refresh_token_with_family(tokens.digest(raw))
 
 
 def rotate(raw: str | None, *, now: int | None = None) -> IssuedRefreshToken:
@@ -93,22 +62,14 @@ def rotate(raw: str | None, *, now: int | None = None) -> IssuedRefreshToken:
         _reused(family)
     absolute = int(family.absolute_expiry)
     following = tokens.new_opaque_token()
-    try:
-        with transaction() as tx:
-            tx.update(record, actions=[RefreshToken.used_at.set(iso())],
-                      condition=RefreshToken.used_at.does_not_exist())
-            tx.condition_check(RefreshFamily, family.pk, family.sk,
-                               condition=RefreshFamily.revoked_at.does_not_exist())
-            tx.save(_token_item(following, record.user_id, record.family_id, absolute),
-                    condition=RefreshToken.pk.does_not_exist())
-    except TransactWriteError:
+    if not repository.use_refresh_token(record, family, tokens.digest(following)):
         # the token was used (or the family revoked) between our read and our write
         _reused(family)
     return IssuedRefreshToken(following, record.user_id, record.family_id, absolute - current)
 
 
 def _reused(family: RefreshFamily) -> None:
-    revoke_family(family, "reuse")
+    repository.revoke_family(family, "reuse")
     count("RefreshTokenReuse")
     logger.warning("refresh token reuse: family revoked", extra={"user_id": family.user_id,
                                                                 "family_id": family.family_id})
@@ -119,14 +80,14 @@ def revoke(raw: str | None) -> None:
     """Logout: revoke the family of this token (whatever state the token is in)."""
     found = _find(raw)
     if found is not None:
-        revoke_family(found[1], "logout")
+        repository.revoke_family(found[1], "logout")
 
 
 def revoke_all(user_id: str) -> int:
     """Revoke every family of a user (password reset). Returns how many were live."""
     revoked = 0
-    for family in RefreshFamily.query(f"USER#{user_id}", RefreshFamily.sk.startswith("FAMILY#")):
+    for family in repository.families(user_id):
         if not family.revoked_at:
-            revoke_family(family, "password_reset")
+            repository.revoke_family(family, "password_reset")
             revoked += 1
     return revoked

@@ -15,7 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from . import keys, settings
+from . import settings, signing_keys
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def issue_access_token(user_id: str, role: str, email: str | None = None, *, now
         claims["email"] = email
     import jwt  # PyJWT + cryptography load with the first token, not on a cold start
 
-    key = keys.current_key_set().active
+    key = signing_keys.current_key_set().active
     token = jwt.encode(claims, key.private_key, algorithm=key.alg, headers={"kid": key.kid, "typ": "JWT"})
     return AccessToken(token=token, expires_in=ttl)
 

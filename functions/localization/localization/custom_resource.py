@@ -29,7 +29,7 @@ from typing import Any
 
 from meridian.observability import logger
 
-from . import refresh, store
+from . import refresh, repository
 
 PHYSICAL_ID = "exchange-rates"
 ANSWER_MARGIN_SECONDS = 5.0        # kept for answering CloudFormation after the refresh
@@ -82,7 +82,7 @@ def _refresh_now(context: Any) -> tuple[str, dict]:
         outcome = refresh.RefreshOutcome("timed_out", f"The FX refresh did not finish within {budget:.0f} s.")
     finally:
         pool.shutdown(wait=False)
-    latest = store.latest()
+    latest = repository.latest()
     data: dict[str, Any] = {"currencies": len(latest.rates) if latest else 0, "outcome": outcome.status}
     if latest is not None:
         data.update(snapshot_id=latest.snapshot_id, as_of=latest.as_of, source=latest.source)

@@ -27,7 +27,7 @@ from meridian.config import int_env, optional_env, seconds_env
 from meridian.observability import count, logger
 from meridian.rates import RateSnapshot
 
-from . import providers, store
+from . import providers, repository
 from .providers import InvalidRates, ProviderError, ProviderRates, ProviderUnreachable
 
 BREAKER_NAME = "fx-provider"
@@ -119,7 +119,7 @@ def refresh(*, provider=None, attempts: int | None = None, accept_large_moves: b
     except ProviderError as error:
         return _report(RefreshOutcome("failed", f"The FX provider could not be reached: {error}"), trigger)
 
-    previous = store.latest()
+    previous = repository.latest()
     moved = {} if accept_large_moves else large_moves(fetched, previous, max_move_share())
     if moved:
         for code, why in moved.items():
@@ -128,14 +128,14 @@ def refresh(*, provider=None, attempts: int | None = None, accept_large_moves: b
                                       as_of=fetched.as_of, source=fetched.source, problems=moved), trigger)
 
     if _same_rates(fetched, previous):
-        store.confirm_latest(previous.snapshot_id, fetched_at)
+        repository.confirm_latest(previous.snapshot_id, fetched_at)
         return _report(RefreshOutcome("unchanged", "The provider confirmed the latest snapshot.",
                                       previous.snapshot_id, previous.as_of, previous.source), trigger)
 
     snapshot = RateSnapshot(snapshot_id=str(uuid.uuid4()), base=fetched.base, as_of=fetched.as_of,
                             source=fetched.source, rates=fetched.rates, confirmed_at=fetched_at)
-    store.save_snapshot(snapshot, fetched_at)
-    if not store.move_latest(snapshot, fetched_at):
+    repository.save_snapshot(snapshot, fetched_at)
+    if not repository.move_latest(snapshot, fetched_at):
         return _report(RefreshOutcome("superseded", "A newer snapshot is already the latest; this one is kept "
                                       "in the history only.", snapshot.snapshot_id, snapshot.as_of,
                                       snapshot.source), trigger)

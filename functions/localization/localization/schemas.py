@@ -5,24 +5,13 @@ from __future__ import annotations
 import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
-from meridian.fields import Answer, MoneySchema, StrictBoolean
-from meridian.money import BASE_CURRENCY, CURRENCIES, parse_amount
+from meridian.fields import Answer, CurrencyCode, MoneySchema, StrictBoolean
+from meridian.money import BASE_CURRENCY, parse_amount
 
 MAX_INTEGER_DIGITS = 15
 MAX_FRACTION_DIGITS = 8
 _PLAIN = re.compile(rf"^\d{{1,{MAX_INTEGER_DIGITS}}}(\.\d{{1,{MAX_FRACTION_DIGITS}}})?$")
 _NEGATIVE = re.compile(r"^-\s*\d+(\.\d+)?$")
-
-
-class CurrencyCode(fields.String):
-    """An ISO 4217 code we know (case-insensitive in, upper case out); the error names it."""
-    OPENAPI = {"type": "string", "enum": sorted(CURRENCIES), "description": "ISO 4217 (any case)."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip().upper()
-        if text not in CURRENCIES:
-            raise ValidationError(f"{value[:12]!r} is not a supported ISO 4217 currency.")
-        return text
 
 
 class Amount(fields.String):

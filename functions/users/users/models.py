@@ -19,6 +19,8 @@ from pynamodb.transactions import TransactWrite
 
 TABLE_NAME = require_env("TABLE_NAME")
 ADDRESS_PREFIX = "ADDRESS#"
+# an address's fields: those of meridian.fields.AddressSchema
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
 
 
 class _UsersItem(Model):

@@ -2,44 +2,17 @@
 answers (for its OpenAPI document)."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
-from meridian import preferences
+from marshmallow import Schema, fields, validate
 from meridian.auth import ROLES
-from meridian.fields import AddressAnswer, AddressSchema, Answer, Text
-from meridian.locales import LOCALES
-from meridian.money import CURRENCIES
-
-
-class Locale(fields.String):
-    """A locale the localization service supports, spelt as it spells it (pt-br → pt-BR)."""
-    OPENAPI = {"type": "string", "enum": sorted(LOCALES), "description": "A supported locale (any case)."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return preferences.validate_locale(text)
-        except Exception as error:  # ValidationFailed → this field's message
-            raise ValidationError(f"{text!r} is not a supported locale.") from error
-
-
-class Currency(fields.String):
-    """An ISO 4217 currency the localization service supports (upper case)."""
-    OPENAPI = {"type": "string", "enum": sorted(CURRENCIES), "description": "A supported ISO 4217 currency."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return preferences.validate_currency(text)
-        except Exception as error:
-            raise ValidationError(f"{text!r} is not a supported currency.") from error
+from meridian.fields import AddressAnswer, AddressSchema, Answer, PreferredCurrency, PreferredLocale, Text
 
 
 class ProfilePatchSchema(Schema):
     OPENAPI_EXAMPLE = {"name": "Ada Lovelace", "locale": "de", "currency": "EUR"}
 
     name = Text(allow_none=True, validate=validate.Length(max=100))
-    locale = Locale(allow_none=True)
-    currency = Currency(allow_none=True)
+    locale = PreferredLocale(allow_none=True)
+    currency = PreferredCurrency(allow_none=True)
 
 
 class NewAddressSchema(AddressSchema):

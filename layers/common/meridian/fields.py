@@ -5,7 +5,10 @@ import re
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
+from . import preferences
 from .countries import COUNTRY_CODES
+from .errors import ValidationFailed
+from .locales import LOCALES
 from .money import CURRENCIES, UnknownCurrency, currency_code
 from .validation import has_control_characters
 
@@ -57,6 +60,32 @@ class CurrencyCode(fields.String):
             return currency_code(super()._deserialize(value, attr, data, **kwargs))
         except UnknownCurrency as error:
             raise ValidationError(str(error)) from None
+
+
+class PreferredLocale(fields.String):
+    """A locale a user may keep as a preference: one the localization service supports
+    (`meridian.preferences`), spelt as it spells it (pt-br → pt-BR)."""
+    OPENAPI = {"type": "string", "enum": sorted(LOCALES), "description": "A supported locale (any case)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return preferences.validate_locale(text)
+        except ValidationFailed as error:
+            raise ValidationError(f"{text!r} is not a supported locale.") from error
+
+
+class PreferredCurrency(fields.String):
+    """A currency a user may keep as a preference: an ISO 4217 code the localization service supports
+    (`meridian.preferences`), upper case."""
+    OPENAPI = {"type": "string", "enum": sorted(CURRENCIES), "description": "A supported ISO 4217 currency."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return preferences.validate_currency(text)
+        except ValidationFailed as error:
+            raise ValidationError(f"{text!r} is not a supported currency.") from error
 
 
 class AddressSchema(Schema):

@@ -79,9 +79,9 @@ class AuthDriver:
 def auth(load_function, aws):
     preferences.use_static(locales=["en", "de", "pt-BR"], currencies=["USD", "EUR", "JPY"])
     app = load_function("AuthFunction")
-    from auth import keys
+    from auth import signing_keys
 
-    key_source.use_static(keys.current_key_set().public_jwks())
+    key_source.use_static(signing_keys.current_key_set().public_jwks())
     yield AuthDriver(app, aws)
     preferences.reset()
     key_source._static, key_source._keys, key_source._fetched_at = False, {}, 0.0
@@ -105,5 +105,5 @@ def modules(auth):
     import importlib
 
     return SimpleNamespace(**{name: importlib.import_module(f"auth.{name}") for name in
-                              ("accounts", "sessions", "lockout", "keys", "tokens", "passwords", "directory",
-                               "emails", "browser", "settings", "models")})
+                              ("accounts", "sessions", "lockout", "signing_keys", "rotate_keys", "tokens",
+                               "passwords", "directory", "emails", "browser", "settings", "models")})

@@ -28,7 +28,7 @@ def test_rotation_keeps_tokens_of_the_previous_key_valid(auth, modules):
     before = auth.login("rotate@example.com").json["access_token"]
     old_kid = jwt.get_unverified_header(before)["kid"]
     sm = boto3.client("secretsmanager", region_name="us-east-1")
-    new_kid = modules.keys.rotate(sm, _secret(auth))
+    new_kid = modules.rotate_keys.rotate(sm, _secret(auth))
     meridian_aws.forget_secrets()
     published = auth.client.get("/api/v1/auth/.well-known/jwks.json").json
     assert {k["kid"] for k in published["keys"]} == {old_kid, new_kid}
@@ -37,7 +37,7 @@ def test_rotation_keeps_tokens_of_the_previous_key_valid(auth, modules):
     assert jwt.get_unverified_header(after)["kid"] == new_kid
     assert verify_access_token(before).user_id == verify_access_token(after).user_id
     # once the old key is retired, its tokens stop verifying
-    modules.keys.retire(sm, _secret(auth), old_kid)
+    modules.rotate_keys.retire(sm, _secret(auth), old_kid)
     meridian_aws.forget_secrets()
     key_source.use_static(auth.client.get("/api/v1/auth/.well-known/jwks.json").json)
     with pytest.raises(Unauthorized):
@@ -47,14 +47,14 @@ def test_rotation_keeps_tokens_of_the_previous_key_valid(auth, modules):
 
 def test_stage_then_activate(auth, modules):
     sm = boto3.client("secretsmanager", region_name="us-east-1")
-    active = modules.keys.current_key_set().active_kid
-    staged = modules.keys.stage(sm, _secret(auth))
+    active = modules.signing_keys.current_key_set().active_kid
+    staged = modules.rotate_keys.stage(sm, _secret(auth))
     meridian_aws.forget_secrets()
-    key_set = modules.keys.current_key_set()
+    key_set = modules.signing_keys.current_key_set()
     assert key_set.active_kid == active and {k.kid for k in key_set.keys} == {active, staged}
-    modules.keys.activate(sm, _secret(auth), staged)
+    modules.rotate_keys.activate(sm, _secret(auth), staged)
     meridian_aws.forget_secrets()
-    assert modules.keys.current_key_set().active_kid == staged
+    assert modules.signing_keys.current_key_set().active_kid == staged
 
 
 def test_a_secret_without_a_key_set_is_initialized_once(auth, modules):

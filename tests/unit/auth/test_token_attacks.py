@@ -32,7 +32,7 @@ def _claims(**overrides):
 @pytest.fixture
 def signer(auth, modules):
     """Signs like the auth service (its active key), with claims we choose."""
-    key = modules.keys.current_key_set().active
+    key = modules.signing_keys.current_key_set().active
 
     def sign(claims=None, headers=None, private_key=None):
         return jwt.encode(claims or _claims(), private_key or key.private_key, algorithm="EdDSA",

@@ -47,11 +47,12 @@ def localization(load_function, fx_stub, monkeypatch):
     app = load_function("LocalizationFunction")
     monkeypatch.setenv("FX_PROVIDER_URL", fx_stub.feed_url)
     monkeypatch.setenv("FX_FETCH_TIMEOUT_SECONDS", "0.5")
-    from localization import providers, refresh, store
+    from localization import providers, refresh, repository
 
     class Loaded:
         pass
 
     loaded = Loaded()
-    loaded.app, loaded.refresh, loaded.store, loaded.providers, loaded.stub = app, refresh, store, providers, fx_stub
+    loaded.app, loaded.refresh, loaded.repository = app, refresh, repository
+    loaded.providers, loaded.stub = providers, fx_stub
     return loaded

@@ -110,10 +110,10 @@ def test_refresh_requires_admin_and_answers_202(localization, api):
     tokens = TokenFactory()
     assert api.post(f"{P}/rates/refresh").status == 401
     assert api.post(f"{P}/rates/refresh", headers=tokens.header(role="customer")).status == 403
-    assert localization.store.latest() is None
+    assert localization.repository.latest() is None
     response = api.post(f"{P}/rates/refresh", headers=tokens.header(role="admin"))
     assert response.status == 202 and response.json["status"] == "refreshed"
-    assert localization.store.latest().snapshot_id == response.json["snapshot_id"]
+    assert localization.repository.latest().snapshot_id == response.json["snapshot_id"]
 
 
 def test_refresh_with_bad_body_is_400_and_changes_nothing(localization, api):
@@ -121,7 +121,7 @@ def test_refresh_with_bad_body_is_400_and_changes_nothing(localization, api):
     response = api.post(f"{P}/rates/refresh", headers=tokens.header(role="admin"),
                         json={"accept_large_moves": "perhaps"})
     assert response.status == 400 and "accept_large_moves" in response.json["errors"]
-    assert localization.store.latest() is None
+    assert localization.repository.latest() is None
 
 
 def test_refresh_reports_a_refused_snapshot(localization, api):

@@ -63,17 +63,18 @@ def bucket():
 
 @pytest.fixture
 def fx(load_function, fx_stub, monkeypatch):
-    """FxRefreshFunction's handler with its feed at the stub; `fx.call(event)`, `fx.store`, `fx.stub`."""
+    """FxRefreshFunction's handler with its feed at the stub; `fx.call(event)`, `fx.repository`, `fx.stub`."""
     handler = load_function("FxRefreshFunction")
     monkeypatch.setenv("FX_PROVIDER_URL", fx_stub.feed_url)
     monkeypatch.setenv("FX_FETCH_TIMEOUT_SECONDS", "0.5")
-    from localization import custom_resource, refresh, store
+    from localization import custom_resource, refresh, repository
 
     class Fx:
         pass
 
     fx = Fx()
-    fx.handler, fx.store, fx.stub, fx.refresh, fx.custom_resource = handler, store, fx_stub, refresh, custom_resource
+    fx.handler, fx.repository, fx.stub = handler, repository, fx_stub
+    fx.refresh, fx.custom_resource = refresh, custom_resource
     fx.call = lambda event, timeout_ms=30_000: handler(event, LambdaContext("FxRefreshFunction", timeout_ms))
     return fx
 
@@ -104,7 +105,7 @@ def only_answer(bucket, event) -> dict:
 def test_create_stores_rates_and_answers_success(fx, bucket):
     event = cfn_event(bucket, "Create")
     returned = fx.call(event)
-    latest = fx.store.latest()
+    latest = fx.repository.latest()
     assert latest is not None and latest.source == "ecb"
     answer = only_answer(bucket, event)
     assert answer == returned
@@ -131,7 +132,7 @@ def test_delete_answers_success_without_fetching(fx, bucket):
     fx.call(event)
     answer = only_answer(bucket, event)
     assert answer["Status"] == "SUCCESS" and answer["PhysicalResourceId"] == "exchange-rates"
-    assert fx.stub.state.served == 0 and fx.store.latest() is None
+    assert fx.stub.state.served == 0 and fx.repository.latest() is None
 
 
 def test_a_failed_feed_does_not_fail_the_deploy(fx, bucket, caplog):
@@ -143,7 +144,7 @@ def test_a_failed_feed_does_not_fail_the_deploy(fx, bucket, caplog):
     assert answer["Data"]["outcome"] == "failed" and answer["Data"]["currencies"] == 0
     assert "hourly refresh retries" in answer["Data"]["note"] and "503" in answer["Data"]["note"]
     assert any(r.getMessage() == "deploy-time FX refresh fell back" for r in caplog.records)
-    assert fx.store.latest() is None
+    assert fx.repository.latest() is None
 
 
 def test_a_refused_feed_on_update_keeps_serving_the_last_snapshot(fx, bucket):
@@ -154,7 +155,7 @@ def test_a_refused_feed_on_update_keeps_serving_the_last_snapshot(fx, bucket):
     fx.call(event)
     answer = only_answer(bucket, event)
     assert answer["Status"] == "SUCCESS" and answer["Data"]["outcome"] == "refused"
-    assert answer["Data"]["currencies"] == len(fx.store.latest().rates)
+    assert answer["Data"]["currencies"] == len(fx.repository.latest().rates)
     assert "last snapshot" in answer["Data"]["note"]
 
 

@@ -37,10 +37,10 @@ def test_refresh_stores_snapshot_moves_latest_and_publishes(localization, aws):
     received = watch_bus(aws)
     outcome = localization.refresh.refresh()
     assert outcome.status == "refreshed", outcome
-    latest = localization.store.latest()
+    latest = localization.repository.latest()
     assert latest.snapshot_id == outcome.snapshot_id
     assert latest.rates["USD"] == Decimal("1.1512") and latest.source == "ecb" and latest.base == "EUR"
-    assert localization.store.snapshot(outcome.snapshot_id).rates == latest.rates   # immutable history copy
+    assert localization.repository.snapshot(outcome.snapshot_id).rates == latest.rates   # immutable history copy
     events = received()
     assert [e["detail-type"] for e in events] == ["fx.rates.refreshed"]
     assert events[0]["detail"]["snapshot_id"] == outcome.snapshot_id
@@ -48,10 +48,10 @@ def test_refresh_stores_snapshot_moves_latest_and_publishes(localization, aws):
 
 def test_unchanged_rates_only_confirm_the_latest(localization):
     first = localization.refresh.refresh(now=utcnow() - dt.timedelta(hours=30))
-    assert localization.store.latest().is_stale()
+    assert localization.repository.latest().is_stale()
     second = localization.refresh.refresh()
     assert second.status == "unchanged" and second.snapshot_id == first.snapshot_id
-    assert not localization.store.latest().is_stale()
+    assert not localization.repository.latest().is_stale()
 
 
 def test_new_rates_make_a_new_snapshot(localization):
@@ -59,8 +59,8 @@ def test_new_rates_make_a_new_snapshot(localization):
     localization.stub.control(rates={"USD": "1.1600"}, merge=True)
     second = localization.refresh.refresh()
     assert second.status == "refreshed" and second.snapshot_id != first.snapshot_id
-    assert localization.store.latest().rates["USD"] == Decimal("1.1600")
-    assert localization.store.snapshot(first.snapshot_id).rates["USD"] == Decimal("1.1512")
+    assert localization.repository.latest().rates["USD"] == Decimal("1.1600")
+    assert localization.repository.snapshot(first.snapshot_id).rates["USD"] == Decimal("1.1512")
 
 
 def test_garbage_is_refused_and_previous_kept(localization):
@@ -68,7 +68,7 @@ def test_garbage_is_refused_and_previous_kept(localization):
     localization.stub.control(mode="garbage")
     outcome = localization.refresh.refresh()
     assert outcome.status == "refused"
-    assert localization.store.latest().snapshot_id == good.snapshot_id
+    assert localization.repository.latest().snapshot_id == good.snapshot_id
 
 
 @pytest.mark.parametrize("bad", ["0", "-1.5", "abc"])
@@ -77,7 +77,7 @@ def test_non_positive_or_unparseable_rate_refuses_the_snapshot(localization, bad
     localization.stub.control(rates={"USD": "1.2", "JPY": "180"}, merge=True)
     localization.stub.state.rates["GBP"] = bad   # the control endpoint itself refuses non-numbers
     assert localization.refresh.refresh().status == "refused"
-    assert localization.store.latest().snapshot_id == good.snapshot_id
+    assert localization.repository.latest().snapshot_id == good.snapshot_id
 
 
 def test_rate_moving_more_than_the_share_is_refused_and_logged(localization, caplog):
@@ -85,12 +85,12 @@ def test_rate_moving_more_than_the_share_is_refused_and_logged(localization, cap
     localization.stub.control(rates={"JPY": "400"}, merge=True)           # +121 %
     outcome = localization.refresh.refresh()
     assert outcome.status == "refused" and set(outcome.problems) == {"JPY"}
-    assert localization.store.latest().snapshot_id == good.snapshot_id
+    assert localization.repository.latest().snapshot_id == good.snapshot_id
     refused = [r for r in caplog.records if r.getMessage() == "fx rate refused"]
     assert [r.currency for r in refused] == ["JPY"]
     forced = localization.refresh.refresh(accept_large_moves=True)
     assert forced.status == "refreshed"
-    assert localization.store.latest().rates["JPY"] == Decimal("400")
+    assert localization.repository.latest().rates["JPY"] == Decimal("400")
 
 
 def test_move_share_is_configurable(localization, monkeypatch):
@@ -112,7 +112,7 @@ def test_provider_down_serves_stale_opens_breaker_then_recovers(localization, mo
     served_before = localization.stub.state.served
     assert localization.refresh.refresh().status == "breaker_open"
     assert localization.stub.state.served == served_before          # open breaker: provider not called
-    latest = localization.store.latest()
+    latest = localization.repository.latest()
     assert latest.snapshot_id == good.snapshot_id and latest.is_stale()   # last good one, marked stale
     localization.stub.control(mode="ok")
     assert localization.refresh.refresh().status == "breaker_open"     # provider back, but not yet retried
@@ -123,7 +123,7 @@ def test_provider_down_serves_stale_opens_breaker_then_recovers(localization, mo
     assert localization.refresh.refresh().status == "unchanged"        # half-open trial succeeds
     assert localization.stub.state.served == served_before + 1
     assert localization.refresh.provider_breaker().current_state == "closed"
-    assert not localization.store.latest().is_stale()
+    assert not localization.repository.latest().is_stale()
 
 
 def test_hanging_provider_is_cut_by_the_timeout(localization, monkeypatch):
@@ -162,7 +162,7 @@ def test_retries_a_flaky_provider(localization):
 
 def test_an_older_refresh_finishing_late_cannot_replace_a_newer_snapshot(localization):
     """Two refreshes race: the one that fetched first writes last; the pointer must not go back."""
-    store = localization.store
+    repository = localization.repository
     early_fetch = utcnow()
     provider = localization.providers.from_env()
     slow_body = provider.download()                                   # fetched first (USD 1.1512)
@@ -175,9 +175,9 @@ def test_an_older_refresh_finishing_late_cannot_replace_a_newer_snapshot(localiz
         parse = staticmethod(provider.parse)
     late = localization.refresh.refresh(provider=Replay(), now=early_fetch)
     assert late.status == "superseded"
-    assert store.latest().snapshot_id == newer.snapshot_id
-    assert store.latest().rates["USD"] == Decimal("1.1600")
-    assert store.snapshot(late.snapshot_id) is not None               # kept in the history
+    assert repository.latest().snapshot_id == newer.snapshot_id
+    assert repository.latest().rates["USD"] == Decimal("1.1600")
+    assert repository.snapshot(late.snapshot_id) is not None               # kept in the history
 
 
 @pytest.mark.dynamodb_local
@@ -185,22 +185,22 @@ def test_concurrent_pointer_moves_keep_the_newest(localization):
     """Many writers at once, each with its own fetch time: the pointer ends at the newest."""
     from meridian.rates import static_snapshot
 
-    store = localization.store
+    repository = localization.repository
     base = utcnow()
     snaps = [(static_snapshot({"USD": f"1.{100 + i}"}, as_of="2025-11-21T13:15:00.000Z", snapshot_id=f"s{i}"),
               iso(base + dt.timedelta(seconds=i))) for i in range(12)]
     for snap, fetched_at in snaps:
-        store.save_snapshot(snap, fetched_at)
+        repository.save_snapshot(snap, fetched_at)
     results = {}
 
     def move(snap, fetched_at):
-        results[snap.snapshot_id] = store.move_latest(snap, fetched_at)
+        results[snap.snapshot_id] = repository.move_latest(snap, fetched_at)
     threads = [threading.Thread(target=move, args=pair) for pair in reversed(snaps)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert store.latest().snapshot_id == "s11"
+    assert repository.latest().snapshot_id == "s11"
     assert results["s11"] is True
 
 

@@ -1,4 +1,5 @@
-"""Reading and writing rate snapshots (data access only; the rules are in refresh.py)."""
+"""The localization table's reads and writes: the only module that touches it (rate snapshots and the
+"latest" pointer: models.py; the rules are in refresh.py and service.py)."""
 from __future__ import annotations
 
 from decimal import Decimal
