@@ -149,7 +149,7 @@ def test_bearer_security_follows_the_routes_roles(documents):
 def test_the_payment_webhook_is_documented(documents):
     from payments.signature import HEADER, WEBHOOK_PATH
 
-    from infra.localaws.config import FUNCTION_URL_PATHS
+    from infra.harness.config import FUNCTION_URL_PATHS
 
     assert FUNCTION_URL_PATHS["PaymentsWebhookFunction"] == WEBHOOK_PATH       # the one path, locally and here
     _, document = documents["payments"]
