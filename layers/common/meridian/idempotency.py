@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import jsonutil
+from . import aws, jsonutil
 from .config import int_env, require_env
 from .errors import Conflict, Unprocessable, ValidationFailed
 
@@ -54,18 +54,15 @@ def _run(request: dict, action: Callable[[], tuple[int, Any]]) -> dict:
 
 
 @functools.lru_cache(maxsize=1)
-def _idempotent():
-    """(the idempotent `_run`, its config), built on first use, not at cold start."""
+def _idempotent(dynamodb):
+    """(the idempotent `_run`, its config) on the `dynamodb` client, built on first use, not at cold start."""
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
         idempotent_function,
     )
 
-    from .aws import client_config
-
-    persistence = DynamoDBPersistenceLayer(table_name=require_env("IDEMPOTENCY_TABLE_NAME"),
-                                           boto_config=client_config())
+    persistence = DynamoDBPersistenceLayer(table_name=require_env("IDEMPOTENCY_TABLE_NAME"), boto3_client=dynamodb)
     config = IdempotencyConfig(event_key_jmespath="[scope, key]", payload_validation_jmespath="request",
                                raise_on_no_idempotency_key=True,
                                expires_after_seconds=int_env("IDEMPOTENCY_TTL_SECONDS", 86400))
@@ -74,11 +71,15 @@ def _idempotent():
 
 
 def _lambda_context():
-    """The invocation's Lambda context (Powertools then marks a request in progress only until its timeout)."""
+    """The running invocation's Lambda context, if any: Powertools then holds a key "in progress" only until
+    that invocation's timeout (a request whose Lambda died frees its key then, not after the TTL)."""
     from .api import current_app
 
     app = current_app()
-    return getattr(app, "lambda_context", None) if app is not None else None
+    context = getattr(app, "lambda_context", None) if app is not None else None
+    if context is None or context.get_remaining_time_in_millis() <= 0:
+        return None
+    return context
 
 
 def run_once(scope: str, key: str | None, request: Any, action: Callable[[], tuple[int, Any]], *,
@@ -92,10 +93,8 @@ def run_once(scope: str, key: str | None, request: Any, action: Callable[[], tup
         IdempotencyValidationError,
     )
 
-    run, config = _idempotent()
-    context = _lambda_context()
-    if context is not None:
-        config.register_lambda_context(context)
+    run, config = _idempotent(aws.client("dynamodb"))   # the execution environment's one DynamoDB client
+    config.register_lambda_context(_lambda_context())      # None: no timeout known, held until done or the TTL
     payload = {"scope": scope, "key": key, "request": request}
     deadline = time.monotonic() + WAIT_FOR_FIRST_SECONDS
     while True:
