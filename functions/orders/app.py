@@ -1,21 +1,19 @@
 """HTTP routes of the orders service (thin: parse → call → map)."""
-from meridian import shopper
+from meridian import idempotency, shopper
 from meridian.api import ServiceApp, json_response
-from meridian.apidoc import IDEMPOTENCY_KEY, Page, optional
+from meridian.apidoc import REQUIRED_IDEMPOTENCY_KEY, Page, optional
 from meridian.auth import principal, require_role
 from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
 from meridian.service_auth import require_service
 from meridian.validation import load
-from orders import cancellation, customers, idempotency, queries, stats
+from orders import cancellation, queries, stats
 from orders.state_machine import FULFILLED
 
-# marshmallow (~30 ms) loads with the first checkout, not on a cold start
+# marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("orders.schemas")
 
 app = ServiceApp("orders", schemas="orders.schemas")
-REQUIRED_IDEMPOTENCY_KEY = {**IDEMPOTENCY_KEY, "required": True,   # orders.idempotency.check_key
-                            "schema": {"type": "string", "maxLength": 255, "pattern": r"\S"}}
 
 
 @app.route("/", methods=["POST"], body="CheckoutSchema", params=[REQUIRED_IDEMPOTENCY_KEY],
@@ -23,15 +21,16 @@ REQUIRED_IDEMPOTENCY_KEY = {**IDEMPOTENCY_KEY, "required": True,   # orders.idem
 @require_role("customer")
 def place_order():
     """Check out: reserve stock, price it, open a payment intent (Idempotency-Key required)."""
-    who = principal()
-    key = idempotency.check_key(app.header("Idempotency-Key"))
+    from orders import checkout  # its pricing and FX load with the first checkout, not on a cold start
+
+    key = idempotency.checked_key(app.header("Idempotency-Key"), required=True)
     body = app.json_body()
     order = load(schemas.CheckoutSchema(), body)
-    order["currency"] = shopper.currency(order["currency"], app.header("Authorization"))
-    result = idempotency.place_order_once(
-        user_id=who.user_id, key=key, body=body, order=order, actor=f"{who.role}:{who.user_id}",
-        email=customers.email_of(app.header("Authorization")), lambda_context=app.lambda_context)
-    return json_response(result["body"], result["status"])
+    authorization = app.header("Authorization")
+    order["currency"] = shopper.currency(order["currency"], authorization)
+    status, answer = checkout.place_order_once(principal(), key=key, body=body, order=order,
+                                               authorization=authorization)
+    return json_response(answer, status)
 
 
 @app.route("/", methods=["GET"], query="OrdersQuery", responses={200: Page("OrderAnswer")})

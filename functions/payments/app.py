@@ -2,12 +2,11 @@
 from meridian.api import ServiceApp, json_response
 from meridian.apidoc import IDEMPOTENCY_KEY, header, optional
 from meridian.auth import principal, require_role
-from meridian.idempotency import run_once
 from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
 from meridian.service_auth import require_service
 from meridian.validation import load
-from payments import models, service
+from payments import service
 from payments.signature import HEADER, WEBHOOK_PATH
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
@@ -26,7 +25,7 @@ app.document_route(
 @require_role("customer")
 def get_payment(payment_id):
     """One payment (its owner or an admin)."""
-    return service.payment_view(service.visible_payment(payment_id, principal()))
+    return service.payment_detail(payment_id, principal())
 
 
 @app.route("/{payment_id}/refund", methods=["POST"], body=optional("RefundRequest"), params=[IDEMPOTENCY_KEY],
@@ -39,13 +38,7 @@ def refund_payment(payment_id):
     another payment or amount is a 422."""
     body = app.optional_json_body()
     request = load(schemas.RefundRequest(), body)
-    key = app.header("Idempotency-Key")
-
-    def refund():
-        return 202, service.refund(payment_id, request["amount"], idempotency_key=key)
-
-    status, result = run_once(models.IdempotencyItem, "payments:refund", key, {"payment": payment_id, "body": body},
-                              refund)
+    status, result = service.refund_once(payment_id, request["amount"], key=app.header("Idempotency-Key"), body=body)
     return json_response(result, status)
 
 
@@ -57,24 +50,21 @@ def create_intent():
     request = load(schemas.CreateIntentRequest(), app.json_body())
     payment, created = service.create_intent(order_id=str(request["order_id"]), user_id=request["user_id"],
                                              amount=request["amount"], currency=request["currency"])
-    return json_response(service.intent_view(payment), 201 if created else 200)
+    return json_response(payment, 201 if created else 200)
 
 
 @app.route("/internal/payments/{payment_id}/cancel", methods=["POST"])
 @require_service("orders")
 def cancel_payment(payment_id):
     """Cancel a pending payment's intent; 409 once it succeeded."""
-    return service.payment_view(service.cancel(payment_id))
+    return service.cancel(payment_id)
 
 
 @app.route("/internal/payments/{payment_id}/refund", methods=["POST"])
 @require_service("orders")
 def refund_for_order(payment_id):
     """Refund a payment in full (an order that was paid after it was cancelled)."""
-    payment = service.get_payment(payment_id)
-    if payment.status in ("refund_pending", "refunded"):
-        return json_response(service.payment_view(payment), 202)
-    return json_response(service.refund(payment_id, None, idempotency_key=f"auto-refund-{payment_id}"), 202)
+    return json_response(service.refund_in_full(payment_id), 202)
 
 
 @app.route("/internal/payments", methods=["GET"])

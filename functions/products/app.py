@@ -10,7 +10,7 @@ from meridian.idempotency import run_once
 from meridian.lazy import lazy_module
 from meridian.service_auth import require_service
 from meridian.validation import load
-from products import inventory, listing, models, pim, presenter
+from products import inventory, listing, pim, presenter
 from products.errors import ProductNotFound
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
@@ -97,8 +97,7 @@ def create_product():
     def create():
         return 201, presenter.admin_view(pim.create(data))
 
-    status, result = run_once(models.IdempotencyItem, f"products:create:{_actor()}", app.header("idempotency-key"),
-                              body, create)
+    status, result = run_once(f"products:create:{_actor()}", app.header("idempotency-key"), body, create)
     return json_response(result, status, {"Location": f"{app.prefix}/{result['id']}"})
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from meridian.audit import describe
 from meridian.observability import count, logger
 
-from . import inventory, payments_api, repository
+from . import payments_api, products_api, repository
 from .models import OrderModel
 from .state_machine import CANCELLED, PAID, MoveRefused, allowed, move
 from .views import order_view
@@ -24,7 +24,7 @@ class PaidOrderNotCancellable(MoveRefused):
 
 def release_stock(order: OrderModel) -> None:
     try:
-        inventory.release(order.reservation_id)
+        products_api.release(order.reservation_id)
     except Exception as exc:  # noqa: BLE001 - the products sweep returns it when the hold expires
         count("StockReleaseDeferred")
         logger.warning("stock release deferred to the reservation sweep",

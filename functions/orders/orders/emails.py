@@ -10,10 +10,9 @@ from meridian.config import require_env
 from meridian.money import Money
 from meridian.observability import count, logger
 from meridian.validation import has_control_characters
-from pynamodb.exceptions import DoesNotExist
 
 from . import repository
-from .models import EmailMarker, OrderModel
+from .models import OrderModel
 
 CONFIRMATION = "confirmation"
 
@@ -21,14 +20,6 @@ CONFIRMATION = "confirmation"
 def queue_confirmation(order: OrderModel) -> None:
     aws.client("sqs").send_message(QueueUrl=require_env("ORDER_EMAIL_QUEUE_URL"),
                                    MessageBody=json.dumps({"order_id": order.id, "kind": CONFIRMATION}))
-
-
-def _already_sent(order_id: str, kind: str) -> bool:
-    try:
-        EmailMarker.get(OrderModel.key(order_id), f"EMAIL#{kind}", consistent_read=True)
-        return True
-    except DoesNotExist:
-        return False
 
 
 def _one_line(text: object) -> str:
@@ -53,7 +44,7 @@ def send(order_id: str, kind: str) -> str:
     """Send one order email unless it was sent before; returns sent | skipped | duplicate."""
     if kind != CONFIRMATION:
         raise ValueError(f"unknown order email {kind!r}")
-    if _already_sent(order_id, kind):
+    if repository.email_sent(order_id, kind):
         return "duplicate"
     order = repository.get(order_id)
     if not order.email:
@@ -65,7 +56,6 @@ def send(order_id: str, kind: str) -> str:
                                             Destination={"ToAddresses": [order.email]},
                                             Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
                                                      "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}})
-    EmailMarker(OrderModel.key(order_id), f"EMAIL#{kind}", sent_at=iso(),
-                message_id=response.get("MessageId")).save()
+    repository.mark_email_sent(order_id, kind, at=iso(), message_id=response.get("MessageId"))
     count("OrderEmailsSent")
     return "sent"

@@ -13,24 +13,17 @@ from __future__ import annotations
 from meridian.errors import DomainError
 from meridian.observability import count, logger
 
-from . import emails, inventory, payments_api, repository
+from . import emails, payments_api, products_api, repository
 from .cancellation import release_stock
 from .models import OrderModel
-from .state_machine import CANCELLED, PAID, PENDING_PAYMENT, REFUNDED, MoveRefused, move
-
-
-def _try_move(order: OrderModel, target: str, *, reason: str, actor: str) -> OrderModel:
-    try:
-        return move(order, target, reason=reason, actor=actor)
-    except MoveRefused:
-        return repository.get(order.id)
+from .state_machine import CANCELLED, PAID, PENDING_PAYMENT, REFUNDED, move_unless_moved
 
 
 def mark_paid(order: OrderModel, *, actor: str, reason: str = "payment succeeded") -> str:
     if order.status == PENDING_PAYMENT:
-        order = _try_move(order, PAID, reason=reason, actor=actor)
+        order = move_unless_moved(order, PAID, reason=reason, actor=actor)
     if order.status == PAID:
-        if not inventory.commit(order.reservation_id):
+        if not products_api.commit(order.reservation_id):
             count("PaidWithoutReservation")
             logger.error("order paid but its reservation could not be committed", extra={"order_id": order.id})
         emails.queue_confirmation(order)
@@ -46,7 +39,7 @@ def mark_paid(order: OrderModel, *, actor: str, reason: str = "payment succeeded
 
 def mark_failed(order: OrderModel, *, actor: str, reason: str) -> str:
     if order.status == PENDING_PAYMENT:
-        order = _try_move(order, CANCELLED, reason=reason, actor=actor)
+        order = move_unless_moved(order, CANCELLED, reason=reason, actor=actor)
     if order.status == CANCELLED:
         release_stock(order)
         _close_intent(order)
@@ -68,7 +61,7 @@ def mark_refunded(order: OrderModel, *, actor: str, fully: bool) -> str:
         logger.info("partial refund; the order stays as it is", extra={"order_id": order.id})
         return "ignored"
     if order.status == PAID:
-        order = _try_move(order, REFUNDED, reason="payment refunded", actor=actor)
+        order = move_unless_moved(order, REFUNDED, reason="payment refunded", actor=actor)
     return "refunded" if order.status == REFUNDED else "ignored"
 
 

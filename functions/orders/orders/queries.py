@@ -6,7 +6,6 @@ from meridian.audit import describe
 from meridian.errors import ValidationFailed
 
 from . import repository
-from .models import ORDER_SK, OrderModel
 from .state_machine import STATUSES, move
 from .views import order_view
 
@@ -32,8 +31,7 @@ def list_orders(who, *, limit: int, cursor: str | None, user_id: str | None, sta
     elif status:
         orders, last = repository.page_by_status(status, limit=limit, start=start)
     else:
-        result = OrderModel.scan(OrderModel.sk == ORDER_SK, limit=limit, last_evaluated_key=start)
-        orders, last = list(result), result.last_evaluated_key
+        orders, last = repository.page_of_all(limit=limit, start=start)
     items = [order_view(o) for o in orders]
     return pagination.page(items, last, purpose)
 

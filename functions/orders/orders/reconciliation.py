@@ -27,7 +27,7 @@ ACTOR = "reconciliation"
 
 
 def expire_pending(now: _dt.datetime, report: dict) -> None:
-    for order in repository.expired_pending(iso(now)):
+    for order in repository.expired(PENDING_PAYMENT, iso(now)):
         try:
             cancel(order, reason="payment window expired", actor=ACTOR)
             report["expired_cancelled"] += 1

@@ -1,23 +1,25 @@
-"""The order status machine: exactly the contract's moves, each one conditional and recorded.
+"""The order status machine: every status an order takes goes through here, each move conditional and recorded.
 
+    (new)           → pending_payment   place(): checkout stores the order with its first entry
     pending_payment → paid → fulfilled
-    pending_payment → cancelled      (customer, admin, payment failed or expired)
+    pending_payment → cancelled          (customer, admin, payment failed or expired)
     paid            → refunded
 
-A move is ONE conditional UpdateItem: set the new status on condition that the status is
-still the one we read, and append a history entry {status, at, reason, actor} to the
-order's append-only history in the same write. Any other move, or a move that loses a
-race, is a 409 Conflict and changes nothing. The history is part of the order item, so the
-move and its entry are atomic without a transaction.
+A move is ONE conditional UpdateItem (repository.save_move): set the new status on condition
+that the status is still the one we read, and append a history entry {status, at, reason,
+actor} to the order's append-only history in the same write. Any other move, or a move that
+loses a race, is a 409 Conflict and changes nothing. The history is part of the order item, so
+the move and its entry are atomic without a transaction. The modules that decide WHEN an order
+moves (checkout, cancellation, payment_events, reconciliation, queries) all call place() or
+move(); none writes a status itself.
 """
 from __future__ import annotations
 
 from meridian.clock import iso
-from meridian.dynamo import condition_failed
 from meridian.errors import Conflict
 from meridian.observability import count, logger
-from pynamodb.exceptions import UpdateError
 
+from . import repository
 from .models import HistoryEntry, OrderModel
 
 PENDING_PAYMENT, PAID, FULFILLED, CANCELLED, REFUNDED = "pending_payment", "paid", "fulfilled", "cancelled", "refunded"
@@ -47,8 +49,11 @@ def history_entry(status: str, *, reason: str, actor: str, at: str, from_status:
     return HistoryEntry(status=status, from_status=from_status, at=at, reason=reason, actor=actor)
 
 
-def status_index_key(order: OrderModel, status: str, at: str) -> str:
-    return f"{order.expires_at if status == PENDING_PAYMENT else at}#{order.id}"
+def place(*, reason: str, actor: str, **fields) -> OrderModel:
+    """Store a new order, pending_payment, with its first history entry (one conditional put)."""
+    order = repository.new_order(status=PENDING_PAYMENT, **fields)
+    repository.create(order, history_entry(PENDING_PAYMENT, reason=reason, actor=actor, at=order.created_at))
+    return order
 
 
 def move(order: OrderModel, target: str, *, reason: str, actor: str) -> OrderModel:
@@ -56,21 +61,18 @@ def move(order: OrderModel, target: str, *, reason: str, actor: str) -> OrderMod
     current = order.status
     if not allowed(current, target):
         raise MoveRefused(order.id, current, target)
-    now = iso()
-    entry = history_entry(target, reason=reason, actor=actor, at=now, from_status=current)
-    try:
-        order.update(actions=[OrderModel.status.set(target), OrderModel.updated_at.set(now),
-                              OrderModel.gsi2pk.set(f"STATUS#{target}"),
-                              OrderModel.gsi2sk.set(status_index_key(order, target, now)),
-                              OrderModel.history.set(OrderModel.history.append([entry]))],
-                     condition=OrderModel.status == current)
-    except UpdateError as exc:
-        if not condition_failed(exc):
-            raise
-        fresh = OrderModel.get(OrderModel.key(order.id), "ORDER", consistent_read=True)
-        raise MoveRefused(order.id, fresh.status, target) from None
-    order.status, order.updated_at = target, now
+    entry = history_entry(target, reason=reason, actor=actor, at=iso(), from_status=current)
+    if not repository.save_move(order, entry):
+        raise MoveRefused(order.id, repository.get(order.id).status, target)
     count("OrderStatusMoves", to=target)
     logger.info("order moved", extra={"order_id": order.id, "from": current, "to": target, "actor": actor,
                                       "reason": reason})
     return order
+
+
+def move_unless_moved(order: OrderModel, target: str, *, reason: str, actor: str) -> OrderModel:
+    """move(), but an order someone else moved first is no error: the order as it is now (an event's repeat)."""
+    try:
+        return move(order, target, reason=reason, actor=actor)
+    except MoveRefused:
+        return repository.get(order.id)

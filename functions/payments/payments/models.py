@@ -4,11 +4,9 @@
   INTENT#<intent_id>  / INTENT    pointer: gateway intent → payment id
   ORDER#<order_id>    / PAYMENT   pointer: order → payment id (one payment per order)
   EVENT#<event_id>    / EVENT     a gateway event, recorded before it is applied (exactly once)
-  IDEMPOTENCY#<hash>  / META      an admin refund's Idempotency-Key and first answer (meridian.idempotency)
 """
 from __future__ import annotations
 
-from meridian import idempotency
 from meridian.config import require_env
 from meridian.dynamo import DecimalAttribute, generic_index, table_meta
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
@@ -97,6 +95,3 @@ class ProcessedEvent(Model):
     def key(event_id: str) -> str:
         return f"EVENT#{event_id}"
 
-
-
-IdempotencyItem = idempotency.record_model(TABLE_NAME)

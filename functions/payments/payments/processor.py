@@ -17,15 +17,13 @@ from __future__ import annotations
 
 from meridian import events
 from meridian.clock import iso
-from meridian.dynamo import condition_failed
 from meridian.errors import NotFound
 from meridian.money import Money
 from meridian.observability import count, logger
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from . import states
+from . import repository, states
 from .models import PaymentModel, ProcessedEvent
-from .service import get_payment, payment_for_intent
+from .repository import get_payment, payment_for_intent
 
 MAX_ATTEMPTS = 3
 
@@ -46,12 +44,6 @@ def _bus_detail(payment: PaymentModel, event: states.GatewayEvent) -> dict:
                                      else payment.refunded_amount, payment.currency).to_json(),
             "fully_refunded": event.target == states.REFUNDED,
             "reason": event.failure_reason, "gateway_event_id": event.id}
-
-
-def _finish(marker: ProcessedEvent, outcome: str, **fields) -> None:
-    actions = [ProcessedEvent.outcome.set(outcome)]
-    actions += [getattr(ProcessedEvent, name).set(value) for name, value in fields.items()]
-    marker.update(actions=actions)
 
 
 def _payment_of(event: states.GatewayEvent) -> PaymentModel | None:
@@ -76,26 +68,19 @@ def _move_payment(marker: ProcessedEvent, event: states.GatewayEvent) -> str:
             break
         if not states.may_move(payment.status, event.target, refunded_now=event.refunded_amount,
                                refunded_before=payment.refunded_amount):
-            _finish(marker, "ignored", published=True)
+            repository.finish_event(marker, "ignored", published=True)
             logger.info("gateway event ignored", extra={"event_id": event.id, "type": event.type,
                                                         "why": f"older than {payment.status}"})
             count("PaymentEventsIgnored")
             return "ignored"
-        now = iso()
-        actions = [PaymentModel.status.set(event.target), PaymentModel.updated_at.set(now),
-                   PaymentModel.gsi1pk.set(f"STATUS#{event.target}"),
-                   PaymentModel.gsi1sk.set(f"{now}#{payment.id}"), PaymentModel.last_event_id.set(event.id)]
+        changes = {"last_event_id": event.id}
         if event.refunded_amount is not None:
-            actions.append(PaymentModel.refunded_amount.set(event.refunded_amount))
+            changes["refunded_amount"] = event.refunded_amount
         if event.failure_reason:
-            actions.append(PaymentModel.failure_reason.set(event.failure_reason))
+            changes["failure_reason"] = event.failure_reason
         previous = payment.status
-        try:
-            payment.update(actions=actions, condition=PaymentModel.status == previous)
-        except UpdateError as exc:
-            if condition_failed(exc):
-                continue                                  # moved meanwhile: decide again
-            raise
+        if not repository.move(payment, event.target, **changes):
+            continue                                      # moved meanwhile: decide again
         logger.info("payment moved", extra={"payment_id": payment.id, "from": previous, "to": event.target,
                                             "event_id": event.id})
         count("PaymentEventsApplied", status=event.target)
@@ -108,15 +93,14 @@ def _move_payment(marker: ProcessedEvent, event: states.GatewayEvent) -> str:
         # (the payment's last_event_id tells it the move itself is done); orders' moves are idempotent
         events.publish("payments", publish_type, _bus_detail(payment, event))
         count("PaymentEventsPublished", type=publish_type)
-    _finish(marker, "applied", published=True, publish_type=publish_type)
+    repository.finish_event(marker, "applied", published=True, publish_type=publish_type)
     return "applied"
 
 
 def _resume(event: states.GatewayEvent) -> str:
     """A repeat: the event was recorded before; finish what its first delivery left undone."""
-    try:
-        marker = ProcessedEvent.get(ProcessedEvent.key(event.id), "EVENT", consistent_read=True)
-    except DoesNotExist:  # pragma: no cover - the marker was just seen
+    marker = repository.get_event(event.id)
+    if marker is None:  # pragma: no cover - the marker was just seen
         return "duplicate"
     if marker.outcome == "pending":
         _move_payment(marker, event)
@@ -129,12 +113,10 @@ def apply_event(body: dict) -> str:
     """Apply one gateway event; returns what happened (applied, ignored, duplicate, resumed, republished)."""
     event = states.GatewayEvent.parse(body)
     announces = event.target is not None
-    marker = ProcessedEvent(ProcessedEvent.key(event.id), "EVENT", event_type=event.type, intent_id=event.intent_id,
-                            outcome="pending" if announces else "ignored", target=event.target,
-                            published=not announces, received_at=iso())
-    try:
-        marker.save(condition=ProcessedEvent.pk.does_not_exist())
-    except PutError:
+    marker = repository.new_event(event.id, event_type=event.type, intent_id=event.intent_id,
+                                  outcome="pending" if announces else "ignored", target=event.target,
+                                  published=not announces, received_at=iso())
+    if not repository.record_event(marker):
         return _resume(event)
     if not announces:
         count("PaymentEventsIgnored")

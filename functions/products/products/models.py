@@ -8,7 +8,6 @@ Item kinds (pk / sk):
   CLAIM#SLUG#<slug>, CLAIM#SLUG#<locale>#<slug>, CLAIM#SKU#<sku> / CLAIM
                                      uniqueness claims (conditional put)
   RESERVATION#<id> / META            a stock reservation of the orders service
-  IDEMPOTENCY#<scope> / META         the first response of an admin create (Idempotency-Key)
 
 Indexes:
   gsi1  CATALOG#<status>#<category> / <created_at>#<id>   listing by category
@@ -20,7 +19,6 @@ inventory.py).
 """
 from __future__ import annotations
 
-from meridian import idempotency
 from meridian.config import require_env
 from meridian.dynamo import DecimalAttribute, generic_index, share_connection, table_meta
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
@@ -143,10 +141,7 @@ class ReservationItem(Model):
     due = Gsi1()
 
 
-IdempotencyItem = idempotency.record_model(TABLE_NAME)     # Idempotency-Key of admin creates (meridian.idempotency)
-
-
-_connection = share_connection(ProductItem, LocalizedDetailsItem, ClaimItem, ReservationItem, IdempotencyItem)
+_connection = share_connection(ProductItem, LocalizedDetailsItem, ClaimItem, ReservationItem)
 
 
 def transaction() -> TransactWrite:

@@ -111,10 +111,12 @@ def cookie(name: str, *, description: str = "", **schema: Any) -> dict:
 ANY_DOCUMENT = {"type": "object", "required": ["openapi", "info", "paths"],
                 "description": "An OpenAPI 3 document.", "additionalProperties": True}
 
-# meridian.idempotency.run_once's key: 1 to 200 characters
-IDEMPOTENCY_KEY = header("Idempotency-Key", minLength=1, maxLength=200,
+# meridian.idempotency.run_once's key: at most 255 characters, trimmed; blank is no key
+IDEMPOTENCY_KEY = header("Idempotency-Key", maxLength=255,
                          description="The same key with the same body answers the first result; "
-                                     "with another body: 422.")
+                                     "with another body: 422; while the first runs: its answer, or 409.")
+REQUIRED_IDEMPOTENCY_KEY = {**IDEMPOTENCY_KEY, "required": True,
+                            "schema": {**IDEMPOTENCY_KEY["schema"], "pattern": r"\S"}}
 
 
 @dataclass

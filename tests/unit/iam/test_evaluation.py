@@ -62,7 +62,8 @@ def test_the_templates_roles_as_sam_expands_them(roles):
     orders, products = template.arn("OrdersTable"), template.arn("ProductsTable")
     assert _allowed(by_function, "OrdersFunction", "dynamodb:PutItem", orders)
     assert _allowed(by_function, "OrdersFunction", "dynamodb:Query", f"{orders}/index/gsi2")
-    assert _allowed(by_function, "OrdersFunction", "dynamodb:ConditionCheckItem", template.arn("IdempotencyTable"))
+    idempotency = template.arn("OrdersIdempotencyTable")
+    assert _allowed(by_function, "OrdersFunction", "dynamodb:ConditionCheckItem", idempotency)
     assert not _allowed(by_function, "OrdersFunction", "dynamodb:PutItem", products)
     assert not _allowed(by_function, "UsersFunction", "dynamodb:GetItem", orders)
 

@@ -1,8 +1,9 @@
-"""Fixtures of the orders tests: the OrdersFunction app, fake products / payments / users APIs.
+"""Fixtures of the orders tests: the OrdersFunction app, a products stub, fake payments / users APIs.
 
-The sibling services are faked at the HTTP boundary (`responses` intercepts the calls
+The sibling services are stood in for at the HTTP boundary (`responses` intercepts the calls
 ServiceClient makes to the API's base URL), so the orders code runs unchanged: its clients
-sign, time out, retry and trip breakers as they would against the real services.
+sign, time out, retry and trip breakers as they would against the real services. The products
+stub answers canned examples that tests/unit/contracts/ checks against products' real API.
 """
 from __future__ import annotations
 
@@ -19,28 +20,44 @@ from meridian import fx
 from tests.lambda_testing import ApiClient, TokenFactory, signed_by
 
 from ..conftest import API_BASE_URL
+from ..contracts import products_internal_api as contract
 
 BASE = API_BASE_URL
 RATES = {"USD": "1.08", "JPY": "162.37", "KWD": "0.3321", "GBP": "0.8573"}   # per 1 EUR (ECB style)
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "city": "Berlin", "postal_code": "10115", "country": "DE"}
 
 
-class FakeProducts:
-    """POST /internal/reservations (+ /commit, /release), with real stock arithmetic."""
+class ProductsStub:
+    """products' internal reservations API as orders sees it: it records every call and answers the canned
+    examples of tests/unit/contracts/products_internal_api.py, whose shapes the contract test checks against
+    products' real API. It decides nothing about stock: a reservation of the products a test added is
+    `reserved`; of a product it was not given, `unknown_product`; anything else a test wants (a shortage)
+    it queues with `answer_next_reserve`. A reservation id answers its first outcome again."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.products: dict[str, dict] = {}
-        self.reservations: dict[str, dict] = {}
+        self.catalog: dict[str, dict] = {}
+        self.starting_stock: dict[str, int] = {}
+        self.reservations: dict[str, dict] = {}      # held, committed or released (a 201 answered)
+        self.refused: dict[str, dict] = {}           # answered 409 (replayed as such)
         self.calls: list[tuple[str, str]] = []
+        self.queued: list[contract.Example] = []
 
     def add(self, price: str, stock: int = 10, name: str = "Widget") -> str:
         product_id = str(uuid.uuid4())
-        self.products[product_id] = {"price": price, "stock": stock, "name": name}
+        self.catalog[product_id] = {"price": price, "name": name, "sku": None}
+        self.starting_stock[product_id] = stock
         return product_id
 
+    def answer_next_reserve(self, example: contract.Example) -> None:
+        self.queued.append(example)
+
     def stock(self, product_id: str) -> int:
-        return self.products[product_id]["stock"]
+        """The stock products would show after the calls orders made: what it started with, less what the
+        reservations orders holds or bought (from the recorded calls, not a rule of products)."""
+        taken = sum(line["quantity"] for found in self.reservations.values() if found["status"] != "released"
+                    for line in found["items"] if line["product_id"] == product_id)
+        return self.starting_stock[product_id] - taken
 
     def status(self, reservation_id: str) -> str | None:
         found = self.reservations.get(reservation_id)
@@ -53,45 +70,35 @@ class FakeProducts:
         with self.lock:
             self.calls.append((request.method, path))
             if path.endswith("/internal/reservations"):
-                return self._reserve(body)
+                return self._answer(*self._reserve(body))
             reservation_id, action = re.search(r"/reservations/([^/]+)/(commit|release)$", path).groups()
             found = self.reservations.get(reservation_id)
             if found is None:
-                return 404, {}, json.dumps({"status": 404, "detail": "no reservation"})
-            if action == "release" and found["status"] == "held":
-                for line in found["items"]:
-                    self.products[line["product_id"]]["stock"] += line["quantity"]
-                found["status"] = "released"
-            elif action == "commit" and found["status"] == "held":
-                found["status"] = "committed"
-            elif (action, found["status"]) not in (("release", "released"), ("commit", "committed")):
-                return 409, {}, json.dumps({"status": 409, "detail": f"reservation is {found['status']}"})
-            return 200, {"Content-Type": "application/json"}, json.dumps({"reservation_id": reservation_id,
-                                                                          "status": found["status"]})
+                return self._answer(*contract.unknown_reservation(reservation_id))
+            wanted = "committed" if action == "commit" else "released"
+            if found["status"] not in ("held", wanted):
+                return self._answer(*contract.settle_refused(reservation_id, found["status"]))
+            found["status"] = wanted
+            return self._answer(*contract.settled(found["answer"], wanted))
 
-    def _reserve(self, body):
-        if body["reservation_id"] in self.reservations:
-            view = self.reservations[body["reservation_id"]]["view"]
-            return 201, {"Content-Type": "application/json"}, json.dumps(view)
-        for line in body["items"]:
-            product = self.products.get(line["product_id"])
-            if product is None:
-                return 404, {"Content-Type": "application/problem+json"}, json.dumps(
-                    {"status": 404, "detail": f"Product {line['product_id']} does not exist."})
-            if product["stock"] < line["quantity"]:
-                return 409, {"Content-Type": "application/problem+json"}, json.dumps(
-                    {"status": 409, "detail": "Not enough stock", "product_id": line["product_id"],
-                     "reason": "insufficient_stock", "requested": line["quantity"], "available": product["stock"]})
-        items = []
-        for line in body["items"]:
-            product = self.products[line["product_id"]]
-            product["stock"] -= line["quantity"]
-            items.append({"product_id": line["product_id"], "sku": line.get("sku") or f"SKU-{line['product_id'][:6]}",
-                          "quantity": line["quantity"], "name": product["name"],
-                          "unit_price": {"amount": product["price"], "currency": "USD"}})
-        view = {"reservation_id": body["reservation_id"], "expires_at": "2099-01-01T00:00:00.000Z", "items": items}
-        self.reservations[body["reservation_id"]] = {"status": "held", "items": body["items"], "view": view}
-        return 201, {"Content-Type": "application/json"}, json.dumps(view)
+    def _reserve(self, body) -> contract.Example:
+        first = self.reservations.get(body["reservation_id"]) or self.refused.get(body["reservation_id"])
+        if first is not None:
+            return first["answer"]
+        if self.queued:
+            answer = self.queued.pop(0)
+        else:
+            unknown = next((line for line in body["items"] if line["product_id"] not in self.catalog), None)
+            answer = (contract.unknown_product(unknown["product_id"], requested=unknown["quantity"]) if unknown
+                      else contract.reserved(body, self.catalog))
+        record = {"status": "held", "items": body["items"], "answer": answer}
+        (self.reservations if answer[0] == 201 else self.refused)[body["reservation_id"]] = record
+        return answer
+
+    @staticmethod
+    def _answer(status: int, body: dict):
+        kind = "json" if status < 400 else "problem"
+        return status, {"Content-Type": contract.CONTENT_TYPES[kind]}, json.dumps(body)
 
 
 class FakePayments:
@@ -145,7 +152,7 @@ class FakePayments:
 
 class Services:
     def __init__(self):
-        self.products = FakeProducts()
+        self.products = ProductsStub()
         self.payments = FakePayments()
         self.saved_currency = None
 

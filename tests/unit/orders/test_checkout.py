@@ -97,7 +97,10 @@ def test_checkout_needs_a_customer_token(api, services):
 
 
 def test_insufficient_stock_is_409_and_leaves_nothing(checkout, services):
+    from ..contracts.products_internal_api import out_of_stock
+
     product = services.products.add("3.00", stock=1)
+    services.products.answer_next_reserve(out_of_stock(product, requested=2, available=1))
     response = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 2}])
     assert response.status == 409
     assert response.json["product_id"] == product

@@ -54,8 +54,11 @@ def test_a_failed_checkout_can_be_retried_with_the_same_key(checkout, services):
 @pytest.mark.dynamodb_local
 def test_concurrent_requests_with_one_key_place_one_order(orders_app, services, monkeypatch):
     """Two requests race with one key: the second waits for the first and answers the same."""
-    from orders import checkout, idempotency
+    from meridian import api, idempotency
+    from meridian.auth import Principal
+    from orders import checkout
 
+    monkeypatch.setitem(api._current, "app", None)          # called outside a request: no Lambda context
     product = services.products.add("2.50", stock=10)
     real = checkout.place_order
     started, release, second_waiting = threading.Event(), threading.Event(), threading.Event()
@@ -81,8 +84,8 @@ def test_concurrent_requests_with_one_key_place_one_order(orders_app, services, 
     results: list[dict] = []
 
     def request():
-        results.append(idempotency.place_order_once(user_id="u1", key="same", body=body, order=order,
-                                                    email=None, actor="customer:u1"))
+        results.append(checkout.place_order_once(Principal("u1", "customer"), key="same", body=body, order=order,
+                                                 authorization=None))
 
     first = threading.Thread(target=request)
     first.start()
@@ -103,8 +106,11 @@ def test_concurrent_requests_with_one_key_place_one_order(orders_app, services, 
 def test_racing_requests_with_one_key_place_one_order(orders_app, services, monkeypatch):
     """Six requests with one key released at once (DynamoDB Local, a real engine): one places the
     order, the others wait for it and answer the same."""
-    from orders import idempotency
+    from meridian import api, idempotency
+    from meridian.auth import Principal
+    from orders import checkout
 
+    monkeypatch.setitem(api._current, "app", None)          # called outside a request: no Lambda context
     monkeypatch.setattr(idempotency, "WAIT_FOR_FIRST_SECONDS", 60.0)
     product = services.products.add("2.50", stock=10)
     body = {"items": [{"product_id": product, "quantity": 1}], "shipping_address": ADDRESS}
@@ -115,8 +121,8 @@ def test_racing_requests_with_one_key_place_one_order(orders_app, services, monk
     def request():
         start.wait()
         try:
-            results.append(idempotency.place_order_once(user_id="u-race", key="one-key", body=body, order=order,
-                                                        email=None, actor="customer:u-race"))
+            results.append(checkout.place_order_once(Principal("u-race", "customer"), key="one-key", body=body,
+                                                     order=order, authorization=None))
         except Exception as error:  # reported below
             errors.append(error)
 

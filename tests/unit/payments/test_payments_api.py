@@ -68,10 +68,10 @@ def _succeed(sandbox, payment):
     intent = sandbox.ledger.intents[payment["intent_id"]]
     sandbox.ledger.confirm_intent(intent["id"], {"client_secret": intent["client_secret"],
                                                  "card_number": "4242424242424242"})
-    from payments import service
+    from payments import repository
     from payments.models import PaymentModel
 
-    stored = service.get_payment(payment["id"])
+    stored = repository.get_payment(payment["id"])
     stored.update(actions=[PaymentModel.status.set("succeeded"), PaymentModel.gsi1pk.set("STATUS#succeeded")])
 
 
@@ -92,7 +92,7 @@ def test_admin_refunds_a_succeeded_payment(api, tokens, create_payment, sandbox)
 
 
 def test_a_replayed_refund_answers_the_first_result_and_moves_nothing(api, tokens, create_payment, sandbox):
-    from payments import service
+    from payments import repository
     from payments.models import PaymentModel
 
     payment, other = create_payment(), create_payment()
@@ -103,11 +103,11 @@ def test_a_replayed_refund_answers_the_first_result_and_moves_nothing(api, token
     first = api.post(url, json={"amount": "10.00"}, headers=admin)
     assert first.status == 202
     # the gateway's webhook came: partly refunded, refundable again
-    service.get_payment(payment["id"]).update(actions=[PaymentModel.status.set("succeeded"),
+    repository.get_payment(payment["id"]).update(actions=[PaymentModel.status.set("succeeded"),
                                                        PaymentModel.refunded_amount.set(Decimal("10.00"))])
     replay = api.post(url, json={"amount": "10.00"}, headers=admin)
     assert (replay.status, replay.json) == (202, first.json)
-    assert service.get_payment(payment["id"]).status == "succeeded"              # not stuck in refund_pending
+    assert repository.get_payment(payment["id"]).status == "succeeded"              # not stuck in refund_pending
     assert sandbox.ledger.intents[payment["intent_id"]]["amount_refunded"] == 1000   # one refund at the gateway
     assert api.post(url, json={"amount": "5.00"}, headers=admin).status == 422            # same key, other amount
     elsewhere = api.post(f"/api/v1/payments/{other['id']}/refund", json={"amount": "10.00"}, headers=admin)
@@ -207,10 +207,10 @@ def test_cancelling_a_failed_payment_closes_its_intent(api, create_payment, sand
     with pytest.raises(ApiError):                 # the sandbox answers a decline with a 402 card error
         sandbox.ledger.confirm_intent(intent["id"], {"client_secret": intent["client_secret"],
                                                      "card_number": "4000000000000002"})
-    from payments import service
+    from payments import repository
     from payments.models import PaymentModel
 
-    service.get_payment(payment["id"]).update(actions=[PaymentModel.status.set("failed")])
+    repository.get_payment(payment["id"]).update(actions=[PaymentModel.status.set("failed")])
     path = f"/api/v1/payments/internal/payments/{payment['id']}/cancel"
     response = api.post(path, json={}, headers=internal("POST", path))
     assert response.status == 200 and response.json["status"] == "failed"

@@ -35,9 +35,9 @@ def bus_events(aws) -> list[dict]:
 
 
 def status(payment_id: str) -> str:
-    from payments import service
+    from payments import repository
 
-    return service.get_payment(payment_id).status
+    return repository.get_payment(payment_id).status
 
 
 def run(process, *events: dict) -> dict:
@@ -96,9 +96,9 @@ def test_a_paid_retry_after_a_decline_still_counts(process, payment, aws):
 def test_refunds_partial_then_full(process, payment, aws):
     run(process, gateway_event("payment_intent.succeeded", payment))
     run(process, refund_event(payment, 2500, 1000))
-    from payments import service
+    from payments import repository
 
-    partially = service.get_payment(payment["id"])
+    partially = repository.get_payment(payment["id"])
     assert partially.status == "partially_refunded" and str(partially.refunded_amount) == "10.00"
     run(process, refund_event(payment, 2500, 2500))
     assert status(payment["id"]) == "refunded"

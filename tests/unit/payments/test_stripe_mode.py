@@ -84,10 +84,10 @@ def test_cancel_and_a_repeated_cancel(api, stripe_stub):
 def test_a_refund_goes_to_stripe(api, stripe_stub, tokens):
     payment = create(api)
     stripe_stub.succeed(payment["intent_id"])
-    from payments import service
+    from payments import repository
     from payments.models import PaymentModel
 
-    service.get_payment(payment["id"]).update(actions=[PaymentModel.status.set("succeeded")])
+    repository.get_payment(payment["id"]).update(actions=[PaymentModel.status.set("succeeded")])
     response = api.post(f"/api/v1/payments/{payment['id']}/refund", json={"amount": "10.00"},
                         headers=tokens.header(role="admin"))
     assert response.status == 202 and response.json["refund"]["id"].startswith("re_")
@@ -135,6 +135,6 @@ def test_a_stripe_signed_webhook_moves_the_payment(api, stripe_stub, aws, load_f
     process = load_function("PaymentsEventProcessorFunction")
     assert process(sqs_records(message["Body"], group=payment["intent_id"]), LambdaContext()) == \
         {"batchItemFailures": []}
-    from payments import service
+    from payments import repository
 
-    assert service.get_payment(payment["id"]).status == "succeeded"
+    assert repository.get_payment(payment["id"]).status == "succeeded"

@@ -1,0 +1,119 @@
+"""Reading and writing the payments table: the only module that touches it (single-item conditional writes).
+
+Payments (status moves conditional on the status read), the order's claim on its one payment, the
+intent → payment pointer, and the gateway events' markers (see models.py for the item layout).
+"""
+from __future__ import annotations
+
+import uuid
+
+from meridian.clock import iso
+from meridian.dynamo import condition_failed
+from meridian.errors import NotFound
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from .models import IntentPointer, OrderPointer, PaymentModel, ProcessedEvent
+
+
+# ---------------------------------------------------------------------------- payments
+def get_payment(payment_id: str) -> PaymentModel:
+    try:
+        return PaymentModel.get(PaymentModel.key(payment_id), "PAYMENT", consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("No such payment.") from None
+
+
+def payment_for_intent(intent_id: str) -> PaymentModel | None:
+    try:
+        pointer = IntentPointer.get(IntentPointer.key(intent_id), "INTENT", consistent_read=True)
+    except DoesNotExist:
+        return None
+    return get_payment(pointer.payment_id)
+
+
+def payment_for_order(order_id: str) -> PaymentModel | None:
+    try:
+        pointer = OrderPointer.get(OrderPointer.key(order_id), "PAYMENT", consistent_read=True)
+        return get_payment(pointer.payment_id)
+    except (DoesNotExist, NotFound):
+        return None
+
+
+def page_by_status(status: str, *, since: str | None, limit: int,
+                   start: dict | None) -> tuple[list[PaymentModel], dict | None]:
+    """Payments in `status` changed at or after `since` (gsi1), oldest first, one page."""
+    condition = PaymentModel.gsi1sk >= since if since else None
+    result = PaymentModel.by_status.query(f"STATUS#{status}", condition, limit=limit, last_evaluated_key=start)
+    return list(result), result.last_evaluated_key
+
+
+def status_fields(status: str, now: str, payment_id: str) -> dict:
+    """A payment's status with the attributes that index it (gsi1: STATUS#<status> / <updated_at>#<id>)."""
+    return {"status": status, "updated_at": now, "gsi1pk": f"STATUS#{status}", "gsi1sk": f"{now}#{payment_id}"}
+
+
+def claim_order(order_id: str, **details) -> OrderPointer:
+    """The order's claim on its one payment: a new one (a fresh payment id), or the one made before."""
+    claim = OrderPointer(OrderPointer.key(order_id), "PAYMENT", payment_id=str(uuid.uuid4()), **details)
+    try:
+        claim.save(condition=OrderPointer.pk.does_not_exist())
+        return claim
+    except PutError:
+        return OrderPointer.get(OrderPointer.key(order_id), "PAYMENT", consistent_read=True)
+
+
+def new_payment(*, payment_id: str, status: str, now: str, **fields) -> PaymentModel:
+    return PaymentModel(PaymentModel.key(payment_id), "PAYMENT", id=payment_id, created_at=now,
+                        **status_fields(status, now, payment_id), **fields)
+
+
+def create_payment(payment: PaymentModel) -> bool:
+    """Store a new payment and its intent pointer; False (nothing written) when it exists already."""
+    try:
+        payment.save(condition=PaymentModel.pk.does_not_exist())
+    except PutError:
+        return False
+    IntentPointer(IntentPointer.key(payment.intent_id), "INTENT", payment_id=payment.id).save()
+    return True
+
+
+def move(payment: PaymentModel, target: str, **changes) -> bool:
+    """Set `target` (and `changes`) on condition that the status is still the one read; False when someone
+    moved it first (nothing written)."""
+    now = iso()
+    fields = {**status_fields(target, now, payment.id), **changes}
+    actions = [getattr(PaymentModel, name).set(value) for name, value in fields.items()]
+    try:
+        payment.update(actions=actions, condition=PaymentModel.status == payment.status)
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+# ---------------------------------------------------------------------------- gateway events
+def record_event(marker: ProcessedEvent) -> bool:
+    """Put a gateway event's marker; False when the event was recorded before (a repeat)."""
+    try:
+        marker.save(condition=ProcessedEvent.pk.does_not_exist())
+        return True
+    except PutError:
+        return False
+
+
+def new_event(event_id: str, **fields) -> ProcessedEvent:
+    return ProcessedEvent(ProcessedEvent.key(event_id), "EVENT", **fields)
+
+
+def get_event(event_id: str) -> ProcessedEvent | None:
+    try:
+        return ProcessedEvent.get(ProcessedEvent.key(event_id), "EVENT", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def finish_event(marker: ProcessedEvent, outcome: str, **fields) -> None:
+    actions = [ProcessedEvent.outcome.set(outcome)]
+    actions += [getattr(ProcessedEvent, name).set(value) for name, value in fields.items()]
+    marker.update(actions=actions)

@@ -1,0 +1,97 @@
+"""Examples of products' internal reservations API as orders uses it: ONE set of payloads.
+
+orders' unit tests answer with these (`ProductsStub` in tests/unit/orders/conftest.py), and
+test_orders_products_internal_api.py checks them against products' REAL API, driven with exactly the
+requests orders' products_api.py sends: same status, and every field orders reads present with the same
+shape (and, where orders relies on it, the same value). A change on either side fails there first.
+
+Each example is (status, body), body as products answers it (JSON or problem+json).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+CONTENT_TYPES = {"json": "application/json", "problem": "application/problem+json"}
+PROBLEM_TYPE = "https://meridian.dev/problems/"
+# the answer to a reservation that is held (or settled), as orders' pricing and compensation read it
+EXPIRES_AT = "2099-01-01T00:00:00.000Z"
+CREATED_AT = "2025-01-01T00:00:00.000Z"
+
+Example = tuple[int, dict[str, Any]]
+
+
+def reserved(request: dict, catalog: dict[str, dict], *, status: str = "held") -> Example:
+    """201: every line of `request` (the body orders POSTs to /internal/reservations) held, priced in USD.
+    `catalog`: product id → {price (USD, "19.99"), name, sku (None for a product without variants)}."""
+    items = [{"product_id": line["product_id"], "sku": line.get("sku") or catalog[line["product_id"]].get("sku"),
+              "quantity": line["quantity"],
+              "unit_price": {"amount": catalog[line["product_id"]]["price"], "currency": "USD"},
+              "name": catalog[line["product_id"]]["name"]} for line in request["items"]]
+    return 201, {"reservation_id": request["reservation_id"], "status": status, "expires_at": EXPIRES_AT,
+                 "created_at": CREATED_AT, "items": items}
+
+
+def _shortage(product_id: str, reason: str, requested: int, available: int, detail: str) -> Example:
+    # (a line without a SKU: the problem has no `sku` member, as problem+json leaves out what is null)
+    return 409, {"type": PROBLEM_TYPE + "insufficient-stock", "title": "Conflict", "status": 409, "detail": detail,
+                 "product_id": product_id, "reason": reason, "requested": requested, "available": available}
+
+
+def out_of_stock(product_id: str, *, requested: int, available: int) -> Example:
+    """409: a line asks for more than is left; nothing is held."""
+    return _shortage(product_id, "insufficient_stock", requested, available,
+                     f"Not enough stock for product {product_id}: {requested} requested, {available} available.")
+
+
+def unknown_product(product_id: str, *, requested: int) -> Example:
+    """409 with reason not_found: a line names a product products does not have; nothing is held."""
+    return _shortage(product_id, "not_found", requested, 0, f"Product {product_id} is not available for sale.")
+
+
+def settled(reserved_example: Example, status: str) -> Example:
+    """200: the reservation committed or released (idempotent: a repeat answers the same)."""
+    return 200, {**reserved_example[1], "status": status}
+
+
+def settle_refused(reservation_id: str, current: str) -> Example:
+    """409: commit of a released reservation, release of a committed one."""
+    return 409, {"type": PROBLEM_TYPE + "reservation-state", "title": "Conflict", "status": 409,
+                 "detail": f"Reservation {reservation_id} is {current}.", "reservation_id": reservation_id,
+                 "reservation_status": current}
+
+
+def unknown_reservation(reservation_id: str) -> Example:
+    """404: commit or release of a reservation products never made."""
+    return 404, {"type": PROBLEM_TYPE + "not-found", "title": "Not Found", "status": 404,
+                 "detail": f"Reservation {reservation_id} does not exist.", "reservation_id": reservation_id}
+
+
+def shape(value: Any) -> Any:
+    """A JSON value's shape: dicts by key, lists by their first element, scalars by type."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    return type(value).__name__
+
+
+def missing_from(example: Any, real: Any, where: str = "") -> list[str]:
+    """Where `real` lacks a field of `example`, or has it in another shape (type); [] when it has them all."""
+    if isinstance(example, dict):
+        if not isinstance(real, dict):
+            return [f"{where or '.'}: {shape(real)} instead of an object"]
+        found = []
+        for key, item in example.items():
+            if key not in real:
+                found.append(f"{where}.{key}: missing")
+            else:
+                found += missing_from(item, real[key], f"{where}.{key}")
+        return found
+    if isinstance(example, list):
+        if not isinstance(real, list) or len(real) != len(example):
+            return [f"{where}: {shape(real)} instead of {len(example)} items"]
+        return [problem for n, (a, b) in enumerate(zip(example, real, strict=True))
+                for problem in missing_from(a, b, f"{where}.{n}")]
+    if type(example) is not type(real):
+        return [f"{where}: {type(real).__name__} instead of {type(example).__name__}"]
+    return []
