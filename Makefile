@@ -124,7 +124,7 @@ unit: deps
 
 integration: deps
 	@echo "==> integration tests (a whole stack on free ports)"
-	$(VPY) -m pytest tests/integration $(PYTEST_FLAGS)
+	$(VPY) -m pytest tests/integration tests/e2e $(PYTEST_FLAGS)
 
 lint: deps
 	$(VPY) -m ruff check .

@@ -1,4 +1,5 @@
-"""Test set-up shared by every suite: import paths and a fake AWS identity."""
+"""Test set-up shared by every suite: import paths, a fake AWS identity, and the one stack of the
+integration and e2e tiers (tests/stack_session.py: started only when a test asks for `stack`)."""
 import os
 import sys
 from pathlib import Path
@@ -14,3 +15,5 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_REGION", "us-east-1")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "MeridianTest")
+
+from tests.stack_session import pytest_collection_modifyitems, stack  # noqa: E402,F401  (one stack for both tiers)

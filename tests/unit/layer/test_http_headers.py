@@ -15,7 +15,7 @@ from infra.localaws.template import load_yaml
 from tests.lambda_testing import ApiClient, LambdaContext
 
 ORIGIN = "https://shop.example.com"
-NGINX_CONF = Path(__file__).resolve().parents[2] / "infra" / "nginx" / "nginx.conf.template"
+NGINX_CONF = Path(__file__).resolve().parents[3] / "infra" / "localaws" / "nginx" / "nginx.conf.template"
 
 
 def make_app() -> ServiceApp:

@@ -20,7 +20,7 @@ from meridian.errors import (
     ValidationFailed,
 )
 
-from .conftest import API_BASE_URL
+from ..conftest import API_BASE_URL
 
 
 def answer(status, body=None, **headers) -> ServiceResponse:

@@ -16,7 +16,7 @@ import pytest
 
 from infra.localaws.processes import ManagedProcess, free_ports, http_ok, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

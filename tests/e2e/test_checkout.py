@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from .checkout_helpers import (
+from tests.integration.checkout_helpers import (
     admin,
     available,
     checkout,

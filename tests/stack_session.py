@@ -1,4 +1,6 @@
-"""Integration tests drive the real local stack: moto_server, the Lambda runtime, nginx over HTTPS.
+"""The stack the integration and e2e tiers drive: moto_server, DynamoDB Local, the Lambda runtime,
+nginx over HTTPS, the stand-ins, seeded — really started, once per test session for both tiers
+(tests/conftest.py imports this module, so both share one fixture and one stack).
 
 `stack` (session scope) is a DevStack on free ports in its own state dir, so the suite
 runs beside a `make up` stack. SEED_PASSWORD is random for the session; the login limit
@@ -19,9 +21,12 @@ from infra.harness.stack import DevStack, StackSettings
 RUN_LAST = "test_openapi_contract.py"   # the fuzzer registers accounts and spends rate limits: after the rest
 
 
+STACK_TIERS = ("tests/integration/", "tests/e2e/")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tests/integration/" in str(item.fspath).replace(os.sep, "/"):
+        if any(tier in str(item.fspath).replace(os.sep, "/") for tier in STACK_TIERS):
             item.add_marker(pytest.mark.integration)
     items.sort(key=lambda item: item.fspath.basename == RUN_LAST)   # stable: the others keep their order
 

@@ -12,7 +12,7 @@ from meridian.api import ServiceApp
 from infra.localaws.runtime import events
 from tests.lambda_testing import ApiClient
 
-LAYER_ROUTING = Path(__file__).resolve().parents[2] / "layers" / "common" / "meridian" / "routing.py"
+LAYER_ROUTING = Path(__file__).resolve().parents[3] / "layers" / "common" / "meridian" / "routing.py"
 
 
 # ---------------------------------------------------------------------- the matcher
