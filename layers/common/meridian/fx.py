@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 
 from .config import seconds_env
 from .errors import ServiceUnavailable, ValidationFailed
-from .money import CURRENCIES, Money, UnknownCurrency
+from .money import CURRENCIES, UnknownCurrency
 from .observability import logger
 from .rates import Conversion, NoRate, RateSnapshot, max_age, static_snapshot
 
-__all__ = ["Conversion", "RateSnapshot", "UnsupportedCurrency", "convert", "convert_many", "rate", "snapshot",
+__all__ = ["Conversion", "RateSnapshot", "UnsupportedCurrency", "convert", "rate", "snapshot",
            "use_static", "reset"]
 
 ANCHOR = "EUR"              # the base we ask for: the ECB's own, so its rates arrive unchanged
@@ -128,19 +128,6 @@ def convert(amount: Decimal, from_ccy: str, to_ccy: str, *, field: str = "curren
     from_ccy, to_ccy = _normalise(from_ccy, field), _normalise(to_ccy, field)
     try:
         return snapshot().convert(amount, from_ccy, to_ccy, max_age_=_cache.max_age)
-    except UnknownCurrency as error:
-        raise UnsupportedCurrency(str(error), field=field) from None
-    except NoRate as error:
-        raise UnsupportedCurrency(error.currency, field=field, reason="has no exchange rate") from None
-
-
-def convert_many(amounts: Iterable[Decimal], from_ccy: str, to_ccy: str, *,
-                 field: str = "currency") -> tuple[list[Money], Conversion]:
-    """Convert many amounts with one rate (a catalog page): the rounded Money list, and the
-    rate's details as the Conversion of one unit (use its fx_json())."""
-    from_ccy, to_ccy = _normalise(from_ccy, field), _normalise(to_ccy, field)
-    try:
-        return snapshot().convert_many(amounts, from_ccy, to_ccy)
     except UnknownCurrency as error:
         raise UnsupportedCurrency(str(error), field=field) from None
     except NoRate as error:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
 
@@ -142,14 +142,6 @@ class RateSnapshot:
         rate = self._cache.get((from_ccy, to_ccy)) or self.rate(from_ccy, to_ccy)
         money = Money(round_to_minor(_WORK.multiply(_decimal(amount), rate), to_ccy), to_ccy)
         return Conversion(money, rate, self.as_of, self.source, self.is_stale(now, max_age_), self.snapshot_id)
-
-    def convert_many(self, amounts: Iterable[Decimal], from_ccy: str, to_ccy: str) -> tuple[list[Money], Conversion]:
-        """Convert many amounts with one rate (a catalog page): the Money list and the rate's details
-        (a Conversion of 1 unit)."""
-        rate = self.rate(from_ccy, to_ccy)
-        multiply = _WORK.multiply
-        moneys = [Money(round_to_minor(multiply(_decimal(a), rate), to_ccy), to_ccy) for a in amounts]
-        return moneys, self.convert(Decimal(1), from_ccy, to_ccy)
 
     # ---------------------------------------------------------------- freshness
     def age(self, now: _dt.datetime | None = None) -> _dt.timedelta:

@@ -104,14 +104,3 @@ def test_unknown_and_unquoted_currencies_are_400_naming_them():
 def test_use_static_needs_no_http():
     fx.use_static({"USD": "1.25"}, base="EUR")
     assert fx.convert(Decimal("12.50"), "usd", "EUR").amount.to_json() == {"amount": "10.00", "currency": "EUR"}
-
-
-def test_convert_many_matches_one_by_one():
-    fx.use_static({"USD": "1.1512", "JPY": "181.12"}, base="EUR")
-    amounts = [Decimal("0"), Decimal("0.01"), Decimal("19.99"), Decimal("123456.78"), 7]
-    moneys, info = fx.convert_many(amounts, "USD", "JPY")
-    assert moneys == [fx.convert(a, "USD", "JPY").amount for a in amounts]
-    assert info.rate == fx.rate("USD", "JPY")
-    assert info.amount == fx.convert(Decimal(1), "USD", "JPY").amount
-    with pytest.raises(TypeError):
-        fx.convert_many([1.5], "USD", "JPY")
