@@ -28,15 +28,15 @@ def test_catalog_seed_is_complete_and_idempotent(products):
         assert {"en", "de", "fr", "ja", "pt-BR"} <= set(item.l10n.as_dict())
     assert sum(1 for item in items if any(int(v) > 0 for v in item.stock.as_dict().values())) >= 55
 
-    reserved = products.inventory.reserve("8a1f3f0e-4a59-4f0b-9a53-3c1f2f6d0a01",
-                                          [{"product_id": items[0].id, "quantity": 1,
-                                            "sku": items[0].variants[0].sku if items[0].variants else None}])
+    reserved = products.reservations.reserve("8a1f3f0e-4a59-4f0b-9a53-3c1f2f6d0a01",
+                                             [{"product_id": items[0].id, "quantity": 1,
+                                               "sku": items[0].variants[0].sku if items[0].variants else None}])
     run_seed()  # again: nothing duplicated, stock not reset
     again = list(ProductItem.by_status.query("CATALOG#active"))
     assert sorted(i.id for i in again) == sorted(i.id for i in items)
-    assert reserved[0]["status"] == "held"
+    assert products.views.reservation_view(reserved[0])["status"] == "held"
     first = products.pim.load(items[0].id, consistent=True)
-    assert sum(level["held"] for level in products.inventory.stock_levels(first)) == 1
+    assert sum(level["held"] for level in products.stock.levels(first)) == 1
 
     german = products.client.get("/api/v1/products", query={"locale": "de", "currency": "EUR", "limit": "5"}).json
     assert all(item["locale"] == "de" for item in german["items"]) and german["next_cursor"]
