@@ -1,17 +1,16 @@
 """HTTP routes of the products service (thin: parse → call → map). See README.md."""
 import uuid
 
-from meridian import locales, shopper
+from meridian import locales
 from meridian.api import ServiceApp, json_response
 from meridian.apidoc import IDEMPOTENCY_KEY
-from meridian.auth import authenticate, require_role
-from meridian.errors import Forbidden, NotFound
+from meridian.auth import Principal, authenticate, require_role
+from meridian.errors import NotFound
 from meridian.idempotency import run_once
 from meridian.lazy import lazy_module
 from meridian.service_auth import require_service
 from meridian.validation import load
-from products import inventory, listing, pim, presenter
-from products.errors import ProductNotFound
+from products import catalog, pim, reservations, views
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("products.schemas")
@@ -29,30 +28,25 @@ def _query(schema):
     return load(schema, {name: params.get(name) for name in params})
 
 
-def _locale(requested):
-    return shopper.locale(requested, app.header("accept-language"), app.header("authorization"))
+def _viewer() -> Principal | None:
+    """The caller, if they sent a token (a bad one is a 401); None for anonymous shoppers."""
+    return authenticate() if app.header("authorization") else None
 
 
-def _currency(requested):
-    return shopper.currency(requested, app.header("authorization"))
-
-
-def _is_admin() -> bool:
-    """True for a valid admin token; anonymous callers are shoppers (a bad token is still a 401)."""
-    if not app.header("authorization"):
-        return False
-    return authenticate().is_at_least("admin")
+def _shopper() -> dict:
+    return {"viewer": _viewer, "accept_language": app.header("accept-language"),
+            "authorization": app.header("authorization")}
 
 
 def _actor():
     return authenticate().user_id
 
 
-def _localized_response(body, served, *, cache: bool):
-    headers = {"Content-Language": presenter.content_language(served), "Vary": "Accept-Language, Authorization"}
-    if cache:
+def _localized_response(answer: catalog.Answer):
+    headers = {"Content-Language": views.content_language(answer.served), "Vary": "Accept-Language, Authorization"}
+    if answer.public:
         headers["Cache-Control"] = PUBLIC_CACHE
-    return json_response(body, 200, headers)
+    return json_response(answer.body, 200, headers)
 
 
 # --------------------------------------------------------------------------- catalog (anyone)
@@ -61,15 +55,7 @@ def _localized_response(body, served, *, cache: bool):
 def list_products():
     """Active products, localized and priced, by category and text query, with an opaque cursor."""
     query = _query(schemas.ListQuerySchema())
-    if query["status"] not in (None, "active") and not authenticate().is_at_least("admin"):
-        raise Forbidden("Only admins can list draft or archived products.")
-    admin = _is_admin()
-    locale, currency = _locale(query["locale"]), _currency(query["currency"])
-    items, next_cursor, served = listing.list_products(
-        locale=locale, currency=currency, category=query["category"], q=query["q"], limit=query["limit"],
-        cursor=query["cursor"], status=query["status"] or "active", admin=admin)
-    return _localized_response({"items": items, "next_cursor": next_cursor, "locale": locale, "currency": currency},
-                               served or [locale], cache=not admin)
+    return _localized_response(catalog.page(query, **_shopper()))
 
 
 @app.route("/{product_id}", methods=["GET"], query="ProductQuerySchema", auth="optional",
@@ -77,12 +63,7 @@ def list_products():
 def get_product(product_id):
     """One product (by id or slug), localized and priced; admins also see drafts and archived ones."""
     query = _query(schemas.ProductQuerySchema())
-    locale, currency = _locale(query["locale"]), _currency(query["currency"])
-    product, admin = pim.find(product_id, locale), _is_admin()
-    if product.status != "active" and not admin:
-        raise ProductNotFound(product_id)
-    view, served = presenter.public_view(product, locale=locale, currency=currency, detail=True, admin=admin)
-    return _localized_response(view, [served], cache=not admin)
+    return _localized_response(catalog.product(product_id, query, **_shopper()))
 
 
 # --------------------------------------------------------------------------- PIM (admin)
@@ -95,7 +76,7 @@ def create_product():
     data = load(schemas.ProductCreateSchema(), body)
 
     def create():
-        return 201, presenter.admin_view(pim.create(data))
+        return 201, views.admin_view(pim.create(data))
 
     status, result = run_once(f"products:create:{_actor()}", app.header("idempotency-key"), body, create)
     return json_response(result, status, {"Location": f"{app.prefix}/{result['id']}"})
@@ -107,7 +88,7 @@ def create_product():
 def update_product(product_id):
     """Change a product's text (en), price, category, status, slug, images or attributes."""
     changes = load(schemas.ProductPatchSchema(), app.json_body())
-    return presenter.admin_view(pim.update(product_id, changes))
+    return views.admin_view(pim.update(product_id, changes))
 
 
 @app.route("/{product_id}", methods=["DELETE"], responses={204: None})
@@ -122,7 +103,7 @@ def archive_product(product_id):
 @require_role("admin")
 def list_localizations(product_id):
     """Every localized text of a product."""
-    return {"items": pim.localizations(product_id)}
+    return views.localization_list_view(*pim.localizations(product_id))
 
 
 @app.route("/{product_id}/localizations/{locale}", methods=["PUT"], body="LocalizationSchema", params=[LOCALE_PATH],
@@ -132,16 +113,15 @@ def put_localization(product_id, locale):
     """Set a product's name, description and slug in one locale."""
     data = load(schemas.LocalizationSchema(), app.json_body())
     code = locales.validate(locale)
-    result = pim.localize(product_id, code, data)
-    return json_response(result, 200, {"Content-Language": code})
+    product, text = pim.localize(product_id, code, data)
+    return json_response(views.localization_view(product.id, code, text), 200, {"Content-Language": code})
 
 
 @app.route("/{product_id}/inventory", methods=["GET"], responses={200: "InventoryAnswer"})
 @require_role("admin")
 def get_inventory(product_id):
     """Available, held and sold units per SKU."""
-    product = pim.load(product_id, consistent=True)
-    return {"product_id": product.id, "items": inventory.stock_levels(product)}
+    return views.inventory_view(pim.load(product_id, consistent=True))
 
 
 @app.route("/{product_id}/inventory", methods=["PUT"], body="InventorySchema", responses={200: "StockSetAnswer"})
@@ -149,7 +129,7 @@ def get_inventory(product_id):
 def put_inventory(product_id):
     """Set the units available to sell for the product (or one SKU of it)."""
     data = load(schemas.InventorySchema(), app.json_body())
-    return pim.set_inventory(product_id, data["quantity"], data["sku"])
+    return views.stock_set_view(*pim.set_inventory(product_id, data["quantity"], data["sku"]))
 
 
 # --------------------------------------------------------------------------- internal (orders service)
@@ -158,37 +138,37 @@ def put_inventory(product_id):
 def reserve_stock():
     """Reserve stock for every line or none (idempotent by reservation_id)."""
     data = load(schemas.ReservationSchema(), app.json_body())
-    view, _ = inventory.reserve(data["reservation_id"], data["items"], ttl_seconds=data["ttl_seconds"],
-                                caller="orders")
-    return json_response(view, 201)
+    reservation, _ = reservations.reserve(data["reservation_id"], data["items"], ttl_seconds=data["ttl_seconds"],
+                                          caller="orders")
+    return json_response(views.reservation_view(reservation), 201)
 
 
 @app.route("/internal/reservations/{reservation_id}", methods=["GET"])
 @require_service("orders")
 def get_reservation(reservation_id):
     """A reservation and its status."""
-    return inventory.get_reservation(_uuid(reservation_id))
+    return views.reservation_view(reservations.get(_uuid(reservation_id)))
 
 
 @app.route("/internal/reservations/{reservation_id}/commit", methods=["POST"])
 @require_service("orders")
 def commit_reservation(reservation_id):
     """The reserved units are sold (idempotent)."""
-    return inventory.commit(_uuid(reservation_id))
+    return views.reservation_view(reservations.commit(_uuid(reservation_id)))
 
 
 @app.route("/internal/reservations/{reservation_id}/release", methods=["POST"])
 @require_service("orders")
 def release_reservation(reservation_id):
     """Give the reserved units back to stock (idempotent)."""
-    return inventory.release(_uuid(reservation_id))
+    return views.reservation_view(reservations.release(_uuid(reservation_id)))
 
 
 @app.route("/internal/products/{product_id}", methods=["GET"])
 @require_service("orders")
 def internal_product(product_id):
     """A product in any status, base price, stock levels and every localized text."""
-    return presenter.admin_view(pim.load(product_id))
+    return views.admin_view(pim.load(product_id))
 
 
 def _uuid(value: str) -> str:

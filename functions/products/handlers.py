@@ -1,7 +1,7 @@
 """Non-HTTP entry points of the products service."""
 from meridian.clock import parse_iso
 from meridian.observability import logger
-from products import inventory
+from products import sweep
 
 
 def sweep_expired_reservations(event, context):
@@ -11,6 +11,6 @@ def sweep_expired_reservations(event, context):
     the local runtime's MERIDIAN_SCHEDULE_SCALE advances it faster than the wall clock).
     """
     moment = (event or {}).get("time")
-    stats = inventory.sweep(now=parse_iso(moment) if moment else None)
+    stats = sweep.expire_due(now=parse_iso(moment) if moment else None)
     logger.info("reservation sweep", extra=stats)
     return stats

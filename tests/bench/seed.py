@@ -2,7 +2,7 @@
 
 10,000 creates through the API would take far too long, so items are written with
 BatchWriteItem (PynamoDB's `Model.batch_write()`, 25 items a call) from several threads. The
-items are built with the services' own PynamoDB models and helpers (products.models / pim,
+items are built with the services' own PynamoDB models and helpers (products.models / pim / repository,
 orders.models / repository / state_machine / pricing), imported from functions/<service>/ with
 their Meta pointed at the stack's tables on DynamoDB Local, so the shapes cannot drift from
 what the services write:
@@ -115,7 +115,7 @@ class BulkSeeder:
         self.dynamodb = stack.client("dynamodb")
         self._product_count: int | None = None
         self._order_count: int | None = None
-        self._p = _import_service(stack, "ProductsFunction", "products", ["models", "pim", "presenter"])
+        self._p = _import_service(stack, "ProductsFunction", "products", ["models", "pim", "repository", "views"])
         self._o = _import_service(stack, "OrdersFunction", "orders",
                                   ["models", "repository", "state_machine", "pricing", "checkout", "emails"])
         pm, om = self._p["models"], self._o["models"]
@@ -160,7 +160,7 @@ class BulkSeeder:
 
     # ------------------------------------------------------------------ products
     def _product_items(self, index: int, rng: random.Random, now: _dt.datetime):
-        pm, pim = self._p["models"], self._p["pim"]
+        pm, pim, repository = self._p["models"], self._p["pim"], self._p["repository"]
         product_id = str(uuid.uuid4())
         name = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {index:05d}"
         slug = f"{pim.slugify(name)}-{product_id[:8]}"
@@ -187,10 +187,10 @@ class BulkSeeder:
             images=[f"https://images.meridian.example/products/{slug}.jpg"], variants=[],
             stock={pm.SIMPLE_STOCK_KEY: rng.randint(0, 500)}, holds={}, sold={}, l10n=texts,
             created_at=stamp, updated_at=stamp, version=1,
-            **pim._catalog_keys("active", category, stamp, product_id))
+            **repository.catalog_keys("active", category, stamp, product_id))
         claimed_at = int(time.time())
-        claims = [pm.ClaimItem(pim._slug_claim(slug), "CLAIM", product_id=product_id, claimed_at=claimed_at),
-                  pm.ClaimItem(pim._sku_claim(sku), "CLAIM", product_id=product_id, claimed_at=claimed_at)]
+        claims = [pm.ClaimItem(repository.slug_claim(slug), "CLAIM", product_id=product_id, claimed_at=claimed_at),
+                  pm.ClaimItem(repository.sku_claim(sku), "CLAIM", product_id=product_id, claimed_at=claimed_at)]
         return product, details, claims, SeededProduct(product_id, name, base_price)
 
     def _write_products(self, indexes: range, seed: int, now: _dt.datetime) -> int:
@@ -242,7 +242,7 @@ class BulkSeeder:
         """Products already in the catalog (the newest `limit`), when none were seeded by this run."""
         found = self._p["models"].ProductItem.by_status.query("CATALOG#active", scan_index_forward=False,
                                                               limit=limit)
-        return [SeededProduct(p.id, self._p["presenter"].localized(p, "en")[1]["name"], p.base_price) for p in found]
+        return [SeededProduct(p.id, self._p["views"].localized(p, "en")[1]["name"], p.base_price) for p in found]
 
     # ------------------------------------------------------------------ orders
     def fx_snapshot(self):

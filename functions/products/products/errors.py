@@ -1,7 +1,7 @@
 """Typed errors of the products service (mapped to problem+json by meridian.api)."""
 from __future__ import annotations
 
-from meridian.errors import Conflict, NotFound
+from meridian.errors import Conflict, DomainError, NotFound
 
 
 class ProductNotFound(NotFound):
@@ -46,3 +46,8 @@ class ReservationStateConflict(Conflict):
 
     def __init__(self, reservation_id: str, status: str, detail: str):
         super().__init__(detail, reservation_id=reservation_id, reservation_status=status)
+
+
+class StockInconsistent(DomainError):
+    """A held reservation whose product has no matching hold (never happens while every change is a
+    transaction): nothing is changed, the reservation is left for an operator."""

@@ -15,7 +15,7 @@ Indexes:
   gsi2  CATALOG#<status>           / <created_at>#<id>   listing across categories
 
 A reservation and the stock it holds change together, in one transaction (`transaction()`,
-inventory.py).
+repository.transact).
 """
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ class ReservationItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default=META)
     id = UnicodeAttribute()
-    status = UnicodeAttribute()             # pending → held → committed | released | expired; pending → rejected
+    status = UnicodeAttribute()             # reservations.TRANSITIONS: held → committed | released | expired …
     caller = UnicodeAttribute(null=True)
     request_hash = UnicodeAttribute(null=True)  # same id + different items → 422
     lines = ListAttribute(of=ReservationLine)

@@ -6,9 +6,9 @@ import re
 from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
-from meridian.fields import Answer, FxSchema, MoneySchema
+from meridian.fields import Answer, FxSchema, MinorUnitAmount, MoneySchema
 from meridian.locales import LOCALES
-from meridian.money import BASE_CURRENCY, CURRENCIES, parse_amount, round_to_minor
+from meridian.money import BASE_CURRENCY, CURRENCIES
 
 from .image_urls import ImageUrl
 from .plain_text import PlainText
@@ -26,25 +26,15 @@ SKU_MESSAGE = "Letters, digits, '.', '_', '-'; up to 64, starting with a letter 
 ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-class Price(fields.Field):
-    """A USD amount sent as a string ("19.99") or an integer; floats are refused."""
+class Price(MinorUnitAmount):
+    """A base-currency (USD) amount above 0 and below MAX_BASE_PRICE (meridian.fields.MinorUnitAmount)."""
     OPENAPI = {"anyOf": [
         {"type": "string", "pattern": r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,8}(\.[0-9]{1,2})?)$",
          "example": "19.99"},
         {"type": "integer", "minimum": 1, "maximum": 999999999}], "description": "USD, at most 2 decimals."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or isinstance(value, float):
-            raise ValidationError('Send amounts as strings, e.g. "19.99".')
-        try:
-            amount = parse_amount(value)
-        except ValueError as error:
-            raise ValidationError(f"Is not a valid amount ({error}).") from None
-        if amount <= 0 or amount >= MAX_BASE_PRICE:
-            raise ValidationError(f"Must be greater than 0 and below {MAX_BASE_PRICE}.")
-        if round_to_minor(amount, BASE_CURRENCY) != amount:
-            raise ValidationError(f"Has more decimals than {BASE_CURRENCY} allows (2).")
-        return round_to_minor(amount, BASE_CURRENCY)
+    def __init__(self, **kwargs):
+        super().__init__(BASE_CURRENCY, above=0, below=MAX_BASE_PRICE, **kwargs)
 
 
 class StrictInteger(fields.Integer):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
@@ -9,7 +10,16 @@ from . import preferences
 from .countries import COUNTRY_CODES
 from .errors import ValidationFailed
 from .locales import LOCALES
-from .money import CURRENCIES, UnknownCurrency, currency_code
+from .money import (
+    BASE_CURRENCY,
+    CURRENCIES,
+    UnknownCurrency,
+    currency_code,
+    fits_minor_units,
+    minor_units,
+    parse_amount,
+    round_to_minor,
+)
 from .validation import has_control_characters
 
 _POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,19}$")
@@ -86,6 +96,38 @@ class PreferredCurrency(fields.String):
             return preferences.validate_currency(text)
         except ValidationFailed as error:
             raise ValidationError(f"{text!r} is not a supported currency.") from error
+
+
+class MinorUnitAmount(fields.Field):
+    """An amount of money in `currency`: a string ("19.99") or an integer, never a float or a boolean; a
+    plain non-negative number (money.parse_amount) no finer than the currency's minor units
+    (money.fits_minor_units), strictly between `above` and `below` when given. Loads a Decimal."""
+    OPENAPI = {"anyOf": [{"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,3})?$", "example": "19.99"},
+                         {"type": "integer", "minimum": 0}],
+               "description": "An amount within its currency's minor units."}
+
+    def __init__(self, currency: str = BASE_CURRENCY, *, above: Decimal | int | None = None,
+                 below: Decimal | int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.currency, self.above, self.below = currency, above, below
+
+    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
+        if isinstance(value, bool) or isinstance(value, float):
+            raise ValidationError('Send amounts as strings, e.g. "19.99".')
+        try:
+            amount = parse_amount(value)
+        except ValueError as error:
+            raise ValidationError(f"Is not a valid amount ({error}).") from None
+        if (self.above is not None and amount <= self.above) or (self.below is not None and amount >= self.below):
+            raise ValidationError(self._range_message())
+        if not fits_minor_units(amount, self.currency):
+            raise ValidationError(f"Has more decimals than {self.currency} allows ({minor_units(self.currency)}).")
+        return round_to_minor(amount, self.currency)
+
+    def _range_message(self) -> str:
+        if self.above is not None and self.below is not None:
+            return f"Must be greater than {self.above} and below {self.below}."
+        return f"Must be greater than {self.above}." if self.above is not None else f"Must be below {self.below}."
 
 
 class AddressSchema(Schema):

@@ -70,6 +70,12 @@ def round_to_minor(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(currency), rounding=ROUNDING, context=_ROUNDING_CONTEXT)
 
 
+def fits_minor_units(amount: Decimal, currency: str) -> bool:
+    """THE minor-unit check: `amount` is no finer than the currency's minor units (19.99 USD yes,
+    19.999 USD and 5.5 JPY no)."""
+    return round_to_minor(amount, currency) == amount
+
+
 _PLAIN_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
 MAX_INTEGER_DIGITS = 12      # below a trillion in any currency: beyond that an amount is a mistake or an attack
 

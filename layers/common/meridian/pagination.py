@@ -1,8 +1,9 @@
 """List pagination: `?limit=` (1–100, default 20) and an opaque, tamper-proof `?cursor=`.
 
 A cursor is the DynamoDB ExclusiveStartKey, JSON-encoded, signed with HMAC-SHA256 under a
-key derived from the platform's service secret, and base64url-encoded. A cursor that was
-not issued by us (edited, forged, truncated) is a 400.
+key derived from the platform's service secret (SERVICE_SECRET_ARN, which template.yaml gives
+every function: without it, paging fails loudly with the variable's name, as config does), and
+base64url-encoded. A cursor that was not issued by us (edited, forged, truncated) is a 400.
 """
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 from typing import Any
 
+from .config import require_env
 from .errors import ValidationFailed
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
@@ -31,13 +32,9 @@ def page_limit(raw: str | None) -> int:
 
 
 def _key(purpose: str) -> bytes:
-    secret_arn = os.environ.get("SERVICE_SECRET_ARN")
-    if secret_arn:
-        from . import aws
+    from . import aws
 
-        root = aws.secret_string(secret_arn).encode()
-    else:  # unit tests without the secret
-        root = b"meridian-local-cursor-key"
+    root = aws.secret_string(require_env("SERVICE_SECRET_ARN")).encode()
     return hmac.new(root, f"cursor:{purpose}".encode(), hashlib.sha256).digest()
 
 

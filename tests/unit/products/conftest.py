@@ -15,7 +15,7 @@ def products(load_function):
     """A namespace: the app, an ApiClient, the service's modules, token helpers."""
     fx.use_static(RATES, base="EUR", as_of="2025-01-02T15:00:00.000Z", source="ecb")
     app = load_function("ProductsFunction")
-    from products import inventory, models, pim
+    from products import errors, models, pim, repository, reservations, stock, sweep, views
 
     tokens = TokenFactory()
 
@@ -24,7 +24,8 @@ def products(load_function):
 
     loaded = Loaded()
     loaded.app, loaded.client, loaded.tokens = app, ApiClient(app), tokens
-    loaded.inventory, loaded.models, loaded.pim = inventory, models, pim
+    loaded.models, loaded.pim, loaded.repository, loaded.errors = models, pim, repository, errors
+    loaded.reservations, loaded.stock, loaded.sweep, loaded.views = reservations, stock, sweep, views
     loaded.admin = tokens.header(role="admin")
     loaded.customer = tokens.header(role="customer")
     yield loaded

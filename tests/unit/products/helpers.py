@@ -23,11 +23,16 @@ def make_product(products, *, stock: int = 10, status: str = "active", category:
 
 
 def available(products, product_id: str, sku: str | None = None) -> int:
-    from products.inventory import stock_levels
+    from products.stock import levels as stock_levels
 
     product = products.pim.load(product_id, consistent=True)
     levels = stock_levels(product)
     return next(level["available"] for level in levels if sku is None or level["sku"] == sku)
+
+
+def reservation(products, reservation_id: str) -> dict:
+    """A reservation as the internal API answers it (views.reservation_view of reservations.get)."""
+    return products.views.reservation_view(products.reservations.get(reservation_id))
 
 
 def bulk_products(products, count: int, *, categories=("paper",)) -> set[str]:

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from meridian.clock import iso, utcnow
 
-from .helpers import available, make_product, service_headers
+from .helpers import available, make_product, reservation, service_headers
 
 BASE = "/api/v1/products/internal/reservations"
 
@@ -97,7 +97,7 @@ def test_commit_and_release_are_idempotent(products):
     assert committed.status == 200 and committed.json["status"] == "committed"
     assert available(products, pid) == 3
     assert settle(products, rid, "release").status == 409  # sold stock does not come back
-    levels = products.inventory.stock_levels(products.pim.load(pid, consistent=True))
+    levels = products.stock.levels(products.pim.load(pid, consistent=True))
     assert levels == [{"sku": None, "available": 3, "held": 0, "sold": 2}]
 
     other = reserve(products, [{"product_id": pid, "quantity": 3}]).json["reservation_id"]
@@ -116,15 +116,15 @@ def test_expired_reservations_return_stock_through_the_sweep(products):
     kept = reserve(products, [{"product_id": pid, "quantity": 1}], ttl_seconds=3600).json["reservation_id"]
     assert available(products, pid) == 0
 
-    assert products.inventory.sweep(now=utcnow())["expired"] == 0      # not due yet
-    stats = products.inventory.sweep(now=utcnow() + _dt.timedelta(seconds=120))
+    assert products.sweep.expire_due(now=utcnow())["expired"] == 0      # not due yet
+    stats = products.sweep.expire_due(now=utcnow() + _dt.timedelta(seconds=120))
     assert stats["expired"] == 1
     assert available(products, pid) == 3
-    assert products.inventory.get_reservation(rid)["status"] == "expired"
-    assert products.inventory.get_reservation(kept)["status"] == "held"
+    assert reservation(products, rid)["status"] == "expired"
+    assert reservation(products, kept)["status"] == "held"
     assert settle(products, rid, "commit").status == 409
     # sweeping again changes nothing
-    products.inventory.sweep(now=utcnow() + _dt.timedelta(seconds=120))
+    products.sweep.expire_due(now=utcnow() + _dt.timedelta(seconds=120))
     assert available(products, pid) == 3
 
 
@@ -143,9 +143,9 @@ def test_commit_after_expiry_is_refused_and_returns_stock(products):
     pid = make_product(products, stock=2)
     rid = reserve(products, [{"product_id": pid, "quantity": 2}], ttl_seconds=60).json["reservation_id"]
     try:
-        products.inventory.commit(rid, now=utcnow() + _dt.timedelta(minutes=2))
+        products.reservations.commit(rid, now=utcnow() + _dt.timedelta(minutes=2))
         raise AssertionError("commit of an expired reservation succeeded")
-    except products.inventory.ReservationStateConflict:
+    except products.errors.ReservationStateConflict:
         pass
     assert available(products, pid) == 2
 
@@ -160,16 +160,16 @@ def test_fifty_concurrent_reservations_for_ten_units(products):
         if index < 16:
             start.wait()
         try:
-            products.inventory.reserve(str(uuid.uuid4()), [{"product_id": pid, "quantity": 1}])
+            products.reservations.reserve(str(uuid.uuid4()), [{"product_id": pid, "quantity": 1}])
             return True
-        except products.inventory.StockUnavailable:
+        except products.errors.StockUnavailable:
             return False
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         outcomes = list(pool.map(attempt, range(50)))
     assert outcomes.count(True) == 10
     assert available(products, pid) == 0
-    levels = products.inventory.stock_levels(products.pim.load(pid, consistent=True))
+    levels = products.stock.levels(products.pim.load(pid, consistent=True))
     assert levels[0]["held"] == 10
 
 
@@ -184,10 +184,10 @@ def test_racing_reservations_of_two_products_hold_both_or_neither(products):
         start.wait()
         rid = str(uuid.uuid4())
         try:
-            products.inventory.reserve(rid, [{"product_id": plenty, "quantity": 1},
-                                             {"product_id": scarce, "quantity": 1}])
+            products.reservations.reserve(rid, [{"product_id": plenty, "quantity": 1},
+                                                {"product_id": scarce, "quantity": 1}])
             return rid
-        except products.inventory.StockUnavailable:
+        except products.errors.StockUnavailable:
             return None
 
     with ThreadPoolExecutor(max_workers=12) as pool:
@@ -248,9 +248,9 @@ def test_a_line_out_of_stock_leaves_every_other_line_and_no_reservation_behind(p
     assert available(products, plenty) == 10 and available(products, short) == 1
     assert (available(products, tee, "TEE-S"), available(products, tee, "TEE-M")) == (5, 5)
     assert _holds(products, plenty) == _holds(products, tee) == _holds(products, short) == {}
-    record = products.inventory._load(rid)
+    record = products.repository.get_reservation(rid)
     assert record.status == "rejected" and record.gsi1pk is None   # nothing held, nothing for the sweep
-    assert products.inventory.get_reservation(rid)["status"] == "rejected"
+    assert reservation(products, rid)["status"] == "rejected"
 
 
 def test_the_first_line_that_cannot_be_held_is_named(products):
@@ -271,9 +271,9 @@ def test_a_product_archived_after_validation_is_not_available(products, monkeypa
     product as the failed condition saw it."""
     pid = make_product(products, stock=5)
     other = make_product(products, stock=5)
-    loaded = products.inventory._load_products(set([pid, other]))
+    loaded = products.repository.get_products(set([pid, other]))
     assert products.client.delete(f"/api/v1/products/{pid}", headers=products.admin).status == 204
-    monkeypatch.setattr(products.inventory, "_load_products", lambda ids: loaded)   # read before the archive
+    monkeypatch.setattr(products.repository, "get_products", lambda ids: loaded)   # read before the archive
     response = reserve(products, [{"product_id": pid, "quantity": 1}, {"product_id": other, "quantity": 1}])
     assert response.status == 409 and response.json["reason"] == "not_available"
     assert response.json["product_id"] == pid
@@ -292,14 +292,14 @@ def test_several_skus_of_one_product_move_together(products, aws_calls):
         1, 2, 0)
     assert set(_holds(products, tee)) == {f"{rid}|TEE-S", f"{rid}|TEE-M"}
     aws_calls.clear()
-    assert products.inventory.commit(rid)["status"] == "committed"
+    assert products.views.reservation_view(products.reservations.commit(rid))["status"] == "committed"
     assert [op for _, op in aws_calls] == ["GetItem", "TransactWriteItems"]   # read it; one transaction
     levels = {level["sku"]: level for level in
-              products.inventory.stock_levels(products.pim.load(tee, consistent=True))}
+              products.stock.levels(products.pim.load(tee, consistent=True))}
     assert levels["TEE-S"] == {"sku": "TEE-S", "available": 1, "held": 0, "sold": 2}
     assert levels["TEE-M"] == {"sku": "TEE-M", "available": 2, "held": 0, "sold": 1}
     assert _holds(products, tee) == _holds(products, mug) == {}
-    assert products.inventory._load(rid).gsi1pk is None   # finished: out of the sweep's index
+    assert products.repository.get_reservation(rid).gsi1pk is None   # finished: out of the sweep's index
 
     other = reserve(products, [{"product_id": tee, "sku": "TEE-S", "quantity": 1},
                                {"product_id": tee, "sku": "TEE-M", "quantity": 2}]).json["reservation_id"]
@@ -324,8 +324,8 @@ def test_colliding_transactions_are_retried(products, monkeypatch):
             raise TransactWriteError("Failed to write transaction items", cause)
         return real()
 
-    monkeypatch.setattr(products.inventory, "transaction", colliding)
-    monkeypatch.setattr(products.inventory.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(products.repository, "transaction", colliding)
+    monkeypatch.setattr(products.repository.time, "sleep", lambda seconds: None)
     response = reserve(products, [{"product_id": pid, "quantity": 2}])
     assert response.status == 201 and len(attempts) == 3
     assert available(products, pid) == 1
@@ -339,14 +339,14 @@ def test_the_sweep_queries_the_due_index_and_never_scans(products, aws_calls):
                for _ in range(2)]
     assert available(products, pid) == 1
     aws_calls.clear()
-    stats = products.inventory.sweep(now=utcnow() + _dt.timedelta(minutes=5))
+    stats = products.sweep.expire_due(now=utcnow() + _dt.timedelta(minutes=5))
     operations = [op for service, op in aws_calls if service == "dynamodb"]
     assert "Scan" not in operations
-    assert operations.count("Query") == products.inventory.DUE_SHARDS
+    assert operations.count("Query") == products.repository.DUE_SHARDS
     assert operations.count("TransactWriteItems") == 3          # one per expired reservation
     assert stats["expired"] == 3 and stats["examined"] == 3     # the not-yet-due were never read
-    assert [products.inventory.get_reservation(rid)["status"] for rid in due] == ["expired"] * 3
-    assert [products.inventory.get_reservation(rid)["status"] for rid in not_due] == ["held"] * 2
+    assert [reservation(products, rid)["status"] for rid in due] == ["expired"] * 3
+    assert [reservation(products, rid)["status"] for rid in not_due] == ["held"] * 2
     assert available(products, pid) == 4
 
 
@@ -354,24 +354,24 @@ def test_the_sweep_finishes_records_of_the_old_step_by_step_code(products):
     """A `pending` record of the old code with one of its two lines held (it crashed in between)."""
     from products.models import META, ProductItem, ReservationItem, ReservationLine, product_pk
 
-    inventory = products.inventory
+    repository, sweep = products.repository, products.sweep
     first, second = make_product(products, stock=5), make_product(products, stock=5)
     rid, created = str(uuid.uuid4()), utcnow() - _dt.timedelta(minutes=30)
     hold_until = created + _dt.timedelta(minutes=15)
     lines = [ReservationLine(product_id=pid, sku=None, stock_key="_", quantity=2, unit_price="1.00", name="x")
              for pid in (first, second)]
-    ReservationItem(inventory._reservation_pk(rid), META, id=rid, status="pending", lines=lines,
+    ReservationItem(repository.reservation_pk(rid), META, id=rid, status="pending", lines=lines,
                     hold_until=iso(hold_until), hold_until_epoch=int(hold_until.timestamp()), created_at=iso(created),
-                    updated_at=iso(created), gsi1pk=inventory._due_partition(rid),
-                    gsi1sk=inventory._due_key(iso(hold_until), rid)).save()
+                    updated_at=iso(created), gsi1pk=repository.due_partition(rid),
+                    gsi1sk=repository.due_key(iso(hold_until), rid)).save()
     ProductItem(product_pk(first), META).update(actions=[ProductItem.stock["_"].set(3),
                                                          ProductItem.holds[f"{rid}|_"].set(2)])
     assert reserve(products, [{"product_id": first, "quantity": 2}, {"product_id": second, "quantity": 2}],
                    rid).status == 409                              # a replay of it: reservation-state
-    stats = inventory.sweep(now=utcnow())
+    stats = sweep.expire_due(now=utcnow())
     assert stats["settled"] == 1
     assert (available(products, first), available(products, second)) == (5, 5)
     assert _holds(products, first) == {}
-    record = inventory._load(rid)
+    record = repository.get_reservation(rid)
     assert record.status == "expired" and record.gsi1pk is None
-    assert inventory.sweep(now=utcnow())["examined"] == 0
+    assert sweep.expire_due(now=utcnow())["examined"] == 0

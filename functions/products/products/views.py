@@ -1,13 +1,14 @@
-"""How a product looks in responses: public (localized, priced), admin and internal."""
+"""Every answer of the service made from its items: a product as shoppers and admins see it (localized,
+priced), its stock levels, its localized texts, and a reservation (internal API)."""
 from __future__ import annotations
 
 from typing import Any
 
 from meridian import locales
+from meridian.money import Money
 
-from . import pricing
-from .inventory import stock_levels
-from .models import SIMPLE_STOCK_KEY, ProductItem
+from . import pricing, stock
+from .models import LocalizedDetailsItem, ProductItem, ReservationItem
 
 
 def texts_of(product: ProductItem) -> dict[str, dict]:
@@ -23,18 +24,6 @@ def localized(product: ProductItem, locale: str) -> tuple[str, dict]:
     return picked
 
 
-def _available(product: ProductItem) -> dict[str, int]:
-    return {k: int(v) for k, v in (product.stock.as_dict() if product.stock else {}).items()}
-
-
-def in_stock(product: ProductItem, sku: str | None = None) -> bool:
-    stock = _available(product)
-    if sku is not None:
-        return stock.get(sku, 0) > 0
-    keys = [v.sku for v in product.variants] if product.variants else [SIMPLE_STOCK_KEY]
-    return any(stock.get(key, 0) > 0 for key in keys)
-
-
 def public_view(product: ProductItem, *, locale: str, currency: str, detail: bool = False,
                 admin: bool = False) -> tuple[dict[str, Any], str]:
     """The product as a shopper sees it, and the locale it was served in."""
@@ -48,7 +37,7 @@ def public_view(product: ProductItem, *, locale: str, currency: str, detail: boo
         "category": product.category,
         "price": price,
         "base_price": pricing.base_price(product.base_price),
-        "in_stock": in_stock(product),
+        "in_stock": stock.in_stock(product),
         "locale": served,
         "fx": fx_block,
         "image": product.images[0] if product.images else None,
@@ -64,7 +53,7 @@ def public_view(product: ProductItem, *, locale: str, currency: str, detail: boo
     if admin:
         view["status"] = product.status
         view["canonical_slug"] = product.slug
-        view["stock"] = stock_levels(product)
+        view["stock"] = stock.levels(product)
         view["locales"] = sorted(texts_of(product))
     return view, served
 
@@ -73,7 +62,7 @@ def _variant_view(product: ProductItem, variant, currency: str) -> dict[str, Any
     amount = variant.base_price if variant.base_price is not None else product.base_price
     price, _ = pricing.price(amount, currency)
     return {"sku": variant.sku, "attributes": variant.attributes.as_dict() if variant.attributes else {},
-            "price": price, "base_price": pricing.base_price(amount), "in_stock": in_stock(product, variant.sku)}
+            "price": price, "base_price": pricing.base_price(amount), "in_stock": stock.in_stock(product, variant.sku)}
 
 
 def admin_view(product: ProductItem) -> dict[str, Any]:
@@ -91,8 +80,8 @@ def admin_view(product: ProductItem) -> dict[str, Any]:
                       "base_price": pricing.base_price(v.base_price) if v.base_price is not None else None}
                      for v in product.variants or []],
         "localizations": texts_of(product),
-        "stock": stock_levels(product),
-        "in_stock": in_stock(product),
+        "stock": stock.levels(product),
+        "in_stock": stock.in_stock(product),
         "created_at": product.created_at,
         "updated_at": product.updated_at,
         "version": int(product.version or 1),
@@ -106,3 +95,42 @@ def content_language(served: list[str]) -> str:
         if code not in seen:
             seen.append(code)
     return ", ".join(seen) or locales.DEFAULT_LOCALE
+
+
+def inventory_view(product: ProductItem) -> dict[str, Any]:
+    """Available, held and sold units per SKU (GET /{id}/inventory)."""
+    return {"product_id": product.id, "items": stock.levels(product)}
+
+
+def stock_set_view(product: ProductItem, level: dict[str, Any]) -> dict[str, Any]:
+    """One SKU's units once an admin set them (PUT /{id}/inventory)."""
+    return {"product_id": product.id, **level}
+
+
+def localization_view(product_id: str, locale: str, text: dict[str, Any]) -> dict[str, Any]:
+    """A product's texts in one locale, as an admin set them."""
+    return {"product_id": product_id, "locale": locale, **text}
+
+
+def localization_list_view(product: ProductItem, items: list[LocalizedDetailsItem]) -> dict[str, Any]:
+    """Every localized text of a product, from its (product, locale) details items."""
+    return {"items": [{"product_id": product.id, "locale": item.locale, "name": item.name,
+                       "description": item.description, "slug": item.slug, "updated_at": item.updated_at}
+                      for item in items]}
+
+
+def reservation_view(item: ReservationItem) -> dict[str, Any]:
+    """A reservation as the orders service reads it (internal API)."""
+    return {
+        "reservation_id": item.id,
+        "status": item.status,
+        "expires_at": item.hold_until,
+        "created_at": item.created_at,
+        "items": [{
+            "product_id": line.product_id,
+            "sku": line.sku,
+            "quantity": int(line.quantity),
+            "unit_price": Money(line.unit_price, line.currency).to_json(),
+            "name": line.name,
+        } for line in item.lines],
+    }

@@ -1,0 +1,82 @@
+"""Stock: the units of each stock key of a product, and the three steps that move them.
+
+Stock lives on the product item, per stock key k (the SKU, or "_" for a product without variants):
+`stock.<k>` = units available to reserve, `holds.<rid|k>` = units reservation rid holds of k,
+`sold.<k>` = units sold. Units move only by these steps, each a conditional write of the product
+item inside a reservation's transaction (repository.py writes them; reservations.py says when):
+
+    HOLD    stock.k -= q, holds.<rid|k> = q    IF status = active AND stock.k >= q AND no holds.<rid|k>
+    SELL    sold.k  += q, REMOVE holds.<rid|k> IF holds.<rid|k> exists
+    RETURN  stock.k += q, REMOVE holds.<rid|k> IF holds.<rid|k> exists
+
+so stock never goes below zero and never disagrees with the reservations holding it. An admin sets
+the units available to reserve now (pim.set_inventory; units held are not included).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from meridian.errors import ValidationFailed
+
+from .models import SIMPLE_STOCK_KEY, ProductItem
+
+HOLD, SELL, RETURN = "hold", "sell", "return"
+STEPS = (HOLD, SELL, RETURN)
+
+
+def stock_key_for(product: ProductItem, sku: str | None) -> tuple[str, str | None, Decimal] | None:
+    """(stock key, SKU to report, unit price) of `sku` on `product`; None when it has no such SKU."""
+    if product.variants:
+        if not sku:
+            return None
+        for variant in product.variants:
+            if variant.sku.upper() == sku.upper():
+                price = variant.base_price if variant.base_price is not None else product.base_price
+                return variant.sku, variant.sku, price
+        return None
+    if sku and (product.sku or "").upper() != sku.upper():
+        return None
+    return SIMPLE_STOCK_KEY, product.sku, product.base_price
+
+
+def stock_keys(product: ProductItem) -> list[str]:
+    return [v.sku for v in product.variants] if product.variants else [SIMPLE_STOCK_KEY]
+
+
+def available(product: ProductItem) -> dict[str, int]:
+    """Units available to reserve, per stock key."""
+    return {k: int(v) for k, v in (product.stock.as_dict() if product.stock else {}).items()}
+
+
+def in_stock(product: ProductItem, sku: str | None = None) -> bool:
+    stock = available(product)
+    if sku is not None:
+        return stock.get(sku, 0) > 0
+    return any(stock.get(key, 0) > 0 for key in stock_keys(product))
+
+
+def levels(product: ProductItem) -> list[dict[str, Any]]:
+    """Available / held / sold units per stock key (SKU), for admins and the internal API."""
+    stock = product.stock.as_dict() if product.stock else {}
+    holds = product.holds.as_dict() if product.holds else {}
+    sold = product.sold.as_dict() if product.sold else {}
+    out = []
+    for key in stock_keys(product):
+        held = sum(int(q) for h, q in holds.items() if h.rsplit("|", 1)[-1] == key)
+        out.append({"sku": product.sku if key == SIMPLE_STOCK_KEY else key, "available": int(stock.get(key, 0)),
+                    "held": held, "sold": int(sold.get(key, 0))})
+    return out
+
+
+def key_to_set(product: ProductItem, sku: str | None) -> tuple[str, str | None]:
+    """(stock key, SKU as reported) an admin sets the available units of; 400 naming `sku` if none."""
+    found = stock_key_for(product, sku)
+    if found is None:
+        raise ValidationFailed({"sku": ["Choose one of the product's SKUs." if product.variants else
+                                        "This product has no such SKU."]})
+    return found[0], found[1]
+
+
+def level_of(product: ProductItem, reported_sku: str | None) -> dict[str, Any]:
+    return next(level for level in levels(product) if level["sku"] == reported_sku)
