@@ -19,7 +19,7 @@ fell behind, the slower it went.
    ones too) were compiled again by jsonpath-ng's grammar: 12% of the samples. The compiled
    paths are kept (they are not changed by `find`).
 
-moto is pinned (requirements-dev.txt); `tests/unit/test_moto_server.py` checks each patch still
+moto is pinned (requirements-dev.txt); `tests/unit/infra/test_moto_server.py` checks each patch still
 finds what it replaces and answers as moto does, so a moto upgrade that moves them fails there.
 """
 from __future__ import annotations

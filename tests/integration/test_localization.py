@@ -32,7 +32,7 @@ def stub(stack):
 @pytest.fixture(scope="module")
 def admin_header(stack):
     password = stack.credentials.get("admin@example.com")
-    assert password is not None, "the admin account is not seeded (infra/seeds of the auth service)"
+    assert password is not None, "the admin account is not seeded (infra/harness/seeds of the auth service)"
     return bearer(stack, "admin@example.com", password)
 
 

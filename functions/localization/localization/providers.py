@@ -2,7 +2,7 @@
 
 * `EcbProvider`        the ECB daily reference-rate XML feed (base EUR; real format:
                        gesmes:Envelope / Cube / Cube time=… / Cube currency=… rate=…).
-                       Locally the FX stub (infra/fx_stub) serves the same format.
+                       Locally the FX stub (infra/harness/fx_stub) serves the same format.
 * `FrankfurterProvider` a JSON provider (frankfurter.app / exchangerate.host shape:
                        {"base": "EUR", "date": "2025-11-24", "rates": {"USD": 1.0823, …}}).
 

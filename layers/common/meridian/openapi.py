@@ -1,9 +1,7 @@
 """The platform's merged OpenAPI document: every service's /api/v1/<service>/openapi.json in one.
 
-`merge` is the one implementation: the local stack writes the merged file with it at start
-(infra/openapi.py) and the admin function serves `GET /api/v1/openapi.json` with it on AWS,
-where there is no nginx (`MergedOpenApi`). `merge` needs only the standard library: infra
-imports this file without the rest of the layer.
+`merge` is the one implementation: the admin function serves `GET /api/v1/openapi.json` with it
+(`MergedOpenApi`), on AWS and locally alike (the dev stack checks that route at start).
 """
 from __future__ import annotations
 

@@ -179,7 +179,7 @@ def test_conflicting_components_are_refused():
 
 # ---------------------------------------------------------------------------- the rules, on a small app
 def make_app():
-    app = ServiceApp("demo", schemas="tests.unit.test_openapi_documents")
+    app = ServiceApp("demo", schemas="tests.unit.layer.test_openapi_documents")
 
     @app.route("/things", methods=["POST"], body="ThingSchema", responses={201: "ThingSchema"})
     @require_role("admin")

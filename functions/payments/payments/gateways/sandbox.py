@@ -1,4 +1,4 @@
-"""Adapter for the local sandbox gateway (infra/sandbox_gateway): JSON over HTTP, Stripe's shapes."""
+"""Adapter for the local sandbox gateway (infra/harness/sandbox_gateway): JSON over HTTP, Stripe's shapes."""
 from __future__ import annotations
 
 from decimal import Decimal
