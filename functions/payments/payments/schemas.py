@@ -1,33 +1,15 @@
 """Request bodies of the payments API (marshmallow), and what it answers (for its OpenAPI document)."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
-from meridian.fields import Answer, CurrencyCode, MoneySchema
-from meridian.money import parse_amount
-
-
-class AmountField(fields.Field):
-    """An amount as a string ("19.99") or integer; never a float."""
-    OPENAPI = {"anyOf": [{"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,3})?$", "example": "19.99"},
-                         {"type": "integer", "minimum": 0, "maximum": 999999999999}],
-               "description": "In the payment's currency, within its minor units."}
-
-    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
-        if isinstance(value, bool) or isinstance(value, float):
-            raise ValidationError("Send the amount as a string, e.g. \"19.99\".")
-        try:
-            return parse_amount(value)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+from meridian.fields import Answer, CurrencyCode, MinorUnitAmount, MoneySchema
 
 
 class RefundRequest(Schema):
     """All that is left to refund when `amount` is left out."""
     OPENAPI_EXAMPLE = {"amount": "10.00"}
 
-    amount = AmountField(load_default=None)
+    amount = MinorUnitAmount(currency=None, load_default=None)
 
     @validates_schema
     def positive(self, data, **kwargs):
@@ -38,7 +20,7 @@ class RefundRequest(Schema):
 class CreateIntentRequest(Schema):
     order_id = fields.UUID(required=True)
     user_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    amount = AmountField(required=True)
+    amount = MinorUnitAmount(currency=None, required=True)
     currency = CurrencyCode(required=True)
 
     @validates_schema

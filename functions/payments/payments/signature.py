@@ -14,7 +14,7 @@ import hmac
 import time
 
 HEADER = "Stripe-Signature"
-WEBHOOK_PATH = "/webhooks/payments"   # where the gateway POSTs events (the function URL; infra.harness.config names it too)
+WEBHOOK_PATH = "/webhooks/payments"   # where gateways POST events (the function URL; the dev harness names it too)
 SCHEME = "v1"
 
 

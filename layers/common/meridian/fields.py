@@ -101,12 +101,14 @@ class PreferredCurrency(fields.String):
 class MinorUnitAmount(fields.Field):
     """An amount of money in `currency`: a string ("19.99") or an integer, never a float or a boolean; a
     plain non-negative number (money.parse_amount) no finer than the currency's minor units
-    (money.fits_minor_units), strictly between `above` and `below` when given. Loads a Decimal."""
+    (money.fits_minor_units), strictly between `above` and `below` when given. Loads a Decimal.
+    `currency=None`: the currency is not the request's to say (a refund is in its payment's), so the
+    minor units are checked where it is known (payments' gateway rules)."""
     OPENAPI = {"anyOf": [{"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,3})?$", "example": "19.99"},
-                         {"type": "integer", "minimum": 0}],
+                         {"type": "integer", "minimum": 0, "maximum": 999999999999}],
                "description": "An amount within its currency's minor units."}
 
-    def __init__(self, currency: str = BASE_CURRENCY, *, above: Decimal | int | None = None,
+    def __init__(self, currency: str | None = BASE_CURRENCY, *, above: Decimal | int | None = None,
                  below: Decimal | int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.currency, self.above, self.below = currency, above, below
@@ -120,6 +122,8 @@ class MinorUnitAmount(fields.Field):
             raise ValidationError(f"Is not a valid amount ({error}).") from None
         if (self.above is not None and amount <= self.above) or (self.below is not None and amount >= self.below):
             raise ValidationError(self._range_message())
+        if self.currency is None:
+            return amount
         if not fits_minor_units(amount, self.currency):
             raise ValidationError(f"Has more decimals than {self.currency} allows ({minor_units(self.currency)}).")
         return round_to_minor(amount, self.currency)

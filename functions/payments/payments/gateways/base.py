@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from meridian.money import minor_units, quantum
+from meridian.money import fits_minor_units, minor_units, quantum
 
 
 class GatewayError(Exception):
@@ -49,7 +49,7 @@ def wire_exponent(currency: str) -> int:
 def wire_problem(amount: Decimal, currency: str) -> str | None:
     """Why `amount` cannot be sent to the gateway (Stripe's rules), or None when it can."""
     units = minor_units(currency)
-    if Decimal(amount) != Decimal(amount).quantize(quantum(currency)):
+    if not fits_minor_units(Decimal(amount), currency):
         return f"{currency} has {units} decimals."
     if units == 3 and Decimal(amount).scaleb(2) != Decimal(amount).scaleb(2).to_integral_value():
         return f"{currency} amounts must be whole multiples of 0.010 at the payment gateway."
