@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meridian.dynamo import condition_failed
-from pynamodb.exceptions import PutError
+from meridian.dynamo import applied
 
 from .models import AUDIT_PARTITION, AuditEntry
 
@@ -16,13 +15,7 @@ def add_audit_entry(*, event_id: str, at: str, actor: str, action: str, target: 
     entry = AuditEntry(pk=AUDIT_PARTITION, sk=f"{at}#{event_id}", event_id=event_id, at=at, actor=actor,
                        actor_email=actor_email, request_id=request_id, action=action, target=target,
                        before=before, after=after)
-    try:
-        entry.save(condition=AuditEntry.sk.does_not_exist())
-    except PutError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return applied(lambda: entry.save(condition=AuditEntry.sk.does_not_exist()))
 
 
 def audit_entries(*, limit: int, start: dict | None, action: str | None = None,

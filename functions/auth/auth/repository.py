@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 
 from meridian.clock import iso
-from meridian.dynamo import cancellation_codes, condition_failed
+from meridian.dynamo import applied, cancellation_codes, condition_failed
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 
 from .errors import AccountChanged, EmailTaken, FirstSuperAdminExists
@@ -106,27 +106,15 @@ def replace_password(account_: Account, password_hash: str) -> None:
 
 def mark_email_verified(user_id: str) -> bool:
     """False when the account no longer exists."""
-    try:
-        Account(*Account.key(user_id)).update(
-            actions=[Account.email_verified.set(True), Account.updated_at.set(iso())],
-            condition=Account.pk.exists())
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return applied(lambda: Account(*Account.key(user_id)).update(
+        actions=[Account.email_verified.set(True), Account.updated_at.set(iso())],
+        condition=Account.pk.exists()))
 
 
 def set_role(account_: Account, role: str) -> bool:
     """False when the account no longer exists."""
-    try:
-        account_.update(actions=[Account.role.set(role), Account.updated_at.set(iso())],
-                        condition=Account.pk.exists())
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return applied(lambda: account_.update(actions=[Account.role.set(role), Account.updated_at.set(iso())],
+                                           condition=Account.pk.exists()))
 
 
 def accounts_by_email(*, limit: int, start: dict | None, email_prefix: str | None) -> tuple[list[Account], dict | None]:
@@ -181,13 +169,7 @@ def one_time_token(digest: str) -> OneTimeToken | None:
 
 def use_one_time_token(record: OneTimeToken) -> bool:
     """Delete it; False when it is gone already (of two concurrent uses only the first delete succeeds)."""
-    try:
-        record.delete(condition=OneTimeToken.pk.exists())
-    except DeleteError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return applied(lambda: record.delete(condition=OneTimeToken.pk.exists()))
 
 
 # ---------------------------------------------------------------------------- refresh-token families

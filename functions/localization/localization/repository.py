@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from meridian.dynamo import condition_failed
+from meridian.dynamo import applied
 from meridian.rates import RateSnapshot
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from .models import LATEST_PK, LATEST_SK, SNAPSHOT_SK, RateSnapshotRecord
 
@@ -37,28 +37,16 @@ def save_snapshot(snapshot: RateSnapshot, fetched_at: str) -> None:
 def move_latest(snapshot: RateSnapshot, fetched_at: str) -> bool:
     """Point "latest" at `snapshot` unless a newer one is already there (conditional write)."""
     record = _record(snapshot, LATEST_PK, LATEST_SK, fetched_at)
-    try:
-        record.save(condition=RateSnapshotRecord.pk.does_not_exist()
-                    | (RateSnapshotRecord.order_key < record.order_key))
-    except PutError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return applied(lambda: record.save(condition=RateSnapshotRecord.pk.does_not_exist()
+                                       | (RateSnapshotRecord.order_key < record.order_key)))
 
 
 def confirm_latest(snapshot_id: str, confirmed_at: str) -> bool:
     """The provider re-sent the latest rates unchanged: remember when (drives `stale`)."""
     pointer = RateSnapshotRecord(LATEST_PK, LATEST_SK)
-    try:
-        pointer.update(actions=[RateSnapshotRecord.confirmed_at.set(confirmed_at)],
-                       condition=(RateSnapshotRecord.snapshot_id == snapshot_id)
-                       & (RateSnapshotRecord.confirmed_at < confirmed_at))
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return applied(lambda: pointer.update(actions=[RateSnapshotRecord.confirmed_at.set(confirmed_at)],
+                                          condition=(RateSnapshotRecord.snapshot_id == snapshot_id)
+                                          & (RateSnapshotRecord.confirmed_at < confirmed_at)))
 
 
 def latest() -> RateSnapshot | None:

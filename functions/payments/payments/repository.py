@@ -8,9 +8,9 @@ from __future__ import annotations
 import uuid
 
 from meridian.clock import iso
-from meridian.dynamo import condition_failed
+from meridian.dynamo import applied
 from meridian.errors import NotFound
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from .models import IntentPointer, OrderPointer, PaymentModel, ProcessedEvent
 
@@ -83,13 +83,7 @@ def move(payment: PaymentModel, target: str, **changes) -> bool:
     now = iso()
     fields = {**status_fields(target, now, payment.id), **changes}
     actions = [getattr(PaymentModel, name).set(value) for name, value in fields.items()]
-    try:
-        payment.update(actions=actions, condition=PaymentModel.status == payment.status)
-    except UpdateError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
+    return applied(lambda: payment.update(actions=actions, condition=PaymentModel.status == payment.status))
 
 
 # ---------------------------------------------------------------------------- gateway events

@@ -9,8 +9,8 @@ import uuid
 from typing import Any
 
 from meridian.clock import iso
-from meridian.dynamo import cancellation_codes, condition_failed
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from meridian.dynamo import applied, cancellation_codes, condition_failed
+from pynamodb.exceptions import PutError, TransactWriteError
 
 from .models import ADDRESS_FIELDS, ADDRESS_PREFIX, Address, AddressBook, Profile, transaction
 
@@ -91,13 +91,8 @@ def add_address(user_id: str, data: dict[str, Any], *, cap: int) -> Address | No
 
 def change_address(stored: Address, changes: dict[str, Any]) -> bool:
     """Apply the changes (None clears a field); False when the address is gone meanwhile."""
-    try:
-        stored.update(actions=_changes(Address, changes, ADDRESS_FIELDS), condition=Address.pk.exists())
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return applied(lambda: stored.update(actions=_changes(Address, changes, ADDRESS_FIELDS),
+                                         condition=Address.pk.exists()))
 
 
 def remove_address(user_id: str, address_id: str) -> bool:

@@ -4,6 +4,7 @@ PynamoDB's NumberAttribute returns float; money must never pass through float.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from pynamodb.attributes import Attribute, UnicodeAttribute
@@ -89,6 +90,18 @@ def condition_failed(error: BaseException) -> bool:
         response = getattr(error, "response", None)
         code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
     return code == "ConditionalCheckFailedException"
+
+
+def applied(write: Callable[[], object]) -> bool:
+    """Run one conditional single-item write: True when it was applied, False when its condition did
+    not hold; any other failure raises."""
+    try:
+        write()
+    except Exception as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
 
 
 def cancellation_codes(error) -> list[str | None]:
