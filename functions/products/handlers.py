@@ -8,7 +8,7 @@ def sweep_expired_reservations(event, context):
     """Schedule (rate(1 minute)): expired holds give their stock back (a Query of the due index, no Scan).
 
     It runs as of the scheduled event's `time` (EventBridge sets it to the schedule's time;
-    the local runtime's MERIDIAN_SCHEDULE_SCALE advances it faster than the wall clock).
+    the local runtime's LOCALAWS_SCHEDULE_SCALE advances it faster than the wall clock).
     """
     moment = (event or {}).get("time")
     stats = sweep.expire_due(now=parse_iso(moment) if moment else None)

@@ -23,6 +23,9 @@ GATEWAY_STRICT_PATHS = ("/api/v1/auth/login", "/api/v1/auth/register")
 GATEWAY_STRICT_DETAIL = "Too many sign-in attempts from this address; retry after Retry-After seconds."
 # problem+json `type` URIs of what the gateway and the runtime answer themselves (as meridian.errors)
 PROBLEM_TYPE_BASE = "https://meridian.dev/problems/"
+# API Gateway's path matcher, the layer's meridian.routing (ServiceApp routes with it too): the local
+# runtime loads it from its file (LOCALAWS_PATH_MATCHER overrides it)
+PATH_MATCHER = Path(os.environ.get("LOCALAWS_PATH_MATCHER") or ROOT / "layers" / "common" / "meridian" / "routing.py")
 # internal APIs (/api/v1/<service>/internal/...): 404 on the public listeners
 GATEWAY_BLOCKED_PATTERN = "^/api/v1/[^/]+/internal(?:/|$)"
 # where function URLs are served through the gateway (function URLs have no stage)

@@ -30,7 +30,8 @@ SANDBOX_PREFIX = "/sandbox/"
 
 @dataclass
 class StackSettings(LocalAwsSettings):
-    """The generic settings, plus the stand-ins' ports, the sign-in rate limit and whether to seed."""
+    """The generic settings, plus the stand-ins' ports, the sign-in rate limit, whether to seed, and the
+    shop's path matcher and problem type base."""
     PORTS: ClassVar[dict[str, str]] = {
         **LocalAwsSettings.PORTS, "fx_port": "FX_STUB_PORT", "sandbox_port": "SANDBOX_PORT",
         "sandbox_control_port": "SANDBOX_CONTROL_PORT"}
@@ -43,6 +44,8 @@ class StackSettings(LocalAwsSettings):
     auth_rate: str = config.GATEWAY_AUTH_RATE
     auth_burst: int = config.GATEWAY_AUTH_BURST
     run_seeds: bool = True
+    path_matcher: str = str(config.PATH_MATCHER)
+    problem_type_base: str = config.PROBLEM_TYPE_BASE
 
 
 def shop_gateway_options(*, sandbox_port: int | None = None, auth_rate: str = config.GATEWAY_AUTH_RATE,

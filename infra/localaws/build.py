@@ -5,7 +5,8 @@
 `.aws-sam/build/<LogicalId>/` is each function's code with its own requirements, and
 `.aws-sam/build/<LayerId>/python/` the shared layer (Lambda mounts it at /opt/python).
 The local runtime runs these folders, never the source tree. Builds are skipped when no
-input changed since the last one (a fingerprint of template.yaml, functions/ and layers/),
+input changed since the last one (a fingerprint of the template and every CodeUri and ContentUri
+folder it names),
 and otherwise incremental (`sam build --cached`); a file lock keeps two stacks from
 building at once.
 """
@@ -20,14 +21,13 @@ import sys
 import time
 from pathlib import Path
 
-from infra.localaws.template import ROOT
+from infra.localaws.template import ROOT, TEMPLATE_PATH, load_yaml
 
 BUILD_ROOT = ROOT / ".aws-sam"
 BUILD_DIR = BUILD_ROOT / "build"
 CACHE_DIR = BUILD_ROOT / "cache"
-FINGERPRINT_FILE = BUILD_DIR / ".meridian-fingerprint"
+FINGERPRINT_FILE = BUILD_DIR / ".localaws-fingerprint"
 SAM = Path(os.environ.get("SAM_CLI", ROOT / ".venv-sam" / "bin" / "sam"))
-INPUTS = ("template.yaml", "functions", "layers")
 IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 
 
@@ -35,11 +35,22 @@ class BuildFailed(RuntimeError):
     pass
 
 
+def inputs() -> list[Path]:
+    """What `sam build` reads: the template and the folders its functions' CodeUri and layers' ContentUri name."""
+    doc = load_yaml(TEMPLATE_PATH)
+    found = {TEMPLATE_PATH}
+    uris = [doc.get("Globals", {}).get("Function", {}).get("CodeUri")]
+    for resource in doc.get("Resources", {}).values():
+        props = resource.get("Properties") or {}
+        uris += [props.get("CodeUri"), props.get("ContentUri")]
+    found.update(TEMPLATE_PATH.parent / uri for uri in uris if isinstance(uri, str) and "://" not in uri)
+    return sorted(found)
+
+
 def fingerprint() -> str:
     """SHA-256 over every input file's path and content."""
     digest = hashlib.sha256()
-    for name in INPUTS:
-        top = ROOT / name
+    for top in inputs():
         files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
         for path in files:
             if IGNORED_PARTS.intersection(path.parts) or path.suffix == ".pyc":

@@ -19,7 +19,7 @@ prompt = no
 
 [dn]
 CN = localhost
-O = Meridian local stack
+O = localaws local stack
 
 [v3]
 basicConstraints = critical, CA:TRUE

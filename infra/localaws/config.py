@@ -13,10 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]          # the folder holding templat
 STATE_DIR = Path(os.environ.get("LOCALAWS_STATE_DIR", ROOT / ".local"))
 STACK_NAME = os.environ.get("STACK_NAME", "local")
 REGION = os.environ.get("AWS_REGION", "us-east-1")
-# API Gateway's path-template matcher ({name}, {name+}, literals first), a standard-library module the
-# deployed code routes with too, so the local gateway and the app can never match a path differently;
-# a project keeps it in its layer (this one: meridian.routing) and names it here
-PATH_MATCHER = Path(os.environ.get("LOCALAWS_PATH_MATCHER", ROOT / "layers" / "common" / "meridian" / "routing.py"))
+# API Gateway's path-template matcher ({name}, {name+}, literals first): the file of a standard-library-only
+# module the deployed code routes with too, so the local gateway and the app can never match a path
+# differently. A project keeps it in its own code and its harness passes it in (LocalAwsSettings.path_matcher);
+# nothing is shipped here, so without one the runtime refuses to route API requests
+PATH_MATCHER = os.environ.get("LOCALAWS_PATH_MATCHER", "")
+# problem+json `type` of the answers the runtime and the gateway give themselves (timeouts, bad results,
+# rate limits): this + a slug; a harness passes its own (LocalAwsSettings.problem_type_base)
+PROBLEM_TYPE_BASE = os.environ.get("LOCALAWS_PROBLEM_TYPE_BASE", "about:blank#")
 
 AWS_PORT = int(os.environ.get("AWS_PORT", "4566"))
 # AWS's DynamoDB Local (infra/localaws/dynamodb_local): the stack's DynamoDB; moto keeps the other AWS APIs

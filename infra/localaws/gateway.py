@@ -38,7 +38,7 @@ class GatewaySettings:
     state_dir: Path
     certificate: Certificate
     upstreams: dict[str, list[int]]                 # logical id → worker ports
-    api_routes: dict[str, str]                      # API prefix → logical id, e.g. "/api/v1/orders" → "OrdersFunction"
+    api_routes: dict[str, str]                      # API prefix → logical id, e.g. "/api/items" → "ItemsFunction"
     function_url_routes: dict[str, str] = field(default_factory=dict)  # "/webhooks/x" → logical id
     # outside services' local stand-ins: "/sandbox/" → port (None: the prefix answers 503)
     stand_ins: dict[str, int | None] = field(default_factory=dict)
@@ -54,7 +54,7 @@ class GatewaySettings:
     strict_zone: str = "strict"                      # its limit_req zone's name
     strict_detail: str = "Too many requests to this path from this address; retry after Retry-After seconds."
     blocked_pattern: str | None = None               # a regex of paths the public listeners answer 404
-    problem_type_base: str = "about:blank#"          # problem+json `type` = this + a slug
+    problem_type_base: str = config.PROBLEM_TYPE_BASE  # problem+json `type` = this + a slug
     client_max_body_size: str = config.GATEWAY_CLIENT_MAX_BODY_SIZE
     hsts_max_age: int = config.GATEWAY_HSTS_MAX_AGE
     api_stage: str = config.API_STAGE                # the internal listener serves /<stage>/api/v1/... (API_BASE_URL)

@@ -1,4 +1,5 @@
-"""Create every table, queue, DLQ, bus, rule (+ SQS target), secret and function role template.yaml declares.
+"""Create every table, queue, DLQ, bus, rule (+ SQS target), secret, parameter, e-mail identity and
+function role a SAM template declares.
 
 Idempotent: running it twice changes nothing and fails on nothing. Works against the
 moto server, a LocalStack, or moto in-process (unit tests pass their own clients).
@@ -6,34 +7,13 @@ moto server, a LocalStack, or moto in-process (unit tests pass their own clients
 from __future__ import annotations
 
 import json
-import secrets
-import string
-import uuid
 from collections.abc import Callable
 
 from infra.localaws.template import Template
 
-
-def _ed25519_jwks() -> str:
-    import jwt
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    key = Ed25519PrivateKey.generate()
-    private_jwk = jwt.algorithms.OKPAlgorithm.to_jwk(key, as_dict=True)
-    kid = uuid.uuid4().hex[:16]
-    private_jwk.update({"kid": kid, "alg": "EdDSA", "use": "sig"})
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    return json.dumps({"keys": [private_jwk], "active_kid": kid, "pem": {kid: pem}})
-
-
-def _random_string(spec: dict) -> str:
-    length = int(spec.get("PasswordLength", 32))
-    alphabet = string.ascii_letters + string.digits
-    if not spec.get("ExcludePunctuation"):
-        alphabet += "!#$%&()*+,-.:;<=>?@[]^_{|}~"
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+# GenerateSecretString's properties that are GetRandomPassword's parameters
+_RANDOM_PASSWORD_OPTIONS = ("PasswordLength", "ExcludeCharacters", "ExcludeNumbers", "ExcludePunctuation",
+                            "ExcludeUppercase", "ExcludeLowercase", "IncludeSpace", "RequireEachIncludedType")
 
 
 class Provisioner:
@@ -130,24 +110,39 @@ class Provisioner:
 
     # ------------------------------------------------------------------ Secrets Manager
     def secrets(self) -> None:
+        """As CloudFormation creates them: `SecretString` as given, `GenerateSecretString` as Secrets
+        Manager generates it (optionally inside `SecretStringTemplate` under `GenerateStringKey`),
+        neither: an empty secret, with no version, for whoever owns it to fill."""
         sm = self.client("secretsmanager")
         for logical_id, resource in self.t.of_type("AWS::SecretsManager::Secret").items():
-            props = resource["Properties"]
+            props = resource.get("Properties", {})
             name = self.t.physical_name(logical_id)
             try:
                 sm.describe_secret(SecretId=name)
                 continue  # never replace an existing secret's value
             except sm.exceptions.ResourceNotFoundException:
                 pass
-            tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
-            if tags.get("meridian:generate") == "ed25519-jwks":
-                value = _ed25519_jwks()
-            elif "SecretString" in props:
-                value = self.t.resolve(props["SecretString"])
-            else:
-                value = _random_string(props.get("GenerateSecretString", {}))
-            sm.create_secret(Name=name, SecretString=value, Description=props.get("Description", ""))
+            args = {"Name": name, "Description": props.get("Description", "")}
+            value = self._secret_value(sm, props)
+            if value is not None:
+                args["SecretString"] = value
+            sm.create_secret(**args)
             self.log.append(f"secret {name}")
+
+    def _secret_value(self, sm, props: dict) -> str | None:
+        if "SecretString" in props:
+            return self.t.resolve(props["SecretString"])
+        spec = props.get("GenerateSecretString")
+        if spec is None:
+            return None
+        spec = self.t.resolve(spec)
+        options = {key: spec[key] for key in _RANDOM_PASSWORD_OPTIONS if key in spec}
+        password = sm.get_random_password(**options)["RandomPassword"]
+        if "SecretStringTemplate" in spec:
+            document = json.loads(spec["SecretStringTemplate"])
+            document[spec["GenerateStringKey"]] = password
+            return json.dumps(document)
+        return password
 
     # ------------------------------------------------------------------ SSM parameters
     def parameters(self) -> None:
@@ -161,9 +156,25 @@ class Provisioner:
 
     # ------------------------------------------------------------------ SES
     def email_identities(self) -> None:
-        sender = self.t.parameter("EmailSender")
-        if sender:
-            self.client("ses").verify_email_identity(EmailAddress=sender)
+        """The identities functions send from, verified (SES, and moto, send only from verified ones):
+        AWS::SES::EmailIdentity resources and the `IdentityName` of SAM's SES policy templates
+        (SESCrudPolicy, SESSendBouncePolicy, …), which a stack's owner verifies outside it on AWS."""
+        identities = {self.t.resolve(r["Properties"]["EmailIdentity"])
+                      for r in self.t.of_type("AWS::SES::EmailIdentity").values()}
+        for resource in self.t.of_type("AWS::Serverless::Function").values():
+            for policy in resource.get("Properties", {}).get("Policies", []) or []:
+                if not isinstance(policy, dict):
+                    continue
+                for name, args in policy.items():
+                    if name.startswith("SES") and isinstance(args, dict) and "IdentityName" in args:
+                        identities.add(self.t.resolve(args["IdentityName"]))
+        ses = self.client("ses")
+        for identity in sorted(i for i in identities if i):
+            if "@" in identity:
+                ses.verify_email_identity(EmailAddress=identity)
+            else:
+                ses.verify_domain_identity(Domain=identity)
+            self.log.append(f"email identity {identity}")
 
     # ------------------------------------------------------------------ IAM
     def roles(self) -> None:
@@ -203,7 +214,7 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--endpoint", default="http://127.0.0.1:4566")
-    parser.add_argument("--stack-name", default="meridian")
+    parser.add_argument("--stack-name", default="local")
     ns = parser.parse_args()
     tpl = Template(context=LocalContext(stack_name=ns.stack_name, aws_endpoint=ns.endpoint))
     for line in provision(tpl, boto_clients(ns.endpoint)):

@@ -54,6 +54,10 @@ class LocalAwsSettings:
     general_burst: int = config.GATEWAY_GENERAL_BURST
     health_timeout: float = 120.0
     extra_env: dict[str, str] = field(default_factory=dict)
+    # the project's API path matcher (a module file, see config.PATH_MATCHER) and the problem+json `type`
+    # base of the runtime's and the gateway's own answers: a harness sets both
+    path_matcher: str = config.PATH_MATCHER
+    problem_type_base: str = config.PROBLEM_TYPE_BASE
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, **overrides: Any):
@@ -97,7 +101,7 @@ class LocalAwsStack:
         return {}
 
     def gateway_options(self) -> dict[str, Any]:
-        """More GatewaySettings (strict paths, blocked paths, stand-ins, problem type base)."""
+        """More GatewaySettings (strict paths, blocked paths, stand-ins); the problem type base is a setting."""
         return {}
 
     def before_runtime(self) -> None:
@@ -317,7 +321,8 @@ class LocalAwsStack:
 
         extra_env = {"POWERTOOLS_TRACE_DISABLED": "true", **self.settings.extra_env}
         self.runtime = Runtime(self.template, self.context, workers_per_function=self.settings.workers_per_function,
-                               log_dir=self.log_dir, extra_env=extra_env)
+                               log_dir=self.log_dir, extra_env=extra_env, path_matcher=self.settings.path_matcher,
+                               problem_type_base=self.settings.problem_type_base)
         self.runtime.start()
         workers = sum(len(ports) for ports in self.runtime.upstreams.values())
         return f"{workers} workers for {len(self.runtime.upstreams)} functions"
@@ -332,7 +337,8 @@ class LocalAwsStack:
             api_routes=self.runtime.api_routes, function_url_routes=url_routes,
             https_port=s.https_port, http_port=s.http_port, internal_port=s.internal_port,
             listen_address=s.listen_address, general_rate=s.general_rate, general_burst=s.general_burst,
-            proxy_timeout=max(f.timeout for f in self.template.functions()) + 5, **self.gateway_options())
+            proxy_timeout=max(f.timeout for f in self.template.functions()) + 5,
+            **{"problem_type_base": s.problem_type_base, **self.gateway_options()})
 
     def _start_gateway(self) -> str:
         gateway = self.gateway_settings()

@@ -78,7 +78,7 @@ class FunctionSpec:
 @dataclass
 class LocalContext:
     """What intrinsics resolve to locally."""
-    stack_name: str = "meridian"
+    stack_name: str = "local"
     region: str = "us-east-1"
     aws_endpoint: str = "http://127.0.0.1:4566"
     dynamodb_endpoint: str = ""  # DynamoDB Local; empty: DynamoDB at aws_endpoint too (unit tests' moto)

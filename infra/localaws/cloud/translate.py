@@ -18,7 +18,7 @@ from pathlib import Path
 from infra.localaws.template import TEMPLATE_PATH
 
 REGION = "us-east-1"
-ARTIFACT_BUCKET = "meridian-artifacts"  # stands for `sam deploy`'s artifact bucket
+ARTIFACT_BUCKET = "localaws-artifacts"  # stands for `sam deploy`'s artifact bucket
 
 
 class BundledManagedPolicies:

@@ -50,7 +50,7 @@ class Unmapped(ValueError):
 @dataclass(frozen=True)
 class Access:
     action: str      # e.g. dynamodb:PutItem
-    resource: str    # e.g. arn:aws:dynamodb:us-east-1:123456789012:table/meridian-orders
+    resource: str    # e.g. arn:aws:dynamodb:us-east-1:123456789012:table/mystack-orders
 
 
 @dataclass(frozen=True)

@@ -15,24 +15,67 @@ import importlib.util
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl
 
-from infra.localaws.config import API_STAGE, PATH_MATCHER  # API_STAGE: SAM's implicit API stage
+from infra.localaws import config
+from infra.localaws.config import API_STAGE  # SAM's implicit API stage
 
 
-def _load_path_matcher() -> ModuleType:
-    """The API Gateway path matcher the deployed code routes with too (a standard-library-only module,
-    PATH_MATCHER), loaded from its file under a name of the runtime's own: a source copy of the
-    functions' package in sys.modules would shadow the one each function imports from its own build."""
-    spec = importlib.util.spec_from_file_location("infra.localaws.runtime._path_matcher", PATH_MATCHER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# what a harness configures (`configure`; workers get it through their context file)
+def _absolute(path: str | Path) -> str:
+    return str(Path(path).absolute()) if str(path) else ""   # workers chdir to their code before loading it
 
 
-routing = _load_path_matcher()   # one matcher, shared with the app's own router
+_settings: dict[str, str] = {"path_matcher": _absolute(config.PATH_MATCHER),
+                             "problem_type_base": config.PROBLEM_TYPE_BASE}
+_routing: ModuleType | None = None
+
+
+class NoPathMatcher(RuntimeError):
+    """No path matcher configured: the runtime cannot route API requests."""
+
+
+def configure(*, path_matcher: str | Path | None = None, problem_type_base: str | None = None) -> None:
+    """The project's settings of the runtime, as its harness passes them (None keeps the current one):
+    `path_matcher`, the file of API Gateway's path-template matcher the deployed code routes with too;
+    `problem_type_base`, the problem+json `type` prefix of the runtime's own answers."""
+    global _routing
+    if path_matcher is not None and _absolute(path_matcher) != _settings["path_matcher"]:
+        _settings["path_matcher"] = _absolute(path_matcher)
+        _routing = None
+    if problem_type_base is not None:
+        _settings["problem_type_base"] = problem_type_base
+
+
+def settings() -> dict[str, str]:
+    return dict(_settings)
+
+
+def _path_matcher() -> ModuleType:
+    """The configured path matcher (a standard-library-only module with `best_match(templates, path)`),
+    loaded from its file under a name of the runtime's own: a source copy of the functions' package in
+    sys.modules would shadow the one each function imports from its own build."""
+    global _routing
+    if _routing is None:
+        path = _settings["path_matcher"]
+        if not path:
+            raise NoPathMatcher("no path matcher configured: pass path_matcher (a harness does) "
+                                "or set LOCALAWS_PATH_MATCHER")
+        spec = importlib.util.spec_from_file_location("infra.localaws.runtime._path_matcher", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _routing = module
+    return _routing
+
+
+def __getattr__(name: str) -> Any:
+    if name == "routing":   # the one matcher, shared with the app's own router
+        return _path_matcher()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 ACCOUNT_ID = "123456789012"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -128,7 +171,7 @@ def _request_time(epoch: float) -> str:
 # ---------------------------------------------------------------------------- API Gateway v1
 @dataclass(frozen=True)
 class ApiResource:
-    """One `Api` event of a function: its template path (e.g. /api/v1/auth/{proxy+}) and method."""
+    """One `Api` event of a function: its template path (e.g. /api/items/{proxy+}) and method."""
     path: str
     method: str = "ANY"
 
@@ -139,9 +182,9 @@ class ApiResource:
 def match_resource(resources: list[ApiResource], raw_path: str, method: str
                    ) -> tuple[ApiResource, dict[str, str]] | None:
     """The most specific template resource matching the path (literal segments win), with its params:
-    the layer's one matcher (meridian.routing), which ServiceApp uses too."""
+    the configured path matcher, which the deployed code routes with too."""
     candidates = [r for r in resources if r.matches_method(method)]
-    found = routing.best_match((r.path for r in candidates), raw_path)
+    found = _path_matcher().best_match((r.path for r in candidates), raw_path)
     if found is None:
         return None
     template, params = found
@@ -315,8 +358,9 @@ def http_response_from_v2(result: Any, dumps=json.dumps) -> HttpResponse:
 
 def problem_response(status: int, title: str, type_slug: str, detail: str, request_id: str,
                      headers: list[tuple[str, str]] | None = None) -> HttpResponse:
-    """Same shape as meridian.errors.problem_body (an answer of the runtime itself, not of a function)."""
-    body = {"type": f"https://meridian.dev/problems/{type_slug}", "title": title,
+    """An RFC 9457 problem answered by the runtime itself, not by a function: `type` is the configured
+    problem_type_base + `type_slug`."""
+    body = {"type": f"{_settings['problem_type_base']}{type_slug}", "title": title,
             "status": status, "detail": detail, "request_id": request_id}
     return HttpResponse(status, [("Content-Type", PROBLEM_CONTENT_TYPE), *(headers or [])],
                         json.dumps(body).encode("utf-8"))

@@ -1,7 +1,7 @@
 """`make invoke FN=<LogicalId>`: run one function once, in a fresh worker, against the running stack.
 
-    python -m infra.localaws.runtime.invoke FxRefreshFunction
-    python -m infra.localaws.runtime.invoke AuthEmailFunction --event my-event.json
+    python -m infra.localaws.runtime.invoke NightlyFunction
+    python -m infra.localaws.runtime.invoke QueueConsumerFunction --event my-event.json
 
 Without --event the sample event comes from the function's first event source:
 Api → GET <prefix>/health through its {proxy+} resource, SQS → one sample record,
@@ -29,10 +29,20 @@ from .sqs_poller import sqs_event, sqs_event_sources
 from .supervisor import Runtime
 
 
-def stack_context(state_file: Path | None = None) -> LocalContext:
+def _state(state_file: Path | None) -> dict | None:
     path = state_file or config.STATE_DIR / "stack.json"
-    if path.exists():
-        state = json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def runtime_settings(state_file: Path | None = None) -> dict[str, str]:
+    """The running stack's path matcher and problem type base (its settings, as its harness set them)."""
+    settings = (_state(state_file) or {}).get("settings") or {}
+    return {k: settings[k] for k in ("path_matcher", "problem_type_base") if settings.get(k)}
+
+
+def stack_context(state_file: Path | None = None) -> LocalContext:
+    state = _state(state_file)
+    if state is not None:
         context = context_from_document(state.get("context") or {})
         if state.get("aws_endpoint"):
             context.aws_endpoint = state["aws_endpoint"]
@@ -81,12 +91,14 @@ def _sample_api_event(api_paths: list[tuple[str, str]]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.localaws.runtime.invoke", description=__doc__.split("\n")[0])
-    parser.add_argument("function", help="logical id in template.yaml, e.g. FxRefreshFunction")
+    parser.add_argument("function", help="logical id in template.yaml, e.g. NightlyFunction")
     parser.add_argument("--event", type=Path, help="a JSON file with the event (default: a sample event)")
     parser.add_argument("--state-file", type=Path, help="the stack's state file (default: STATE_DIR/stack.json)")
     args = parser.parse_args(argv)
 
     template = Template(context=stack_context(args.state_file))
+    settings = runtime_settings(args.state_file)
+    events.configure(**settings)
     try:
         template.function(args.function)
     except KeyError:
@@ -96,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     event = json.loads(args.event.read_text(encoding="utf-8")) if args.event else sample_event(template, args.function)
     print(f"invoking {args.function} (AWS at {template.ctx.aws_endpoint}) with:\n{json.dumps(event, indent=2)}",
           file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="meridian-invoke-") as tmp:
-        runtime = Runtime(template, template.ctx, workers_per_function=1, log_dir=Path(tmp), event_sources=False)
+    with tempfile.TemporaryDirectory(prefix="localaws-invoke-") as tmp:
+        runtime = Runtime(template, template.ctx, workers_per_function=1, log_dir=Path(tmp), event_sources=False,
+                          **settings)
         runtime.functions = {args.function: runtime.functions[args.function]}
         with runtime:
             outcome = runtime.invoke_raw(args.function, event)

@@ -2,7 +2,7 @@
 
 Each enabled schedule gets a thread that sleeps until its next time and invokes the
 function with an EventBridge "Scheduled Event" (or the event's `Input`, as EventBridge
-does). MERIDIAN_SCHEDULE_SCALE speeds time up for tests: 0.01 fires rate(1 hour) every
+does). LOCALAWS_SCHEDULE_SCALE speeds time up for tests: 0.01 fires rate(1 hour) every
 36 s and runs cron expressions on a clock 100× fast. `fire(logical_id)` fires one now.
 """
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 from .invocation import Invocation
 from .schedules import Cron, Rate, parse
 
-log = logging.getLogger("meridian.runtime.scheduler")
-SCALE_ENV = "MERIDIAN_SCHEDULE_SCALE"
+log = logging.getLogger("localaws.runtime.scheduler")
+SCALE_ENV = "LOCALAWS_SCHEDULE_SCALE"
 ACCOUNT_ID = "123456789012"
 
 

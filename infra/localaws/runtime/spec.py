@@ -102,10 +102,13 @@ def worker_spec(template: Template, function: FunctionSpec, extra_env: dict[str,
     )
 
 
-def write_context_file(path: Path, template: Template, extra_env: dict[str, str] | None = None) -> None:
-    """The file every worker reads: LocalContext fields + extra_env + each function's WorkerSpec."""
+def write_context_file(path: Path, template: Template, extra_env: dict[str, str] | None = None,
+                       runtime_settings: dict[str, str] | None = None) -> None:
+    """The file every worker reads: LocalContext fields + extra_env + each function's WorkerSpec, and
+    the runtime's own settings (`runtime`: events.configure's keyword arguments)."""
     document: dict[str, Any] = asdict(template.ctx)
     document["extra_env"] = dict(extra_env or {})
+    document["runtime"] = dict(runtime_settings or {})
     document["functions"] = {f.logical_id: asdict(worker_spec(template, f, extra_env)) for f in template.functions()}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -121,7 +124,16 @@ def context_from_document(document: dict[str, Any]) -> LocalContext:
 
 
 def read_worker_spec(path: Path, logical_id: str) -> WorkerSpec:
+    return read_worker_setup(path, logical_id)[0]
+
+
+def read_worker_setup(path: Path, logical_id: str) -> tuple[WorkerSpec, dict[str, str]]:
+    """The function's WorkerSpec and the runtime's settings, from one read of the context file."""
     document = json.loads(Path(path).read_text(encoding="utf-8"))
+    return _worker_spec_of(document, logical_id), dict(document.get("runtime") or {})
+
+
+def _worker_spec_of(document: dict[str, Any], logical_id: str) -> WorkerSpec:
     resolved = (document.get("functions") or {}).get(logical_id)
     if resolved is not None:
         return WorkerSpec(**resolved)

@@ -42,7 +42,7 @@ from typing import Any
 
 from .invocation import Invocation
 
-log = logging.getLogger("meridian.runtime.sqs")
+log = logging.getLogger("localaws.runtime.sqs")
 MAX_RECEIVE = 10                        # SQS ReceiveMessage maximum per call
 MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000   # Lambda's bounds of ScalingConfig.MaximumConcurrency
 

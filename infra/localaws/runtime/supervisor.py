@@ -1,10 +1,11 @@
 """The runtime as infra/localaws/stack.py uses it: workers per function, SQS pollers, the scheduler.
 
-    rt = Runtime(template, context, workers_per_function=2, log_dir=Path(".local/logs"), sqs_concurrency=4)
+    rt = Runtime(template, context, workers_per_function=2, log_dir=Path(".local/logs"), sqs_concurrency=4,
+                 path_matcher="src/routing.py", problem_type_base="https://example.com/problems/")
     rt.start()          # every worker answers health; pollers and scheduler run
-    rt.upstreams        # {"ProductsFunction": [port, port], ...}  (HTTP-facing functions)
-    rt.api_routes       # {"/api/v1/products": "ProductsFunction", ...}
-    rt.invoke("FxRefreshFunction", event)
+    rt.upstreams        # {"ApiFunction": [port, port], ...}  (HTTP-facing functions)
+    rt.api_routes       # {"/api/items": "ApiFunction", ...}
+    rt.invoke("NightlyFunction", event)
     rt.stop()           # no process left behind
 
 Each worker listens on a socket the supervisor created (port 0 → a free port) and
@@ -41,7 +42,7 @@ from .scheduler import Scheduler, schedule_sources
 from .spec import LAMBDA_PYTHON, ROOT, write_context_file
 from .sqs_poller import SqsEventSource, SqsPoller, sqs_event_sources, start_pollers, stop_pollers
 
-log = logging.getLogger("meridian.runtime")
+log = logging.getLogger("localaws.runtime")
 INVOKE_MARGIN_S = 10.0
 
 
@@ -79,13 +80,17 @@ class Runtime:
                  log_dir: Path | None = None, extra_env: dict[str, str] | None = None, *,
                  start_concurrency: int | None = None, start_timeout: float = 60.0,
                  schedule_scale: float | None = None, sqs_wait_seconds: int = 1,
-                 event_sources: bool = True, sqs_concurrency: int | None = None):
+                 event_sources: bool = True, sqs_concurrency: int | None = None,
+                 path_matcher: str | Path | None = None, problem_type_base: str | None = None):
         context = context or template.ctx
         self.template = template if template.ctx is context else Template(template.doc, context)
         self.context = context
         self.workers_per_function = workers_per_function
         self.log_dir = Path(log_dir) if log_dir else ROOT / ".local" / "logs"
         self.extra_env = dict(extra_env or {})
+        # the project's path matcher and problem type base (events.configure), for every worker
+        self.runtime_settings = {k: str(v) for k, v in (("path_matcher", path_matcher),
+                                                        ("problem_type_base", problem_type_base)) if v is not None}
         self.start_concurrency = start_concurrency or max(1, os.cpu_count() or 1)
         self.start_timeout = start_timeout
         self.sqs_wait_seconds = sqs_wait_seconds
@@ -163,7 +168,7 @@ class Runtime:
             return
         self._started = True
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        write_context_file(self.context_file, self.template, self.extra_env)
+        write_context_file(self.context_file, self.template, self.extra_env, self.runtime_settings)
         initial: list[WorkerProcess] = []
         scale_out: list[WorkerProcess] = []
         for lid in self.functions:

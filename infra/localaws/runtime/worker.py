@@ -1,6 +1,6 @@
 """One Lambda execution environment as a process: one function, one request at a time.
 
-    python -m infra.localaws.runtime.worker --function ProductsFunction --port 0 --context ctx.json
+    python -m infra.localaws.runtime.worker --function MyFunction --port 0 --context ctx.json
 
 * environment: exactly the function's (see spec.lambda_environment); sys.path: the
   function's CodeUri, then the layers' python dirs, then the interpreter's own;
@@ -33,7 +33,7 @@ from typing import Any  # noqa: E402
 
 from infra.localaws.runtime import events, http11  # noqa: E402
 from infra.localaws.runtime.context import LambdaContext  # noqa: E402
-from infra.localaws.runtime.spec import ROOT, WorkerSpec, read_worker_spec  # noqa: E402
+from infra.localaws.runtime.spec import ROOT, WorkerSpec, read_worker_setup  # noqa: E402
 
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations/?$")
 HEALTH_PATH = "/__runtime/health"
@@ -353,7 +353,11 @@ def main(argv: list[str] | None = None) -> None:
         listener = socket.socket(fileno=args.listen_fd)
     else:
         listener = socket.create_server((args.host, args.port), backlog=128)
-    worker = Worker(read_worker_spec(args.context, args.function), started_at)
+    spec, runtime_settings = read_worker_setup(args.context, args.function)
+    events.configure(**runtime_settings)
+    if spec.api_resources:
+        events.routing  # noqa: B018 - loaded now: part of the cold start, and a missing one fails the start
+    worker = Worker(spec, started_at)
     worker.become_execution_environment()
     worker.import_handler()
     report = worker.ready_report()

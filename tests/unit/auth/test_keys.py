@@ -57,10 +57,16 @@ def test_stage_then_activate(auth, modules):
     assert modules.signing_keys.current_key_set().active_kid == staged
 
 
+def _recreate(sm, name: str, **value) -> None:
+    """The secret as CloudFormation makes it on a new stack (the auth fixture already initialized this one)."""
+    sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    sm.create_secret(Name=name, **value)
+    meridian_aws.forget_secrets()
+
+
 def test_a_secret_without_a_key_set_is_initialized_once(auth, modules):
     sm = boto3.client("secretsmanager", region_name="us-east-1")
-    sm.put_secret_value(SecretId=_secret(auth), SecretString="a-random-string-from-cloudformation")
-    meridian_aws.forget_secrets()
+    _recreate(sm, _secret(auth), SecretString="a-random-string-from-cloudformation")
     response = auth.client.get("/api/v1/auth/.well-known/jwks.json")
     assert response.status == 200
     first = response.json["keys"]
@@ -73,3 +79,19 @@ def test_a_secret_without_a_key_set_is_initialized_once(auth, modules):
     key_source.use_static(response.json)
     auth.registered("init@example.com")
     assert verify_access_token(auth.login("init@example.com").json["access_token"])
+
+
+def test_an_empty_secret_is_initialized_on_first_use_and_racing_cold_starts_make_one_version(auth, modules):
+    """As CloudFormation (and local provisioning) creates it: empty, no version. Two cold starts that both
+    saw it empty write with the same ClientRequestToken: one version is created, both use it."""
+    sm = boto3.client("secretsmanager", region_name="us-east-1")
+    _recreate(sm, _secret(auth))
+    with pytest.raises(sm.exceptions.ResourceNotFoundException):
+        sm.get_secret_value(SecretId=_secret(auth))
+    first = modules.signing_keys._initialize(_secret(auth))
+    second = modules.signing_keys._initialize(_secret(auth))   # lost the race: re-reads the first one's set
+    assert first.active_kid == second.active_kid
+    assert len(sm.list_secret_version_ids(SecretId=_secret(auth))["Versions"]) == 1
+    meridian_aws.forget_secrets()
+    published = auth.client.get("/api/v1/auth/.well-known/jwks.json").json["keys"]
+    assert [k["kid"] for k in published] == [first.active_kid]

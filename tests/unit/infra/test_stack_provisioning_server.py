@@ -25,6 +25,14 @@ def moto(tmp_path_factory):
     assert not server.alive()
 
 
+def _secret_value(sm, name: str) -> str | None:
+    """None for an empty secret (declared with neither SecretString nor GenerateSecretString)."""
+    try:
+        return sm.get_secret_value(SecretId=name)["SecretString"]
+    except sm.exceptions.ResourceNotFoundException:
+        return None
+
+
 def _snapshot(template: Template, client) -> dict:
     ddb, sqs, events, sm = client("dynamodb"), client("sqs"), client("events"), client("secretsmanager")
     tables = {}
@@ -39,8 +47,7 @@ def _snapshot(template: Template, client) -> dict:
     bus = template.physical_name("PlatformEventBus")
     rules = {r["Name"]: [t["Arn"] for t in events.list_targets_by_rule(Rule=r["Name"], EventBusName=bus)["Targets"]]
              for r in events.list_rules(EventBusName=bus)["Rules"]}
-    secrets = {s["Name"]: sm.get_secret_value(SecretId=s["Name"])["SecretString"]
-               for s in sm.list_secrets()["SecretList"]}
+    secrets = {s["Name"]: _secret_value(sm, s["Name"]) for s in sm.list_secrets()["SecretList"]}
     return {"tables": tables, "queues": queues, "rules": rules, "secrets": secrets}
 
 

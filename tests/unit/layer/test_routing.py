@@ -50,6 +50,9 @@ def test_equally_specific_templates_keep_their_order():
 
 
 def test_the_runtime_uses_the_layers_matcher_without_importing_the_meridian_package():
+    from infra.harness import config as harness_config
+
+    events.configure(path_matcher=harness_config.PATH_MATCHER)   # as the harness passes it
     assert Path(events.routing.__file__) == LAYER_ROUTING
     assert events.routing.__name__ != "meridian.routing"
     resources = [events.ApiResource("/api/v1/p/{proxy+}"), events.ApiResource("/api/v1/p/internal", "GET")]

@@ -6,6 +6,22 @@ from pathlib import Path
 
 import pytest
 
+from infra.harness import config as harness_config
+from infra.localaws.runtime import events
+
+# the runtime's project settings as this shop's harness passes them (infra/harness/stack.py: StackSettings)
+AS_THE_HARNESS = {"path_matcher": str(harness_config.PATH_MATCHER),
+                  "problem_type_base": harness_config.PROBLEM_TYPE_BASE}
+
+
+@pytest.fixture(autouse=True)
+def runtime_configured_as_the_harness_does():
+    """In-process uses of the runtime's events (matching, problems) see what the harness configures."""
+    before = events.settings()
+    events.configure(**AS_THE_HARNESS)
+    yield
+    events.configure(**before)
+
 HANDLERS = textwrap.dedent('''
     import base64
     import json

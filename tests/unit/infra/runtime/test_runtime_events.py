@@ -193,6 +193,30 @@ def test_problem_response_shape():
                     "detail": "too slow", "request_id": "rid"}
 
 
+
+def test_without_a_harness_the_runtime_names_no_project():
+    """Generic defaults: problem types under about:blank#, and no path matcher (API requests are refused)."""
+    events.configure(problem_type_base="about:blank#")
+    body = json.loads(events.problem_response(502, "Bad Gateway", "bad-gateway", "x", "rid").body)
+    assert body["type"] == "about:blank#bad-gateway"
+    events._settings["path_matcher"], events._routing = "", None   # as unconfigured (the fixture restores it)
+    with pytest.raises(events.NoPathMatcher):
+        events.match_resource([events.ApiResource("/a")], "/a", "GET")
+
+
+def test_workers_get_the_runtime_settings_through_their_context_file(tmp_path):
+    from infra.localaws.runtime.spec import read_worker_setup, write_context_file
+    from infra.localaws.template import LocalContext, Template
+
+    template = Template({"Resources": {"F": {"Type": "AWS::Serverless::Function", "Properties": {
+        "CodeUri": str(tmp_path), "Handler": "h.f", "Runtime": "python3.11"}}}}, LocalContext(stack_name="c"))
+    write_context_file(tmp_path / "ctx.json", template, {}, {"path_matcher": "/x/routing.py",
+                                                             "problem_type_base": "https://example.com/p/"})
+    spec, settings = read_worker_setup(tmp_path / "ctx.json", "F")
+    assert spec.logical_id == "F"
+    assert settings == {"path_matcher": "/x/routing.py", "problem_type_base": "https://example.com/p/"}
+
+
 # ---------------------------------------------------------------------------- HTTP/1.1 framing
 def test_parse_request_waits_for_whole_body_then_consumes_exactly_it():
     raw = b"POST /a?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhel"

@@ -7,6 +7,8 @@ from infra.localaws.build import BUILD_DIR, ensure_built
 from infra.localaws.runtime import invoke
 from infra.localaws.template import LocalContext, Template
 
+from .conftest import AS_THE_HARNESS
+
 
 def template():
     return Template(context=LocalContext(stack_name="cli"))
@@ -52,7 +54,8 @@ def test_invoke_runs_the_function_once_in_a_worker(tmp_path, capsys):
     ensure_built()  # the worker runs the deployment package
     state = tmp_path / "stack.json"
     state.write_text(json.dumps({"aws_endpoint": "http://127.0.0.1:9",
-                                 "context": {"stack_name": "cli", "build_dir": str(BUILD_DIR)}}))
+                                 "context": {"stack_name": "cli", "build_dir": str(BUILD_DIR)},
+                                 "settings": AS_THE_HARNESS}))
     assert invoke.main(["ProductsFunction", "--state-file", str(state)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["statusCode"] == 200 and json.loads(result["body"])["service"] == "products"
@@ -62,7 +65,8 @@ def test_invoke_with_a_failing_event_file_and_an_unknown_function(tmp_path, caps
     ensure_built()
     state = tmp_path / "stack.json"
     state.write_text(json.dumps({"aws_endpoint": "http://127.0.0.1:9",
-                                 "context": {"stack_name": "cli", "build_dir": str(BUILD_DIR)}}))
+                                 "context": {"stack_name": "cli", "build_dir": str(BUILD_DIR)},
+                                 "settings": AS_THE_HARNESS}))
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"httpMethod": "GET", "path": "/api/v1/products/nope", "headers": {}}))
     # not a full API Gateway event: Chalice raises, and the CLI prints Lambda's error document and exits 1

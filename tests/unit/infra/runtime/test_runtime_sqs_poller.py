@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from infra.harness import config as harness_config
 from infra.localaws.runtime.invocation import Invocation
 from infra.localaws.runtime.sqs_poller import (
     ReceiveGate,
@@ -21,7 +22,7 @@ from infra.localaws.runtime.sqs_poller import (
     start_pollers,
     stop_pollers,
 )
-from infra.localaws.template import Template
+from infra.localaws.template import LocalContext, Template
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:q"
 
@@ -92,7 +93,8 @@ def test_sqs_event_record_shape():
 
 
 def test_template_sqs_sources():
-    sources = {s.function: s for s in sqs_event_sources(Template())}
+    template = Template(context=LocalContext(stack_name=harness_config.STACK_NAME))   # as the harness names it
+    sources = {s.function: s for s in sqs_event_sources(template)}
     webhooks = sources["PaymentsEventProcessorFunction"]
     assert webhooks.fifo and webhooks.report_batch_item_failures and webhooks.batch_size == 10
     assert webhooks.queue_url.endswith("/meridian-payment-webhooks.fifo")

@@ -14,7 +14,7 @@ from infra.localaws.runtime.invocation import FunctionError
 from infra.localaws.runtime.supervisor import Runtime
 from infra.localaws.template import LocalContext, Template
 
-from .conftest import template_document
+from .conftest import AS_THE_HARNESS, template_document
 
 CONTEXT = LocalContext(stack_name="rtunit", aws_endpoint="http://127.0.0.1:1", api_base_url="http://127.0.0.1:2")
 
@@ -23,7 +23,7 @@ CONTEXT = LocalContext(stack_name="rtunit", aws_endpoint="http://127.0.0.1:1", a
 def runtime(code_dir, tmp_path_factory):
     template = Template(template_document(code_dir), CONTEXT)
     rt = Runtime(template, CONTEXT, workers_per_function=1, log_dir=tmp_path_factory.mktemp("logs"),
-                 extra_env={"OUT_DIR": str(code_dir)}, event_sources=False)
+                 extra_env={"OUT_DIR": str(code_dir)}, event_sources=False, **AS_THE_HARNESS)
     rt.start()
     yield rt
     rt.stop()
@@ -219,7 +219,7 @@ def test_dead_worker_is_restarted_on_the_same_port(runtime):
 
 def test_stop_leaves_no_process(code_dir, tmp_path):
     template = Template(template_document(code_dir), CONTEXT)
-    rt = Runtime(template, CONTEXT, workers_per_function=2, log_dir=tmp_path, event_sources=False)
+    rt = Runtime(template, CONTEXT, workers_per_function=2, log_dir=tmp_path, event_sources=False, **AS_THE_HARNESS)
     rt.start()
     pids = [w.process.pid for workers in rt.workers.values() for w in workers]
     assert len(pids) == 2 * 5
@@ -231,8 +231,9 @@ def test_stop_leaves_no_process(code_dir, tmp_path):
 
 def test_standalone_worker_reads_a_plain_local_context(tmp_path):
     """`python -m infra.localaws.runtime.worker --function X --port 0 --context ctx.json` with just LocalContext
-    fields."""
+    fields (the path matcher from LOCALAWS_PATH_MATCHER)."""
     import dataclasses
+    import os
     import subprocess
     import sys
 
@@ -242,7 +243,8 @@ def test_standalone_worker_reads_a_plain_local_context(tmp_path):
     context_file.write_text(json.dumps(dataclasses.asdict(LocalContext(stack_name="solo"))))
     process = subprocess.Popen([sys.executable, "-m", "infra.localaws.runtime.worker", "--function", "ProductsFunction",
                                 "--port", "0", "--context", str(context_file)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "LOCALAWS_PATH_MATCHER": AS_THE_HARNESS["path_matcher"]})
     try:
         ready = json.loads(process.stdout.readline())
         assert ready["event"] == "ready" and ready["status"] == "ok" and ready["cold_start_ms"] > 0
