@@ -148,9 +148,11 @@ def load_function(aws, monkeypatch):
         monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", logical_id)
         _purge_service_modules()
         code = str(spec.code_uri)
-        if code not in sys.path:
-            sys.path.insert(0, code)
+        if code in sys.path:
+            sys.path.remove(code)     # first on the path: another function's app.py must never be found before it
+        else:
             loaded_paths.append(code)
+        sys.path.insert(0, code)
         module_name, attr = spec.handler.rsplit(".", 1)
         module = importlib.import_module(module_name)
         return getattr(module, attr)
