@@ -36,13 +36,12 @@ def reserve(reservation_id: str, items: list[dict], ttl_seconds: int) -> dict:
     Unprocessable (422)."""
     body = reserve_request(reservation_id, items, ttl_seconds)
     response = client().post("/internal/reservations", internal=True, json=body)
-    if response.status == 409:
-        count("CheckoutsOutOfStock")
     try:
         return response.result("reserve stock", errors={409: Conflict, 400: ValidationFailed, 404: ValidationFailed,
                                                         422: Unprocessable},
                                field="items", members=SHORTAGE_MEMBERS, shape=dict)
     except Conflict as short:
+        count("CheckoutsOutOfStock")
         if short.extra.get("reason") != "not_found":
             raise
         # products answers an unknown product as a line it cannot hold (409, reason not_found): for the
