@@ -1,7 +1,7 @@
-"""Day one: `make create-admin LOCAL=1` makes the stack's first super_admin, who logs in through the gateway.
-
-The command's own code path (infra.harness.create_admin.main) invokes the local runtime's worker of
-AuthBootstrapFunction through boto3's Lambda client, as it invokes the deployed function on AWS.
+"""Day one: the stack's first super_admin is made by the bootstrap `make create-admin` runs (the seeds
+make superadmin@example.com with it: infra.harness.create_admin invokes the local runtime's worker of
+AuthBootstrapFunction through boto3's Lambda client, as it invokes the deployed function on AWS); they
+log in through the gateway and run the shop; `make create-admin` never makes a second one.
 """
 from __future__ import annotations
 
@@ -21,14 +21,15 @@ def run_command(stack, monkeypatch, capsys, email: str, password: str, *extra: s
     return status, json.loads(out.out) if out.out.strip() else {}, out.err
 
 
-def test_first_super_admin_logs_in_and_uses_the_admin_api(stack, monkeypatch, capsys):
-    email, password = f"day-one-{uuid.uuid4().hex[:8]}@example.com", f"day one passphrase {uuid.uuid4().hex[:6]}"
-    status, result, err = run_command(stack, monkeypatch, capsys, email, password, "--name", "Day One")
-    assert status == 0, err
-    assert result["email"] == email and result["role"] == "super_admin"
+FIRST = "superadmin@example.com"
 
+
+def test_first_super_admin_logs_in_and_uses_the_admin_api(stack, monkeypatch, capsys):
+    email, password = FIRST, stack.credentials[FIRST]
     api, session = stack.base_url, stack.session()
     boss = bearer(stack, email, password)
+    me = session.get(f"{api}/api/v1/admin/users", headers=boss, params={"email": email}, timeout=15)
+    assert me.status_code == 200 and me.json()["items"][0]["role"] == "super_admin", me.text
     users = session.get(f"{api}/api/v1/admin/users", headers=boss, params={"limit": "100"}, timeout=15)
     assert users.status_code == 200, users.text
     assert users.json()["items"]
@@ -43,7 +44,8 @@ def test_first_super_admin_logs_in_and_uses_the_admin_api(stack, monkeypatch, ca
     assert granted.status_code == 200, granted.text
 
     # once per stack: a second run is refused and the command fails
-    status, again, err = run_command(stack, monkeypatch, capsys, f"x-{email}", password)
+    other = f"day-one-{uuid.uuid4().hex[:8]}@example.com"
+    status, again, err = run_command(stack, monkeypatch, capsys, other, password)
     assert status == 1 and again["error"] == "super_admin_exists", err
-    assert session.post(f"{api}/api/v1/auth/login", json={"email": f"x-{email}", "password": password},
+    assert session.post(f"{api}/api/v1/auth/login", json={"email": other, "password": password},
                         timeout=15).status_code == 401

@@ -198,7 +198,7 @@ def test_login_rate_limit_answers_429_problem_with_retry_after(stack):
 
 # ---------------------------------------------------------------------- make up / make down
 def _cli(command: str, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "infra.harness.stack", command], cwd=ROOT, env=env, text=True,
+    return subprocess.run([sys.executable, "-m", "infra.harness.stack_cli", command], cwd=ROOT, env=env, text=True,
                           capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
