@@ -131,6 +131,9 @@ def start_and_invoke(rows: list[Row], stack_type: type | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="local-verify-") as tmp:
         overrides = {"run_seeds": False} if "run_seeds" in settings_type.__dataclass_fields__ else {}
         settings = settings_type.on_free_ports(Path(tmp), workers_per_function=1, **overrides)
+        from infra.localaws.runtime import events
+
+        events.configure(path_matcher=settings.path_matcher, problem_type_base=settings.problem_type_base)
         with stack_type(settings, report=lambda line: print(f"    {line}", flush=True)) as stack:
             template = stack.template
             for name, (event, check) in sample_events(template).items():
