@@ -97,7 +97,8 @@ def login(email: str, password: str) -> Login:
     if passwords.needs_rehash(account.password_hash):
         repository.set_password_hash(account, passwords.hash_password(password))
     count("LoginSucceeded")
-    return Login(access=tokens.issue_access_token(account.user_id, account.role, account.email),
+    return Login(access=tokens.issue_access_token(account.user_id, account.role, account.email,
+                                                   email_verified=bool(account.email_verified)),
                  refresh=sessions.start(account.user_id), role=account.role)
 
 
@@ -106,7 +107,8 @@ def refresh(raw_refresh_token: str | None) -> Login:
     account = repository.account(issued.user_id)
     if account is None:
         raise Unauthorized("The account no longer exists.")
-    return Login(access=tokens.issue_access_token(account.user_id, account.role, account.email), refresh=issued,
+    return Login(access=tokens.issue_access_token(account.user_id, account.role, account.email,
+                                                   email_verified=bool(account.email_verified)), refresh=issued,
                  role=account.role)
 
 

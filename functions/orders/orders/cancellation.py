@@ -1,4 +1,5 @@
-"""Cancelling an order: its intent is cancelled at the gateway first, then the order moves, then stock returns.
+"""Cancelling an order: its intent is cancelled at the gateway first, then the order moves, then its stock and
+codes return.
 
 A paid order is not cancelled: an admin refunds it (POST /api/v1/payments/{id}/refund)
 and the order becomes `refunded` when the gateway confirms.
@@ -8,7 +9,7 @@ from __future__ import annotations
 from meridian.audit import describe
 from meridian.observability import count, logger
 
-from . import payments_api, products_api, repository
+from . import payments_api, products_api, promotions, repository
 from .models import OrderModel
 from .state_machine import CANCELLED, PAID, MoveRefused, allowed, move
 from .views import order_view
@@ -22,7 +23,9 @@ class PaidOrderNotCancellable(MoveRefused):
         self.extra["payment_id"] = order.payment_id
 
 
-def release_stock(order: OrderModel) -> None:
+def release_holds(order: OrderModel) -> None:
+    """What a cancelled order held goes back: its promotion codes (promotions.give_back, once) and its stock."""
+    promotions.give_back([p.code for p in order.promotions or []], order_id=order.id)
     try:
         products_api.release(order.reservation_id)
     except Exception as exc:  # noqa: BLE001 - the products sweep returns it when the hold expires
@@ -39,7 +42,7 @@ def cancel(order: OrderModel, *, reason: str, actor: str) -> OrderModel:
         raise MoveRefused(order.id, order.status, CANCELLED)
     payments_api.cancel(order.payment_id)          # 409 when the payment already succeeded
     move(order, CANCELLED, reason=reason, actor=actor)
-    release_stock(order)
+    release_holds(order)
     count("OrdersCancelled")
     return order
 

@@ -1,38 +1,60 @@
 """Checkout: a saga with compensation, once per Idempotency-Key.
 
-    1. reserve stock           (products, reservation id = order id)     ← Conflict 409 when short
-    2. price the reservation   (products' USD prices × one FX snapshot; pricing.py's rounding rule)
-    3. create a payment intent (payments → gateway; idempotent per order)
-    4. store the order         pending_payment, with the FX snapshot, the intent and its history
+A cart (`{cart_id}`):
+    0. quote the cart now      (quoting.py) and compare with what the shopper was last shown: any figure of
+                               the total that moved (price, rate, stock, code, shipping) → 409 `quote-changed`
+                               with the new quote (which the shopper has now seen: a retry goes through)
+    1. claim the cart          (open → ordered, conditional on its version: one order per cart)
+    2. reserve stock           (products, reservation id = order id)     ← Conflict 409 when short
+    3. redeem its codes        (promotions.py: exactly once, never past a limit) ← 409 with the new quote
+    4. create a payment intent (payments → gateway; idempotent per order) for the quote's total, with its breakdown
+    5. store the order         pending_payment: the quote's lines, shipping, discounts, tax lines and total
 
-If anything after step 1 fails (or step 1's answer is lost), what was done is undone (the intent cancelled, the stock
-released) and the error is answered (a gateway that is down → 503 + Retry-After). The
-order is written last, so no order is ever pending without an intent.
+The items body (`{items, currency, shipping_address}`, kept for older clients): stock is reserved, then the
+reserved lines are priced by the same rule (pricing.py, taxes of the address; no shipping method, no codes).
 
-The Idempotency-Key is the user's (meridian.idempotency, scope `orders:checkout:<user>`): two users may
-use the same key; the request body is what must match on a repeat.
+If anything after the reservation fails (or its answer is lost), what was done is undone (the intent
+cancelled, the stock released, the codes given back, the cart reopened) and the error is answered (a
+gateway that is down → 503 + Retry-After). The order is written last, so no order is ever pending
+without an intent.
+
+The Idempotency-Key is the shopper's (meridian.idempotency, scope `orders:checkout:<user>`, or
+`orders:checkout:cart:<cart>` for a guest): two shoppers may use the same key; the request body is what
+must match on a repeat. An answer that is an error (a 409 with a new quote) is not kept: the same key
+may try again.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import uuid
+from decimal import Decimal
 
-from meridian import idempotency, shopper
+from meridian import fx, idempotency, shopper
 from meridian.clock import iso, utcnow
 from meridian.config import int_env
-from meridian.errors import ServiceUnavailable
+from meridian.errors import Conflict, ServiceUnavailable, Unprocessable
 from meridian.observability import count, logger
+from meridian.rates import RateSnapshot
 
-from . import payments_api, pricing, products_api, state_machine
-from .models import ShippingAddress
-from .views import order_view
+from . import carts, payments_api, pricing, products_api, promotions, quoting, repository, state_machine, taxes
+from .models import CartModel, ShippingAddress
+from .views import cart_view, order_view
+
+
+class QuoteChanged(Conflict):
+    """What the shopper would pay is not what they were last shown: here is the new quote (now shown)."""
+    type_slug = "quote-changed"
+
+    def __init__(self, quoted: quoting.CartQuote, reason: str):
+        super().__init__(f"The cart changed since you last saw it ({reason}); check the new quote and order again.",
+                         quote=cart_view(quoted), reason=reason)
 
 
 def payment_window() -> _dt.timedelta:
     return _dt.timedelta(minutes=int_env("PAYMENT_EXPIRY_MINUTES", 30))
 
 
-def _compensate(order_id: str, payment: dict | None) -> None:
+def _compensate(order_id: str, payment: dict | None, codes: list[str] = ()) -> None:
     if payment is not None:
         try:
             payments_api.cancel(payment["id"])
@@ -44,9 +66,133 @@ def _compensate(order_id: str, payment: dict | None) -> None:
     except Exception as exc:  # noqa: BLE001 - the products sweep returns the stock when the hold expires
         logger.warning("compensation: could not release the reservation", extra={"order_id": order_id,
                                                                                  "error": str(exc)})
+    promotions.give_back(codes, order_id=order_id)
     count("CheckoutsCompensated")
 
 
+def _open_order(*, order_id: str, user_id: str, email: str | None, actor: str, currency: str,
+                quote: pricing.Quote, snapshot: RateSnapshot, method, shipping_address: dict,
+                **extra) -> dict:
+    """Steps 4–5 of either checkout: the intent for the quote's total, then the order; the 201 body."""
+    window = payment_window()
+    payment = None
+    try:
+        payment = payments_api.create_intent(order_id=order_id, user_id=user_id, amount=quote.total,
+                                             currency=currency, breakdown=pricing.breakdown(quote))
+        now = utcnow()
+        order = state_machine.place(
+            reason="order placed", actor=actor,
+            id=order_id, user_id=user_id, email=email, currency=currency,
+            **pricing.order_fields(quote, snapshot, method),
+            shipping_address=ShippingAddress(**shipping_address), reservation_id=order_id, payment_id=payment["id"],
+            intent_id=payment["intent_id"], client_secret=payment["client_secret"], created_at=iso(now),
+            updated_at=iso(now), expires_at=iso(now + window), **extra)
+    except BaseException:
+        _compensate(order_id, payment, [d.code for d in quote.discounts])
+        raise
+    count("OrdersPlaced", currency=currency)
+    logger.info("order placed", extra={"order_id": order_id, "payment_id": payment["id"], "currency": currency})
+    return order_view(order)
+
+
+def _reserve(order_id: str, items: list[dict]) -> dict:
+    try:
+        return products_api.reserve(order_id, items, ttl_seconds=int(payment_window().total_seconds()) + 600)
+    except ServiceUnavailable:
+        _compensate(order_id, None)  # products may have reserved before its answer was lost
+        raise
+
+
+# ---------------------------------------------------------------------------- a cart
+def place_cart_order_once(who, *, key: str | None, body, cart_id: str, cart_token: str | None) -> tuple[int, dict]:
+    """Check the cart out once per (customer or cart, Idempotency-Key)."""
+    scope = f"orders:checkout:{who.user_id}" if who is not None else f"orders:checkout:cart:{cart_id}"
+    return idempotency.run_once(scope, key, body,
+                                lambda: (201, place_cart_order(cart_id, who, cart_token)), required=True)
+
+
+def _require_complete(cart: CartModel, quoted: quoting.CartQuote) -> None:
+    missing = {}
+    if not cart.lines:
+        missing["items"] = ["The cart is empty."]
+    if not cart.email:
+        missing["email"] = ["An e-mail address is needed for the order (PATCH the cart)."]
+    if cart.shipping_address is None:
+        missing["shipping_address"] = ["Set a shipping address."]
+    elif not quoted.offers:
+        missing["shipping_address"] = [f"We do not ship this cart to {cart.shipping_address.country}."]
+    elif quoted.method is None:
+        missing["shipping_method"] = ["Choose a shipping method."]
+    if missing:
+        raise Unprocessable("The cart is not ready to order.", errors=missing)
+
+
+def place_cart_order(cart_id: str, who, token: str | None) -> dict:
+    cart = carts.find(cart_id, who, token)
+    if cart.status != carts.OPEN:
+        raise carts.CartClosed(cart)
+    quoted = quoting.quote(cart)
+    _require_complete(cart, quoted)
+    if quoted.blocking or quoted.quote.digest() != cart.seen_digest:
+        reason = quoted.blocking[0]["code"] if quoted.blocking else "the total changed"
+        if quoting.remember_shown(cart, quoted):
+            repository.save_cart(cart)
+        count("CheckoutsRequoted")
+        raise QuoteChanged(quoted, reason)
+
+    order_id = str(uuid.uuid4())
+    cart.status, cart.order_id = carts.ORDERED, order_id
+    if not repository.save_cart(cart):
+        raise Conflict("The cart changed while ordering; read it again.", headers={"Retry-After": "1"})
+    quote, codes = quoted.quote, [d.code for d in quoted.quote.discounts]
+    customer = quoting.customer_of(cart)
+    try:
+        reservation = _reserve(order_id, [{"product_id": line.product_id, "sku": line.sku, "quantity": line.quantity}
+                                          for line in quote.lines])
+        reserved = {(i["product_id"], i.get("sku")): str(i["unit_price"]["amount"]) for i in reservation["items"]}
+        if any(reserved.get((line.product_id, line.sku)) != format(line.base_unit_price, "f") for line in quote.lines):
+            raise _PriceMoved()
+        promotions.redeem(codes, order_id=order_id, customer=customer)
+    except (_PriceMoved, promotions.PromotionRefused) as moved:
+        _compensate(order_id, None)
+        _reopen(cart)
+        raise QuoteChanged(_requote(cart), "a price moved" if isinstance(moved, _PriceMoved) else moved.reason) \
+            from None
+    except BaseException:
+        _compensate(order_id, None)
+        _reopen(cart)
+        raise
+    try:
+        return _open_order(order_id=order_id, user_id=who.user_id if who is not None else customer,
+                           email=cart.email, actor=f"{who.role}:{who.user_id}" if who is not None else customer,
+                           currency=cart.currency, quote=quote, snapshot=quoted.snapshot,
+                           method=quoted.method.method if quoted.method else None,
+                           shipping_address=cart.shipping_address.as_dict(), cart_id=cart.id, locale=cart.locale)
+    except BaseException:
+        _reopen(cart)
+        raise
+
+
+class _PriceMoved(Exception):
+    """A price changed between the quote and the reservation."""
+
+
+def _reopen(cart: CartModel) -> None:
+    """Give an order's cart back to its shopper after a checkout that did not happen."""
+    cart.status, cart.order_id = carts.OPEN, None
+    if not repository.save_cart(cart):
+        logger.warning("could not reopen the cart after a failed checkout", extra={"cart_id": cart.id})
+
+
+def _requote(cart: CartModel) -> quoting.CartQuote:
+    fresh = repository.get_cart(cart.id) or cart
+    quoted = quoting.quote(fresh)
+    if quoting.remember_shown(fresh, quoted):
+        repository.save_cart(fresh)
+    return quoted
+
+
+# ---------------------------------------------------------------------------- the items body
 def place_order_once(who, *, key: str | None, body, order: dict, authorization: str | None) -> tuple[int, dict]:
     """Checkout once per (user, Idempotency-Key): (201, the order), or the first answer on a repeat."""
     email = (shopper.profile(authorization) or {}).get("email") or None
@@ -57,32 +203,23 @@ def place_order_once(who, *, key: str | None, body, order: dict, authorization: 
 
 
 def place_order(*, user_id: str, email: str | None, request: dict, actor: str) -> dict:
-    """Run the saga for a validated request; the 201 body."""
+    """Run the saga for a validated items body; the 201 body."""
     order_id = str(uuid.uuid4())
     currency = request["currency"]
-    window = payment_window()
+    address = request["shipping_address"]
+    reservation = _reserve(order_id, request["items"])
     try:
-        reservation = products_api.reserve(order_id, request["items"],
-                                           ttl_seconds=int(window.total_seconds()) + 600)
-    except ServiceUnavailable:
-        _compensate(order_id, None)  # products may have reserved before its answer was lost
-        raise
-    payment = None
-    try:
-        priced = pricing.price(reservation["items"], currency)
-        payment = payments_api.create_intent(order_id=order_id, user_id=user_id, amount=priced.total.amount,
-                                             currency=currency)
-        now = utcnow()
-        order = state_machine.place(
-            reason="order placed", actor=actor,
-            id=order_id, user_id=user_id, email=email, currency=currency, **pricing.order_fields(priced),
-            shipping_address=ShippingAddress(**request["shipping_address"]),
-            reservation_id=order_id, payment_id=payment["id"], intent_id=payment["intent_id"],
-            client_secret=payment["client_secret"], created_at=iso(now), updated_at=iso(now),
-            expires_at=iso(now + window))
+        snapshot = fx.snapshot()
+        tax = taxes.engine().rates(address["country"], address.get("region"))
+        lines = [pricing.LineInput(line_id=str(n), product_id=item["product_id"], sku=item.get("sku"),
+                                   name=item.get("name"), quantity=int(item["quantity"]),
+                                   base_unit_price=Decimal(str(item["unit_price"]["amount"])),
+                                   tax_class=item.get("tax_class") or taxes.STANDARD,
+                                   weight_grams=int(item.get("weight_grams") or 0))
+                 for n, item in enumerate(reservation["items"])]
+        quote = pricing.price(lines, currency=currency, rate=quoting.rate_of(snapshot, currency), tax=tax)
     except BaseException:
-        _compensate(order_id, payment)
+        _compensate(order_id, None)
         raise
-    count("OrdersPlaced", currency=currency)
-    logger.info("order placed", extra={"order_id": order_id, "payment_id": payment["id"], "currency": currency})
-    return order_view(order)
+    return _open_order(order_id=order_id, user_id=user_id, email=email, actor=actor, currency=currency, quote=quote,
+                       snapshot=snapshot, method=None, shipping_address=address)

@@ -7,12 +7,13 @@ from decimal import Decimal
 from meridian import aws
 from meridian.clock import iso
 from meridian.config import require_env
-from meridian.money import Money
 from meridian.observability import count, logger
 from meridian.validation import has_control_characters
 
-from . import repository
+from . import guest_links, repository
 from .models import OrderModel
+from .repository import GUEST_PREFIX
+from .views import order_view
 
 CONFIRMATION = "confirmation"
 
@@ -29,14 +30,30 @@ def _one_line(text: object) -> str:
 
 
 def confirmation_text(order: OrderModel) -> tuple[str, str]:
+    """The order's lines and every figure of its total, as the order and its payment show them."""
+    view = order_view(order)
+
+    def money(figure: dict) -> str:
+        return f"{figure['amount']} {figure['currency']}"
+
     lines = [f"Thank you for your order {order.id}.", "", "Items:"]
-    for line in order.items:
-        total = Money(Decimal(line.line_total), order.currency).to_json()["amount"]
-        lines.append(f"  {int(line.quantity)} × {_one_line(line.name or line.product_id)}  {total} {order.currency}")
-    total = Money(order.total, order.currency).to_json()["amount"]
+    for line in view["items"]:
+        lines.append(f"  {line['quantity']} × {_one_line(line['name'] or line['product_id'])}  "
+                     f"{money(line['unit_price'])}  {money(line['line_total'])}")
+    lines += ["", f"Subtotal: {money(view['subtotal'])}"]
+    for promo in view["promotions"]:
+        lines.append(f"Discount {_one_line(promo['code'])}: -{money(promo['amount'])}")
+    if view["shipping_method"]:
+        lines.append(f"Shipping ({_one_line(view['shipping_method']['name'])}): {money(view['shipping_total'])}")
+    for tax in view["taxes"]:
+        percent = format(Decimal(tax["rate"]) * 100, "f").rstrip("0").rstrip(".")
+        kind = "included" if view["tax_included"] else "added"
+        lines.append(f"{_one_line(tax['name'])} {percent} % ({kind}): {money(tax['amount'])}")
     address = order.shipping_address
-    lines += ["", f"Total paid: {total} {order.currency}", "",
+    lines += [f"Total paid: {money(view['total'])}", "",
               f"Ship to: {_one_line(address.name)}, {_one_line(address.city)}, {_one_line(address.country)}"]
+    if order.user_id.startswith(GUEST_PREFIX):
+        lines += ["", f"See your order: {guest_links.link(order.id)}"]
     return f"Your Meridian order {order.id[:8]} is confirmed", "\n".join(lines)
 
 

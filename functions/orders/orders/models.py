@@ -4,6 +4,13 @@
                                      gsi2: STATUS#<status> / <expires_at or updated_at>#<id>)
                                      with `history`: one append-only entry per status move
   ORDER#<id> / EMAIL#<kind>          marker: this email was sent (sent once)
+  CART#<id> / CART                   a cart (gsi1: CARTS#<user> / <updated_at>, while a customer's cart is open;
+                                     `ttl`: deleted by DynamoDB once idle past CART_IDLE_HOURS)
+  SHIPPING / ZONE#<id>               a shipping zone with its methods
+  TAX / RATE#<country>#<region|->    the built-in tax table: a country's (or region's) rates
+  PROMO#<code> / PROMO               a promotion code (gsi1: PROMOS / <code>) with its `redeemed` count
+  PROMO#<code> / CUSTOMER#<who>      how many times one customer used it
+  PROMO#<code> / ORDER#<order id>    a redemption (exists while the order holds the code; given back once)
 
 The history lives on the order item, so a move (the new status + its history entry) is ONE
 conditional UpdateItem and a new order with its first entry ONE conditional PutItem: each is
@@ -18,7 +25,14 @@ from __future__ import annotations
 
 from meridian.config import require_env
 from meridian.dynamo import DecimalAttribute, generic_index, table_meta
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 from pynamodb.models import Model
 
 TABLE_NAME = require_env("TABLE_NAME")
@@ -61,6 +75,26 @@ class ShippingAddress(MapAttribute):
     country = UnicodeAttribute()
 
 
+class TaxLineAttribute(MapAttribute):
+    name = UnicodeAttribute()
+    rate = UnicodeAttribute()
+    amount = UnicodeAttribute()
+
+
+class ChosenShippingMethod(MapAttribute):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    amount = UnicodeAttribute()
+    min_days = NumberAttribute(null=True)
+    max_days = NumberAttribute(null=True)
+
+
+class AppliedPromotion(MapAttribute):
+    code = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    amount = UnicodeAttribute()
+
+
 class HistoryEntry(MapAttribute):
     status = UnicodeAttribute()
     from_status = UnicodeAttribute(null=True)
@@ -92,6 +126,17 @@ class OrderModel(Model):
     updated_at = UnicodeAttribute()
     expires_at = UnicodeAttribute()           # pending_payment after this → cancelled by reconciliation
     history = ListAttribute(of=HistoryEntry)  # append-only (list_append in the same update as the move)
+    # the quote it was placed at (pricing.py); absent on orders placed before carts existed
+    subtotal = DecimalAttribute(null=True)
+    discount_total = DecimalAttribute(null=True)
+    shipping_total = DecimalAttribute(null=True)
+    tax_total = DecimalAttribute(null=True)
+    tax_included = BooleanAttribute(default=False)
+    taxes = ListAttribute(of=TaxLineAttribute, default=list)
+    shipping_method = ChosenShippingMethod(null=True)
+    promotions = ListAttribute(of=AppliedPromotion, default=list)
+    cart_id = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     gsi2pk = UnicodeAttribute()
@@ -112,3 +157,134 @@ class EmailMarker(Model):
     sent_at = UnicodeAttribute()
     message_id = UnicodeAttribute(null=True)
 
+
+
+# ---------------------------------------------------------------------------- carts
+CartIndex = generic_index(1, "CartsByUserIndex")
+
+
+class CartLine(MapAttribute):
+    id = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    sku = UnicodeAttribute(null=True)
+    quantity = NumberAttribute()
+    seen_unit_price = UnicodeAttribute(null=True)   # the unit price the shopper was last shown
+
+
+class CartModel(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="CART")
+    id = UnicodeAttribute()
+    owner = UnicodeAttribute(null=True)             # the customer's user id; None for a guest cart
+    token_hash = UnicodeAttribute(null=True)        # sha256 of a guest cart's Cart-Token
+    status = UnicodeAttribute()                     # open | ordered | merged
+    email = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    lines = ListAttribute(of=CartLine, default=list)
+    shipping_address = ShippingAddress(null=True)
+    address_id = UnicodeAttribute(null=True)
+    shipping_method_id = UnicodeAttribute(null=True)
+    promotion_codes = ListAttribute(of=UnicodeAttribute, default=list)
+    seen_digest = UnicodeAttribute(null=True)       # pricing.Quote.digest() of the last quote answered
+    order_id = UnicodeAttribute(null=True)         # ordered: the order it became
+    merged_carts = ListAttribute(of=UnicodeAttribute, default=list)   # guest carts taken in at sign-in
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    ttl = NumberAttribute()                         # epoch seconds: idle carts expire (table TTL)
+    version = VersionAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_user = CartIndex()
+
+    @staticmethod
+    def key(cart_id: str) -> str:
+        return f"CART#{cart_id}"
+
+
+# ---------------------------------------------------------------------------- shipping
+class RateBand(MapAttribute):
+    up_to = DecimalAttribute(null=True)             # grams, or base-currency subtotal; None: no upper bound
+    amount = DecimalAttribute()
+
+
+class ShippingMethodAttribute(MapAttribute):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    rate_type = UnicodeAttribute()                  # flat | weight | subtotal
+    amount = DecimalAttribute(null=True)            # flat: net, base currency
+    bands = ListAttribute(of=RateBand, default=list)
+    free_above = DecimalAttribute(null=True)        # base currency
+    min_days = NumberAttribute()
+    max_days = NumberAttribute()
+
+
+class ShippingZoneModel(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True, default="SHIPPING")
+    sk = UnicodeAttribute(range_key=True)           # ZONE#<id>
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    countries = ListAttribute(of=UnicodeAttribute)
+    methods = ListAttribute(of=ShippingMethodAttribute, default=list)
+    updated_at = UnicodeAttribute()
+
+
+# ---------------------------------------------------------------------------- taxes
+class TaxRateModel(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True, default="TAX")
+    sk = UnicodeAttribute(range_key=True)           # RATE#<country>#<region or ->
+    country = UnicodeAttribute()
+    region = UnicodeAttribute(null=True)
+    name = UnicodeAttribute()                       # VAT, GST, Sales tax…
+    standard = DecimalAttribute()
+    reduced = DecimalAttribute()
+    included = BooleanAttribute()                   # prices are shown (and charged) with tax included
+    updated_at = UnicodeAttribute()
+
+
+# ---------------------------------------------------------------------------- promotions
+PromotionIndex = generic_index(1, "PromotionsIndex")
+
+
+class PromotionModel(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)            # PROMO#<code>
+    sk = UnicodeAttribute(range_key=True, default="PROMO")
+    code = UnicodeAttribute()
+    kind = UnicodeAttribute()                       # percentage | fixed | free_shipping
+    percent = DecimalAttribute(null=True)
+    amounts = MapAttribute(default=dict)            # fixed: currency → amount
+    minimum_subtotal = MapAttribute(default=dict)   # currency → amount (absent currency: no minimum)
+    starts_at = UnicodeAttribute(null=True)
+    ends_at = UnicodeAttribute(null=True)
+    usage_limit = NumberAttribute(null=True)
+    per_customer_limit = NumberAttribute(null=True)
+    combinable = BooleanAttribute(default=False)
+    active = BooleanAttribute(default=True)
+    redeemed = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(default="PROMOS")
+    gsi1sk = UnicodeAttribute()
+    listed = PromotionIndex()
+
+    @staticmethod
+    def key(code: str) -> str:
+        return f"PROMO#{code}"
+
+
+class PromotionUseModel(Model):
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)            # PROMO#<code>
+    sk = UnicodeAttribute(range_key=True)           # CUSTOMER#<who> | ORDER#<order id>
+    uses = NumberAttribute(null=True)               # CUSTOMER#: times used
+    customer = UnicodeAttribute(null=True)          # ORDER#: who redeemed it
+    at = UnicodeAttribute(null=True)

@@ -14,7 +14,7 @@ from meridian.errors import DomainError
 from meridian.observability import count, logger
 
 from . import emails, payments_api, products_api, repository
-from .cancellation import release_stock
+from .cancellation import release_holds
 from .models import OrderModel
 from .state_machine import CANCELLED, PAID, PENDING_PAYMENT, REFUNDED, move_unless_moved
 
@@ -41,7 +41,7 @@ def mark_failed(order: OrderModel, *, actor: str, reason: str) -> str:
     if order.status == PENDING_PAYMENT:
         order = move_unless_moved(order, CANCELLED, reason=reason, actor=actor)
     if order.status == CANCELLED:
-        release_stock(order)
+        release_holds(order)
         _close_intent(order)
         return "cancelled"
     return "ignored"

@@ -3,16 +3,28 @@ from __future__ import annotations
 
 from meridian import pagination
 from meridian.audit import describe
-from meridian.errors import ValidationFailed
+from meridian.errors import NotFound, Unauthorized, ValidationFailed
 
-from . import repository
+from . import guest_links, repository
 from .state_machine import STATUSES, move
 from .views import order_view
 
 
-def order_detail(order_id: str, who) -> dict:
-    order = repository.visible(order_id, who)
-    return order_view(order)
+def order_detail(order_id: str, who, *, link_token: str | None = None) -> dict:
+    """An order for its owner or an admin, or for whoever holds its signed guest link (guest_links.py)."""
+    if link_token is not None:
+        if not guest_links.valid(order_id, link_token):
+            raise NotFound("No such order.")
+        return order_view(repository.get(order_id))
+    if who is None:
+        raise Unauthorized("An access token (or the order's link) is required.")
+    return order_view(repository.visible(order_id, who))
+
+
+def claim_guest_orders(who) -> None:
+    """A customer whose e-mail address is verified sees the orders placed as a guest with it."""
+    if who.email and who.claims.get("email_verified") is True:
+        repository.claim_guest_orders(who.email, who.user_id)
 
 
 def list_orders(who, *, limit: int, cursor: str | None, user_id: str | None, status: str | None) -> dict:
@@ -21,6 +33,8 @@ def list_orders(who, *, limit: int, cursor: str | None, user_id: str | None, sta
     if status is not None and status not in STATUSES:
         raise ValidationFailed({"status": [f"One of {', '.join(STATUSES)}."]})
     admin = who.is_at_least("admin")
+    if cursor is None and not admin:
+        claim_guest_orders(who)
     purpose = f"orders:{who.user_id}:{user_id or ''}:{status or ''}"
     start = pagination.decode_cursor(cursor, purpose)
     if not admin or user_id:

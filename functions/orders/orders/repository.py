@@ -7,11 +7,23 @@ they record, is state_machine.py's; this module only writes them.
 """
 from __future__ import annotations
 
-from meridian.dynamo import condition_failed
+from meridian.dynamo import applied, condition_failed
 from meridian.errors import NotFound
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from .models import ORDER_SK, EmailMarker, HistoryEntry, OrderModel
+from .models import (
+    ORDER_SK,
+    CartModel,
+    EmailMarker,
+    HistoryEntry,
+    OrderModel,
+    PromotionModel,
+    PromotionUseModel,
+    ShippingZoneModel,
+    TaxRateModel,
+)
+
+NO_REGION = "-"
 
 
 # ---------------------------------------------------------------------------- writes
@@ -79,6 +91,26 @@ def visible(order_id: str, who) -> OrderModel:
     return order
 
 
+def claim_guest_orders(email: str, user_id: str) -> int:
+    """Give the orders placed as a guest with `email` to the customer `user_id` (they proved the address);
+    how many moved. Each is one conditional update, so a repeat moves nothing twice."""
+    moved = 0
+    for order in OrderModel.by_user.query(f"USER#{guest_id(email)}"):
+        if applied(lambda o=order: o.update(actions=[OrderModel.user_id.set(user_id),
+                                                     OrderModel.gsi1pk.set(f"USER#{user_id}")],
+                                            condition=OrderModel.user_id == guest_id(email))):
+            moved += 1
+    return moved
+
+
+GUEST_PREFIX = "guest:"
+
+
+def guest_id(email: str) -> str:
+    """The user id of a guest's orders: their e-mail address (lower case)."""
+    return f"{GUEST_PREFIX}{email.strip().lower()}"
+
+
 def page_for_user(user_id: str, *, limit: int, start: dict | None) -> tuple[list[OrderModel], dict | None]:
     result = OrderModel.by_user.query(f"USER#{user_id}", scan_index_forward=False, limit=limit,
                                       last_evaluated_key=start)
@@ -116,3 +148,148 @@ def totals_by_status(status: str):
     """(currency, total) of every order with `status` (gsi2 query, only those two attributes returned)."""
     for order in OrderModel.by_status.query(f"STATUS#{status}", attributes_to_get=["currency", "total"]):
         yield order.currency, order.total
+
+
+# ---------------------------------------------------------------------------- carts
+def get_cart(cart_id: str) -> CartModel | None:
+    try:
+        return CartModel.get(CartModel.key(cart_id), "CART", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def save_cart(cart: CartModel) -> bool:
+    """Write the cart on condition that nobody changed it since it was read (its version); False if someone did."""
+    cart.gsi1pk = f"CARTS#{cart.owner}" if cart.owner and cart.status == "open" else None
+    cart.gsi1sk = cart.updated_at if cart.gsi1pk else None
+    return applied(cart.save)
+
+
+def open_cart_of(user_id: str) -> CartModel | None:
+    """The customer's most recently used open cart."""
+    for cart in CartModel.by_user.query(f"CARTS#{user_id}", scan_index_forward=False, limit=1):
+        return get_cart(cart.id)
+    return None
+
+
+# ---------------------------------------------------------------------------- shipping zones
+def shipping_zones() -> list[ShippingZoneModel]:
+    return list(ShippingZoneModel.query("SHIPPING", ShippingZoneModel.sk.startswith("ZONE#")))
+
+
+def shipping_zone(zone_id: str) -> ShippingZoneModel:
+    try:
+        return ShippingZoneModel.get("SHIPPING", f"ZONE#{zone_id}", consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("No such shipping zone.") from None
+
+
+def save_shipping_zone(zone: ShippingZoneModel) -> None:
+    zone.sk = f"ZONE#{zone.id}"
+    zone.save()
+
+
+def delete_shipping_zone(zone_id: str) -> None:
+    shipping_zone(zone_id).delete()
+
+
+# ---------------------------------------------------------------------------- tax table
+def tax_rate(country: str, region: str | None) -> TaxRateModel | None:
+    try:
+        return TaxRateModel.get("TAX", f"RATE#{country}#{region or NO_REGION}")
+    except DoesNotExist:
+        return None
+
+
+def tax_rates() -> list[TaxRateModel]:
+    return list(TaxRateModel.query("TAX", TaxRateModel.sk.startswith("RATE#")))
+
+
+def save_tax_rate(row: TaxRateModel) -> None:
+    row.sk = f"RATE#{row.country}#{row.region or NO_REGION}"
+    row.save()
+
+
+def delete_tax_rate(country: str, region: str | None) -> None:
+    row = tax_rate(country, region)
+    if row is None:
+        raise NotFound("No such tax rate.")
+    row.delete()
+
+
+# ---------------------------------------------------------------------------- promotions
+def promotion(code: str) -> PromotionModel | None:
+    try:
+        return PromotionModel.get(PromotionModel.key(code), "PROMO", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def promotions_page(*, limit: int, start: dict | None) -> tuple[list[PromotionModel], dict | None]:
+    result = PromotionModel.listed.query("PROMOS", limit=limit, last_evaluated_key=start)
+    return list(result), result.last_evaluated_key
+
+
+def create_promotion(promo: PromotionModel) -> bool:
+    """False when the code exists."""
+    promo.gsi1sk = promo.code
+    return applied(lambda: promo.save(condition=PromotionModel.pk.does_not_exist()))
+
+
+def save_promotion_terms(promo: PromotionModel, actions: list) -> None:
+    """Change a promotion's terms (never its `redeemed` count, which only redemptions move)."""
+    promo.update(actions=actions, condition=PromotionModel.pk.exists())
+
+
+def customer_uses(code: str, customer: str) -> int:
+    try:
+        return int(PromotionUseModel.get(PromotionModel.key(code), f"CUSTOMER#{customer}").uses or 0)
+    except DoesNotExist:
+        return 0
+
+
+def take_redemption(code: str, order_id: str, customer: str, at: str) -> bool:
+    """Record that `order_id` holds `code` (once per order); False if it already does."""
+    record = PromotionUseModel(PromotionModel.key(code), f"ORDER#{order_id}", customer=customer, at=at)
+    return applied(lambda: record.save(condition=PromotionUseModel.pk.does_not_exist()))
+
+
+def count_redemption(code: str, now: str) -> bool:
+    """Add one to the code's `redeemed` count on condition that it is active, in its window and under its
+    limit: ONE conditional update, so concurrent checkouts can never exceed the limit."""
+    promo = PromotionModel(PromotionModel.key(code), "PROMO")
+    condition = (PromotionModel.active == True) & (  # noqa: E712 - a DynamoDB condition, not a comparison
+        PromotionModel.usage_limit.does_not_exist() | (PromotionModel.redeemed < PromotionModel.usage_limit))
+    condition &= PromotionModel.starts_at.does_not_exist() | (PromotionModel.starts_at <= now)
+    condition &= PromotionModel.ends_at.does_not_exist() | (PromotionModel.ends_at > now)
+    return applied(lambda: promo.update(actions=[PromotionModel.redeemed.add(1)], condition=condition))
+
+
+def count_customer_use(code: str, customer: str, limit: int | None) -> bool:
+    """Add one to the customer's uses of the code, on condition that they are under `limit`."""
+    use = PromotionUseModel(PromotionModel.key(code), f"CUSTOMER#{customer}")
+    condition = None
+    if limit is not None:
+        condition = PromotionUseModel.uses.does_not_exist() | (PromotionUseModel.uses < limit)
+    return applied(lambda: use.update(actions=[PromotionUseModel.uses.add(1)], condition=condition))
+
+
+def uncount_redemption(code: str) -> None:
+    PromotionModel(PromotionModel.key(code), "PROMO").update(actions=[PromotionModel.redeemed.add(-1)])
+
+
+def uncount_customer_use(code: str, customer: str) -> None:
+    PromotionUseModel(PromotionModel.key(code), f"CUSTOMER#{customer}").update(
+        actions=[PromotionUseModel.uses.add(-1)])
+
+
+def drop_redemption(code: str, order_id: str) -> str | None:
+    """Delete the order's redemption of `code`: the customer it was for, or None when there is none (never
+    taken, or already given back): of concurrent give-backs only one deletes it, so each happens once."""
+    try:
+        record = PromotionUseModel.get(PromotionModel.key(code), f"ORDER#{order_id}", consistent_read=True)
+    except DoesNotExist:
+        return None
+    if not applied(lambda: record.delete(condition=PromotionUseModel.pk.exists())):
+        return None
+    return record.customer

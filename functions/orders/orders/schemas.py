@@ -1,18 +1,24 @@
 """Request bodies of the orders API (marshmallow), and what it answers (for its OpenAPI document)."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from meridian.fields import (
     AddressAnswer,
     AddressSchema,
     Answer,
+    Country,
     CurrencyCode,
     FxSchema,
+    MinorUnitAmount,
     MoneySchema,
     PageQuerySchema,
+    PreferredLocale,
+    StrictBoolean,
     Text,
 )
+from meridian.money import fits_minor_units
 
+from .shipping import RATE_TYPES
 from .state_machine import STATUSES
 
 MAX_LINES, MAX_QUANTITY = 50, 100
@@ -57,6 +63,154 @@ class CheckoutSchema(Schema):
             seen.add(key)
 
 
+class CartCheckoutSchema(Schema):
+    """Check out a cart: the order carries exactly its lines, shipping, discounts, taxes and total."""
+    OPENAPI_EXAMPLE = {"cart_id": "3b0e1f6a-8a55-4c1e-9a7e-2f4b8c6d1e20"}
+
+    cart_id = fields.UUID(required=True)
+
+
+class Email(fields.Email):
+    """An e-mail address, kept in lower case."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip().lower()
+
+
+class CartCreateSchema(Schema):
+    OPENAPI_EXAMPLE = {"currency": "EUR", "locale": "de"}
+
+    currency = CurrencyCode(load_default=None)
+    locale = PreferredLocale(load_default=None)
+    email = Email(load_default=None, validate=validate.Length(max=254))
+    guest_cart_id = fields.UUID(load_default=None, metadata={
+        "description": "At sign-in: the guest cart (send its Cart-Token) whose lines join this customer's cart."})
+
+
+class CartPatchSchema(Schema):
+    OPENAPI_EXAMPLE = {"email": "ada@example.com", "currency": "EUR", "locale": "de"}
+
+    currency = CurrencyCode(load_default=None)
+    locale = PreferredLocale(load_default=None)
+    email = Email(load_default=None, validate=validate.Length(max=254))
+
+
+class CartItemSchema(LineSchema):
+    OPENAPI_EXAMPLE = {"product_id": "7d9f3c52-2f7e-4a47-9d0e-5b1c2a3e4f50", "quantity": 2}
+
+
+class CartItemPatchSchema(Schema):
+    OPENAPI_EXAMPLE = {"quantity": 3}
+
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+class SavedAddressChoice(Schema):
+    OPENAPI_EXAMPLE = {"address_id": "5c8a3d1e-7b2f-4e6a-9d0c-1f2e3a4b5c6d"}
+
+    address_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class ShippingMethodChoice(Schema):
+    OPENAPI_EXAMPLE = {"method_id": "de-standard"}
+
+    method_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class PromotionCodeSchema(Schema):
+    OPENAPI_EXAMPLE = {"code": "WELCOME10"}
+
+    code = fields.String(required=True, validate=validate.Regexp(r"^\s*[A-Za-z0-9_-]{2,40}\s*$",
+                                                                 error="2 to 40 letters, digits, - or _."))
+
+
+# ---------------------------------------------------------------------------- admin: shipping, taxes, promotions
+class RateBandSchema(Schema):
+    up_to = MinorUnitAmount(None, load_default=None, allow_none=True)
+    amount = MinorUnitAmount(required=True)
+
+
+class ShippingMethodSchema(Schema):
+    id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$",
+                                                               error="1 to 64 lower-case letters, digits or -."))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    rate_type = fields.String(required=True, validate=validate.OneOf(RATE_TYPES))
+    amount = MinorUnitAmount(load_default=None, metadata={"description": "flat: the net price (base currency)."})
+    bands = fields.List(fields.Nested(RateBandSchema), load_default=list, validate=validate.Length(max=20))
+    free_above = MinorUnitAmount(load_default=None, allow_none=True)
+    min_days = StrictInteger(required=True, validate=validate.Range(min=0, max=90))
+    max_days = StrictInteger(required=True, validate=validate.Range(min=0, max=90))
+
+    @validates_schema
+    def priced(self, data, **kwargs):
+        if data["rate_type"] == "flat" and data.get("amount") is None:
+            raise ValidationError("A flat rate needs an amount.", "amount")
+        if data["rate_type"] != "flat" and not data.get("bands"):
+            raise ValidationError("A weight or subtotal rate needs bands.", "bands")
+        if data["max_days"] < data["min_days"]:
+            raise ValidationError("Must not be below min_days.", "max_days")
+
+
+class ShippingZoneSchema(Schema):
+    OPENAPI_EXAMPLE = {"name": "Germany", "countries": ["DE"], "methods": [
+        {"id": "de-standard", "name": "Standard", "rate_type": "flat", "amount": "4.90", "free_above": "60.00",
+         "min_days": 2, "max_days": 4}]}
+
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    countries = fields.List(Country(), required=True, validate=validate.Length(min=1, max=250))
+    methods = fields.List(fields.Nested(ShippingMethodSchema), required=True, validate=validate.Length(max=20))
+
+    @validates("methods")
+    def distinct_ids(self, methods, **kwargs):
+        ids = [m["id"] for m in methods if "id" in m]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("Method ids must be distinct.")
+
+
+class TaxRateSchema(Schema):
+    OPENAPI_EXAMPLE = {"country": "DE", "name": "VAT", "standard": "0.19", "reduced": "0.07", "included": True}
+
+    country = Country(required=True)
+    region = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Za-z0-9]{1,3}$"))
+    name = Text(required=True, validate=validate.Length(min=1, max=40))
+    standard = fields.Decimal(required=True, places=None, validate=validate.Range(min=0, max=1))
+    reduced = fields.Decimal(required=True, places=None, validate=validate.Range(min=0, max=1))
+    included = StrictBoolean(required=True)
+
+
+class PromotionSchema(Schema):
+    OPENAPI_EXAMPLE = {"code": "WELCOME10", "kind": "percentage", "percent": "10", "usage_limit": 1000,
+                       "per_customer_limit": 1}
+
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{2,40}$",
+                                                                 error="2 to 40 letters, digits, - or _."))
+    kind = fields.String(required=True, validate=validate.OneOf(("percentage", "fixed", "free_shipping")))
+    percent = fields.Decimal(load_default=None, places=None, validate=validate.Range(min=0, max=100,
+                                                                                    min_inclusive=False))
+    amounts = fields.Dict(keys=CurrencyCode(), values=MinorUnitAmount(None), load_default=dict)
+    minimum_subtotal = fields.Dict(keys=CurrencyCode(), values=MinorUnitAmount(None), load_default=dict)
+    starts_at = fields.AwareDateTime(load_default=None, format="iso")
+    ends_at = fields.AwareDateTime(load_default=None, format="iso")
+    usage_limit = StrictInteger(load_default=None, validate=validate.Range(min=1))
+    per_customer_limit = StrictInteger(load_default=None, validate=validate.Range(min=1))
+    combinable = StrictBoolean(load_default=False)
+    active = StrictBoolean(load_default=True)
+
+    @validates_schema
+    def consistent(self, data, partial=None, **kwargs):
+        kind = data.get("kind")
+        if kind == "percentage" and data.get("percent") is None and not partial:
+            raise ValidationError("A percentage code needs a percent.", "percent")
+        if kind == "fixed" and not data.get("amounts") and not partial:
+            raise ValidationError("A fixed code needs an amount per currency.", "amounts")
+        for name in ("amounts", "minimum_subtotal"):
+            for currency, amount in (data.get(name) or {}).items():
+                if not fits_minor_units(amount, currency):
+                    raise ValidationError(f"{amount} has more decimals than {currency} allows.", name)
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError("Must be after starts_at.", "ends_at")
+
+
 class FulfilSchema(Schema):
     """How a paid order was shipped (the whole order: partial fulfilment is not offered, so `items` is a 400)."""
     OPENAPI_EXAMPLE = {"carrier": "DHL", "tracking_number": "00340434161094042557"}
@@ -69,6 +223,14 @@ class CancelSchema(Schema):
     OPENAPI_EXAMPLE = {"reason": "Ordered the wrong size."}
 
     reason = Text(load_default=None, validate=validate.Length(max=200))
+
+
+class OrderQuery(Schema):
+    token = fields.String(metadata={"description": "A guest's signed order link token (from the order e-mail)."})
+
+
+class TaxRateQuery(Schema):
+    region = fields.String(metadata={"description": "The region's row instead of the country's."})
 
 
 class OrdersQuery(PageQuerySchema):
@@ -119,3 +281,79 @@ class OrderAnswer(Answer):
     updated_at = fields.String(required=True)
     expires_at = fields.String(required=True, allow_none=True)
     history = fields.List(fields.Nested(HistoryAnswer), required=True)
+
+
+class MoneyLineAnswer(Answer):
+    name = fields.String(required=True)
+    rate = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+
+
+class ShippingMethodAnswer(Answer):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+    delivery = fields.Dict(required=True)
+
+
+class AppliedPromotionAnswer(Answer):
+    code = fields.String(required=True)
+    kind = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+
+
+class CartLineAnswer(Answer):
+    id = fields.String(required=True)
+    product_id = fields.String(required=True)
+    sku = fields.String(required=True, allow_none=True)
+    name = fields.String(required=True, allow_none=True)
+    quantity = fields.Integer(required=True)
+    unit_price = fields.Nested(MoneySchema, required=True, allow_none=True)
+    line_total = fields.Nested(MoneySchema, required=True, allow_none=True)
+
+
+class CartAnswer(Answer):
+    id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["open", "ordered", "merged"]})
+    currency = fields.String(required=True)
+    locale = fields.String(required=True)
+    items = fields.List(fields.Nested(CartLineAnswer), required=True)
+    subtotal = fields.Nested(MoneySchema, required=True)
+    discount_total = fields.Nested(MoneySchema, required=True)
+    shipping_total = fields.Nested(MoneySchema, required=True)
+    tax_total = fields.Nested(MoneySchema, required=True)
+    total = fields.Nested(MoneySchema, required=True)
+    tax_included = fields.Boolean(required=True)
+    taxes = fields.List(fields.Nested(MoneyLineAnswer), required=True)
+    shipping_method = fields.Nested(ShippingMethodAnswer, required=True, allow_none=True)
+    promotions = fields.List(fields.Nested(AppliedPromotionAnswer), required=True)
+    fx = fields.Nested(FxSchema, required=True)
+    warnings = fields.List(fields.Dict(), required=True)
+    cart_token = fields.String(metadata={"description": "Guest carts, once, at creation: send it as Cart-Token."})
+
+
+class ShippingOffersAnswer(Answer):
+    items = fields.List(fields.Nested(ShippingMethodAnswer), required=True)
+
+
+class ShippingZoneAnswer(Answer):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    countries = fields.List(fields.String(), required=True)
+    methods = fields.List(fields.Dict(), required=True)
+
+
+class TaxRateAnswer(Answer):
+    country = fields.String(required=True)
+    region = fields.String(required=True, allow_none=True)
+    name = fields.String(required=True)
+    standard = fields.String(required=True)
+    reduced = fields.String(required=True)
+    included = fields.Boolean(required=True)
+
+
+class PromotionAnswer(Answer):
+    code = fields.String(required=True)
+    kind = fields.String(required=True)
+    redeemed = fields.Integer(required=True)
+    active = fields.Boolean(required=True)

@@ -31,7 +31,7 @@ _SANE_REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 
 # CORS preflight answers: equal to template.yaml Globals.Api.Cors (a unit test keeps them equal)
 CORS_ALLOW_METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
-CORS_ALLOW_HEADERS = "Authorization,Content-Type,Idempotency-Key,X-Request-Id,X-CSRF-Token,Accept-Language"
+CORS_ALLOW_HEADERS = "Authorization,Content-Type,Idempotency-Key,X-Request-Id,X-CSRF-Token,Accept-Language,Cart-Token"
 CORS_MAX_AGE = "600"
 
 

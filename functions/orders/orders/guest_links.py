@@ -1,0 +1,32 @@
+"""The signed link that opens a guest's order: /orders/<id>?token=<HMAC of the id with the service secret>.
+
+Sent in the guest's order e-mails; GET /api/v1/orders/{id}?token= answers the order to whoever holds it.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from meridian import aws
+from meridian.config import require_env
+
+
+def _key() -> bytes:
+    root = aws.secret_string(require_env("SERVICE_SECRET_ARN")).encode()
+    return hmac.new(root, b"guest-order-link", hashlib.sha256).digest()
+
+
+def token(order_id: str) -> str:
+    mac = hmac.new(_key(), order_id.encode(), hashlib.sha256).digest()[:24]
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def valid(order_id: str, presented: str | None) -> bool:
+    return bool(presented) and hmac.compare_digest(token(order_id), presented)
+
+
+def link(order_id: str) -> str:
+    base = (os.environ.get("EMAIL_LINK_BASE_URL") or "https://localhost:8443").rstrip("/")
+    return f"{base}/orders/{order_id}?token={token(order_id)}"

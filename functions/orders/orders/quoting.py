@@ -1,0 +1,161 @@
+"""A cart's live quote: what it costs now, gathered from the services that know, priced by pricing.py.
+
+    lines      the products service's price, name (in the cart's locale), weight, tax class and stock now
+    rate       ONE exchange-rate snapshot (meridian.fx)
+    taxes      the destination's rates (taxes.engine()): the shipping address, else the market the cart's
+               locale and currency point to (de/EUR → DE) until there is one
+    shipping   the chosen method's price for this cart (shipping.py)
+    codes      the codes that still apply (promotions.py)
+
+Anything that stopped applying is left out of the figures and named in `warnings`: a line that is no longer
+for sale or short of stock, a unit price that changed since the shopper last saw it, a code that no longer
+applies, a shipping method that no longer ships the cart. Checkout refuses a quote with warnings or one
+whose figures differ from the last shown (pricing.Quote.digest).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from meridian import fx
+from meridian.money import BASE_CURRENCY, UnknownCurrency
+from meridian.rates import NoRate, RateSnapshot
+
+from . import pricing, products_api, promotions, repository, shipping, taxes
+from .models import CartModel
+
+# where a cart ships before it has an address: the country a locale's region or a currency is at home in
+HOME_OF_CURRENCY = {"EUR": "DE", "USD": "US", "GBP": "GB", "JPY": "JP", "AUD": "AU", "CAD": "CA", "CHF": "CH",
+                    "SEK": "SE", "DKK": "DK", "NOK": "NO", "PLN": "PL", "CZK": "CZ", "NZD": "NZ", "SGD": "SG",
+                    "MXN": "MX", "BRL": "BR", "INR": "IN", "KRW": "KR", "CNY": "CN", "HKD": "HK"}
+HOME_OF_LANGUAGE = {"de": "DE", "fr": "FR", "it": "IT", "es": "ES", "pt": "PT", "ja": "JP"}
+
+OUT_OF_STOCK, UNAVAILABLE, PRICE_CHANGED = "out_of_stock", "unavailable", "price_changed"
+PROMOTION_NOT_APPLICABLE, SHIPPING_UNAVAILABLE = "promotion_not_applicable", "shipping_method_unavailable"
+
+
+@dataclass
+class CartQuote:
+    cart: CartModel
+    quote: pricing.Quote
+    snapshot: RateSnapshot
+    tax: taxes.TaxRates
+    offers: list[shipping.MethodOffer]
+    method: shipping.MethodOffer | None
+    items: dict[str, dict]                        # line id → the products service's answer
+    warnings: list[dict] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[dict]:
+        """Warnings checkout refuses (a changed price is fine once shown: the digest covers it)."""
+        return [w for w in self.warnings if w["code"] != PRICE_CHANGED]
+
+
+def destination(cart: CartModel) -> tuple[str | None, str | None]:
+    """(country, region) the cart's taxes and shipping are for."""
+    address = cart.shipping_address
+    if address is not None:
+        return address.country, address.region
+    language, _, region = cart.locale.partition("-")
+    country = (region.upper() if len(region) == 2 else None) or HOME_OF_CURRENCY.get(cart.currency) \
+        or HOME_OF_LANGUAGE.get(language)
+    return country, None
+
+
+def customer_of(cart: CartModel) -> str | None:
+    """Whose use of a code a checkout of this cart counts: the customer, else the guest's e-mail."""
+    if cart.owner:
+        return cart.owner
+    return repository.guest_id(cart.email) if cart.email else None
+
+
+def rate_of(snapshot: RateSnapshot, currency: str) -> Decimal:
+    """Units of `currency` per base unit in `snapshot`; 400 naming `currency` when it has no rate."""
+    try:
+        return snapshot.rate(BASE_CURRENCY, currency)
+    except (UnknownCurrency, NoRate):
+        raise fx.UnsupportedCurrency(currency) from None
+
+
+def _line_inputs(cart: CartModel, warnings: list[dict]) -> tuple[list[pricing.LineInput], dict[str, dict]]:
+    answers = products_api.quote([{"product_id": line.product_id, "sku": line.sku} for line in cart.lines],
+                                 cart.locale) if cart.lines else []
+    inputs, items = [], {}
+    for line, info in zip(cart.lines, answers, strict=True):
+        items[line.id] = info
+        if not info.get("found") or not info.get("for_sale"):
+            warnings.append({"code": UNAVAILABLE, "line_id": line.id, "message": "No longer for sale."})
+            continue
+        if int(line.quantity) > int(info.get("available") or 0):
+            warnings.append({"code": OUT_OF_STOCK, "line_id": line.id, "available": int(info.get("available") or 0),
+                             "message": f"Only {int(info.get('available') or 0)} left."})
+        inputs.append(pricing.LineInput(line_id=line.id, product_id=line.product_id, sku=line.sku,
+                                        name=info.get("name"), quantity=int(line.quantity),
+                                        base_unit_price=Decimal(str(info["unit_price"]["amount"])),
+                                        tax_class=info.get("tax_class") or taxes.STANDARD,
+                                        weight_grams=int(info.get("weight_grams") or 0)))
+    return inputs, items
+
+
+def _weight_and_value(lines: list[pricing.LineInput]) -> tuple[int, Decimal]:
+    return (sum(line.weight_grams * line.quantity for line in lines),
+            sum((line.base_unit_price * line.quantity for line in lines), Decimal(0)))
+
+
+def shipping_offers(cart: CartModel) -> list[shipping.MethodOffer]:
+    """The methods that ship this cart to its address (none before it has one)."""
+    if cart.shipping_address is None:
+        return []
+    lines, _ = _line_inputs(cart, [])
+    weight, value = _weight_and_value(lines)
+    return shipping.offers(cart.shipping_address.country, weight_grams=weight, base_subtotal=value)
+
+
+def quote(cart: CartModel) -> CartQuote:
+    warnings: list[dict] = []
+    lines, items = _line_inputs(cart, warnings)
+    snapshot = fx.snapshot()
+    rate = rate_of(snapshot, cart.currency)
+    country, region = destination(cart)
+    tax = taxes.engine().rates(country, region) if country else taxes.NO_TAX
+
+    weight, value = _weight_and_value(lines)
+    offers = shipping.offers(cart.shipping_address.country, weight_grams=weight, base_subtotal=value) \
+        if cart.shipping_address is not None else []
+    method = next((o for o in offers if o.method.id == cart.shipping_method_id), None)
+    if cart.shipping_method_id and method is None:
+        warnings.append({"code": SHIPPING_UNAVAILABLE, "method_id": cart.shipping_method_id,
+                         "message": "This shipping method no longer ships this cart; choose another."})
+
+    undiscounted = pricing.price(lines, currency=cart.currency, rate=rate, tax=tax)
+    applying, customer = [], customer_of(cart)
+    for code in cart.promotion_codes:
+        promo = repository.promotion(code)
+        reason = promotions.why_not(promo, currency=cart.currency, subtotal=undiscounted.subtotal, customer=customer)
+        if reason:
+            warnings.append({"code": PROMOTION_NOT_APPLICABLE, "promotion_code": code, "message": reason})
+        else:
+            applying.append(promotions.terms(promo, cart.currency))
+
+    priced = pricing.price(lines, currency=cart.currency, rate=rate, tax=tax,
+                           shipping_base=method.base_price if method else None, discounts=applying)
+    for line in priced.lines:
+        seen = next((c.seen_unit_price for c in cart.lines if c.id == line.line_id), None)
+        if seen is not None and Decimal(seen) != line.unit_price:
+            warnings.append({"code": PRICE_CHANGED, "line_id": line.line_id,
+                             "was": {"amount": seen, "currency": cart.currency},
+                             "message": "The price changed since you last saw it."})
+    return CartQuote(cart=cart, quote=priced, snapshot=snapshot, tax=tax, offers=offers, method=method, items=items,
+                     warnings=warnings)
+
+
+def remember_shown(cart: CartModel, quoted: CartQuote) -> bool:
+    """Record on the cart what the shopper is being shown (unit prices and the quote's digest); whether
+    anything changed (the caller saves the cart)."""
+    changed = cart.seen_digest != quoted.quote.digest()
+    cart.seen_digest = quoted.quote.digest()
+    prices = {line.line_id: format(line.unit_price, "f") for line in quoted.quote.lines}
+    for line in cart.lines:
+        if line.id in prices and line.seen_unit_price != prices[line.id]:
+            line.seen_unit_price, changed = prices[line.id], True
+    return changed
