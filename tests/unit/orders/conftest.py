@@ -43,9 +43,11 @@ class ProductsStub:
         self.calls: list[tuple[str, str]] = []
         self.queued: list[contract.Example] = []
 
-    def add(self, price: str, stock: int = 10, name: str = "Widget") -> str:
+    def add(self, price: str, stock: int = 10, name: str = "Widget", *, tax_class: str = "standard",
+            weight_grams: int = 500) -> str:
         product_id = str(uuid.uuid4())
-        self.catalog[product_id] = {"price": price, "name": name, "sku": None}
+        self.catalog[product_id] = {"price": price, "name": name, "sku": None, "tax_class": tax_class,
+                                    "weight_grams": weight_grams}
         self.starting_stock[product_id] = stock
         return product_id
 
@@ -71,6 +73,8 @@ class ProductsStub:
             self.calls.append((request.method, path))
             if path.endswith("/internal/reservations"):
                 return self._answer(*self._reserve(body))
+            if path.endswith("/internal/quotes"):
+                return self._answer(200, {"items": [self._quoted(line) for line in body["items"]]})
             reservation_id, action = re.search(r"/reservations/([^/]+)/(commit|release)$", path).groups()
             found = self.reservations.get(reservation_id)
             if found is None:
@@ -80,6 +84,17 @@ class ProductsStub:
                 return self._answer(*contract.settle_refused(reservation_id, found["status"]))
             found["status"] = wanted
             return self._answer(*contract.settled(found["answer"], wanted))
+
+    def _quoted(self, line: dict) -> dict:
+        """products' answer for one cart line (the shape tests/unit/contracts checks): the catalog's price,
+        name, weight and tax class, and the stock left after the reservations orders made."""
+        product = self.catalog.get(line["product_id"])
+        if product is None or line.get("sku") not in (None, product["sku"]):
+            return {"product_id": line["product_id"], "sku": line.get("sku"), "found": False}
+        return {"product_id": line["product_id"], "sku": line.get("sku"), "found": True, "for_sale": True,
+                "name": product["name"], "unit_price": {"amount": product["price"], "currency": "USD"},
+                "weight_grams": product["weight_grams"], "tax_class": product["tax_class"],
+                "available": self.stock(line["product_id"])}
 
     def _reserve(self, body) -> contract.Example:
         first = self.reservations.get(body["reservation_id"]) or self.refused.get(body["reservation_id"])
@@ -129,6 +144,7 @@ class FakePayments:
                     return 200, json_headers, json.dumps(self.by_order[body["order_id"]])
                 payment_id = str(uuid.uuid4())
                 payment = {"id": payment_id, "order_id": body["order_id"], "user_id": body["user_id"],
+                           "breakdown": body.get("breakdown"),
                            "intent_id": f"pi_{uuid.uuid4().hex[:12]}", "client_secret": f"secret_{payment_id}",
                            "status": "pending", "amount": {"amount": body["amount"], "currency": body["currency"]}}
                 self.by_order[body["order_id"]] = self.by_id[payment_id] = payment
@@ -155,6 +171,13 @@ class Services:
         self.products = ProductsStub()
         self.payments = FakePayments()
         self.saved_currency = None
+        self.addresses: dict[str, dict] = {}
+
+    def users_address(self, request):
+        address = self.addresses.get(request.path_url.rsplit("/", 1)[-1])
+        if address is None:
+            return 404, {"Content-Type": "application/problem+json"}, json.dumps({"status": 404, "detail": "No."})
+        return 200, {"Content-Type": "application/json"}, json.dumps(address)
 
     def users_me(self, request):
         assert request.headers.get("Authorization", "").startswith("Bearer ")
@@ -173,6 +196,8 @@ def services():
         mock.add_callback(responses.GET, re.compile(f"{BASE}/api/v1/payments/internal/.*"),
                           callback=found.payments.handle)
         mock.add_callback(responses.GET, f"{BASE}/api/v1/users/me", callback=found.users_me)
+        mock.add_callback(responses.GET, re.compile(f"{BASE}/api/v1/users/me/addresses/.*"),
+                          callback=found.users_address)
         yield found
 
 
