@@ -104,6 +104,14 @@ def order_stats():
     return stats.order_stats()
 
 
+@app.route("/internal/tax-rates/{country}", methods=["GET"])
+@require_service("products")
+def market_tax_rates(country):
+    """The rates of a country (?region=) as the catalog shows prices there (taxes.engine())."""
+    query = app.query_params("region")
+    return views.tax_rates_view(taxes.engine().rates(country.upper(), query["region"]))
+
+
 # ---------------------------------------------------------------------------- carts (anyone; a guest by Cart-Token)
 def _cart_answer(quoted, status: int = 200):
     return json_response(views.cart_view(quoted), status)

@@ -10,7 +10,7 @@ what the services write:
 * a product is what `products.pim.create` stores: the META item (listing copy of its texts,
   stock, gsi1/gsi2 catalog keys), one L10N item per locale, and the claims of its slug and SKU;
 * an order is what checkout and the status machine store: the order item priced by
-  `orders.pricing.price_lines` with the stack's real FX snapshot, its append-only history
+  `orders.pricing.price` with the stack's real FX snapshot, its append-only history
   (placed → paid → fulfilled / refunded, or → cancelled), the gsi1 (customer) and gsi2
   (status) keys as `repository.new_order` and `state_machine.move` set them, and the
   confirmation e-mail marker once it was paid. Statuses, customers, currencies and dates vary;
@@ -117,7 +117,7 @@ class BulkSeeder:
         self._order_count: int | None = None
         self._p = _import_service(stack, "ProductsFunction", "products", ["models", "pim", "repository", "views"])
         self._o = _import_service(stack, "OrdersFunction", "orders",
-                                  ["models", "repository", "state_machine", "pricing", "checkout", "emails"])
+                                  ["models", "repository", "state_machine", "pricing", "taxes", "checkout", "emails"])
         pm, om = self._p["models"], self._o["models"]
         _point_at_stack(stack, self.product_table, pm.ProductItem, pm.LocalizedDetailsItem, pm.ClaimItem)
         _point_at_stack(stack, self.order_table, om.OrderModel, om.EmailMarker)
@@ -271,15 +271,15 @@ class BulkSeeder:
             created = now - _dt.timedelta(hours=rng.uniform(1, 24 * 180))
         lines = []
         for product in rng.sample(self.products, k=min(len(self.products), rng.choice([1, 1, 1, 2, 2, 3]))):
-            lines.append({"product_id": product.id, "sku": None, "name": product.name,
-                          "quantity": rng.choice([1, 1, 1, 2, 3]),
-                          "unit_price": {"amount": format(product.base_price, "f"), "currency": "USD"}})
-        priced = pricing.price_lines(lines, currency, snapshot)
+            lines.append(pricing.LineInput(line_id=product.id, product_id=product.id, sku=None, name=product.name,
+                                           quantity=rng.choice([1, 1, 1, 2, 3]), base_unit_price=product.base_price))
+        priced = pricing.price(lines, currency=currency, rate=snapshot.rate("USD", currency),
+                               tax=self._o["taxes"].NO_TAX)
         moment = lambda when: when.isoformat(timespec="milliseconds").replace("+00:00", "Z")  # noqa: E731
         customer = f"customer:{user_id}"
         order = repository.new_order(
             id=order_id, user_id=user_id, email=email, status=status,
-            currency=currency, **pricing.order_fields(priced),
+            currency=currency, **pricing.order_fields(priced, snapshot),
             shipping_address=om.ShippingAddress(**rng.choice(ADDRESSES)),
             reservation_id=order_id, payment_id=str(uuid.uuid4()), intent_id=f"pi_{uuid.uuid4().hex[:24]}",
             client_secret=f"pi_{uuid.uuid4().hex[:24]}_secret_{uuid.uuid4().hex[:24]}",

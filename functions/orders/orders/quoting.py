@@ -3,7 +3,7 @@
     lines      the products service's price, name (in the cart's locale), weight, tax class and stock now
     rate       ONE exchange-rate snapshot (meridian.fx)
     taxes      the destination's rates (taxes.engine()): the shipping address, else the market the cart's
-               locale and currency point to (de/EUR → DE) until there is one
+               locale and currency point to (meridian.markets: de/EUR → DE) until there is one
     shipping   the chosen method's price for this cart (shipping.py)
     codes      the codes that still apply (promotions.py)
 
@@ -17,18 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from meridian import fx
+from meridian import fx, markets
 from meridian.money import BASE_CURRENCY, UnknownCurrency
 from meridian.rates import NoRate, RateSnapshot
 
 from . import pricing, products_api, promotions, repository, shipping, taxes
 from .models import CartModel
-
-# where a cart ships before it has an address: the country a locale's region or a currency is at home in
-HOME_OF_CURRENCY = {"EUR": "DE", "USD": "US", "GBP": "GB", "JPY": "JP", "AUD": "AU", "CAD": "CA", "CHF": "CH",
-                    "SEK": "SE", "DKK": "DK", "NOK": "NO", "PLN": "PL", "CZK": "CZ", "NZD": "NZ", "SGD": "SG",
-                    "MXN": "MX", "BRL": "BR", "INR": "IN", "KRW": "KR", "CNY": "CN", "HKD": "HK"}
-HOME_OF_LANGUAGE = {"de": "DE", "fr": "FR", "it": "IT", "es": "ES", "pt": "PT", "ja": "JP"}
 
 OUT_OF_STOCK, UNAVAILABLE, PRICE_CHANGED = "out_of_stock", "unavailable", "price_changed"
 PROMOTION_NOT_APPLICABLE, SHIPPING_UNAVAILABLE = "promotion_not_applicable", "shipping_method_unavailable"
@@ -56,10 +50,7 @@ def destination(cart: CartModel) -> tuple[str | None, str | None]:
     address = cart.shipping_address
     if address is not None:
         return address.country, address.region
-    language, _, region = cart.locale.partition("-")
-    country = (region.upper() if len(region) == 2 else None) or HOME_OF_CURRENCY.get(cart.currency) \
-        or HOME_OF_LANGUAGE.get(language)
-    return country, None
+    return markets.home_country(cart.locale, cart.currency), None
 
 
 def customer_of(cart: CartModel) -> str | None:

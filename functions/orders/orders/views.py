@@ -137,6 +137,12 @@ def zone_view(zone) -> dict:
                          "max_days": int(m.max_days)} for m in zone.methods]}
 
 
+def tax_rates_view(rates) -> dict:
+    """A destination's rates as taxes.TaxRates holds them (what the catalog prices with)."""
+    return {"country": rates.country, "region": rates.region, "name": rates.name,
+            "standard": rate_text(rates.standard), "reduced": rate_text(rates.reduced), "included": rates.included}
+
+
 def tax_rate_view(row) -> dict:
     return {"country": row.country, "region": row.region, "name": row.name, "standard": rate_text(row.standard),
             "reduced": rate_text(row.reduced), "included": bool(row.included), "updated_at": row.updated_at}
