@@ -178,7 +178,7 @@ def remove_cart_item(cart_id, line_id):
     return _change(cart_id, carts.remove_item(line_id))
 
 
-@app.route(CARTS + "/{cart_id}/shipping-address", absolute=True, methods=["PUT"], body="AddressSchema",
+@app.route(CARTS + "/{cart_id}/shipping-address", absolute=True, methods=["PUT"], body="CartAddressSchema",
            params=[CART_TOKEN], auth="optional", responses={200: "CartAnswer"}, errors=(409, 422))
 def set_cart_address(cart_id):
     """Ship to an address, or `{address_id}` of one of a signed-in customer's saved addresses."""
@@ -186,7 +186,7 @@ def set_cart_address(cart_id):
     if isinstance(body, dict) and "address_id" in body:
         choice = load(schemas.SavedAddressChoice(), body)
         return _change(cart_id, carts.set_address(None, choice["address_id"], app.header("authorization")))
-    return _change(cart_id, carts.set_address(load(schemas.AddressSchema(), body), None, None))
+    return _change(cart_id, carts.set_address(load(schemas.CartAddressSchema(), body), None, None))
 
 
 @app.route(CARTS + "/{cart_id}/shipping-methods", absolute=True, methods=["GET"], params=[CART_TOKEN],

@@ -105,6 +105,13 @@ class CartItemPatchSchema(Schema):
     quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
 
 
+class CartAddressSchema(AddressSchema):
+    """Where the cart ships: an address, or `{"address_id"}` of a signed-in customer's saved one
+    (SavedAddressChoice)."""
+    OPENAPI_EXAMPLE = {"name": "Ada Lovelace", "line1": "Hauptstraße 1", "city": "Berlin", "postal_code": "10115",
+                       "country": "DE"}
+
+
 class SavedAddressChoice(Schema):
     OPENAPI_EXAMPLE = {"address_id": "5c8a3d1e-7b2f-4e6a-9d0c-1f2e3a4b5c6d"}
 
