@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from meridian.money import BASE_CURRENCY, quantum, round_to_minor
+from meridian.money import BASE_CURRENCY, quantum, round_to_minor, shelf_price
 from meridian.rates import RateSnapshot, rate_text
 
 from .models import AppliedPromotion, ChosenShippingMethod, FxSnapshot, OrderLine, TaxLineAttribute
@@ -112,9 +112,7 @@ class Quote:
         return hashlib.sha256(json.dumps(figures, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def unit_price(base: Decimal, rate: Decimal, currency: str, *, tax_rate: Decimal = ZERO) -> Decimal:
-    """Rule 1 (and 3 for shipping): a net base amount as the shopper sees it, rounded once."""
-    return round_to_minor(base * rate * (1 + tax_rate), currency)
+unit_price = shelf_price   # rules 1 and 3: a net base amount as the shopper sees it, rounded once
 
 
 def _discounts(terms: Sequence[DiscountTerms], subtotal: Decimal, shipping: Decimal,

@@ -70,6 +70,12 @@ def round_to_minor(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(currency), rounding=ROUNDING, context=_ROUNDING_CONTEXT)
 
 
+def shelf_price(base: Decimal, rate: Decimal, currency: str, *, tax_rate: Decimal = Decimal(0)) -> Decimal:
+    """THE price a shopper sees for a net base-currency amount: converted at `rate`, with `tax_rate` added
+    where the market shows prices with tax, rounded once (the catalog, the cart and the order alike)."""
+    return round_to_minor(base * rate * (1 + tax_rate), currency)
+
+
 def fits_minor_units(amount: Decimal, currency: str) -> bool:
     """THE minor-unit check: `amount` is no finer than the currency's minor units (19.99 USD yes,
     19.999 USD and 5.5 JPY no)."""
