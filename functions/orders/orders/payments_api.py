@@ -25,11 +25,13 @@ def _result(response, action: str):
     return response.result(action, errors={409: PaymentRefused})
 
 
-def create_intent(*, order_id: str, user_id: str, amount: Decimal, currency: str) -> dict:
-    """{id, intent_id, client_secret, status, ...} of the order's payment (idempotent per order)."""
+def create_intent(*, order_id: str, user_id: str, amount: Decimal, currency: str,
+                  breakdown: dict | None = None) -> dict:
+    """{id, intent_id, client_secret, status, ...} of the order's payment (idempotent per order); `breakdown`:
+    the figures of the total (pricing.breakdown), which the payment shows."""
     response = client().post("/internal/intents", internal=True,
                              json={"order_id": order_id, "user_id": user_id, "amount": format(amount, "f"),
-                                   "currency": currency})
+                                   "currency": currency, **({"breakdown": breakdown} if breakdown else {})})
     return _result(response, "create a payment")
 
 
