@@ -46,10 +46,12 @@ def refund_payment(payment_id):
 @app.route("/internal/intents", methods=["POST"])
 @require_service("orders")
 def create_intent():
-    """Create (or return) the payment and gateway intent of an order."""
+    """Create (or return) the payment and gateway intent of an order; `breakdown` (optional): what the amount
+    is made of, shown on the payment (400 per field, 422 when it does not add up, 409 another one on a repeat)."""
     request = load(schemas.CreateIntentRequest(), app.json_body())
     payment, created = service.create_intent(order_id=str(request["order_id"]), user_id=request["user_id"],
-                                             amount=request["amount"], currency=request["currency"])
+                                             amount=request["amount"], currency=request["currency"],
+                                             breakdown=request["breakdown"])
     return json_response(payment, 201 if created else 200)
 
 

@@ -9,13 +9,39 @@ from __future__ import annotations
 
 from meridian.config import require_env
 from meridian.dynamo import DecimalAttribute, generic_index, table_meta
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 TABLE_NAME = require_env("TABLE_NAME")
 
 
 StatusIndex = generic_index(1, "StatusIndex")
+
+
+class BreakdownTax(MapAttribute):
+    name = UnicodeAttribute()
+    rate = UnicodeAttribute()                 # "0.19"
+    amount = DecimalAttribute()
+
+
+class BreakdownLine(MapAttribute):
+    product_id = UnicodeAttribute()
+    sku = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    quantity = NumberAttribute()
+    unit_price = DecimalAttribute()
+    line_total = DecimalAttribute()
+
+
+class Breakdown(MapAttribute):
+    """What a payment's amount is made of, in its currency (payments/breakdown.py)."""
+    subtotal = DecimalAttribute()
+    discount_total = DecimalAttribute()
+    shipping_total = DecimalAttribute()
+    tax_total = DecimalAttribute()
+    tax_included = BooleanAttribute()
+    taxes = ListAttribute(of=BreakdownTax, default=list)
+    lines = ListAttribute(of=BreakdownLine, default=list)
 
 
 class PaymentModel(Model):
@@ -35,6 +61,7 @@ class PaymentModel(Model):
     refunded_amount = DecimalAttribute()
     failure_reason = UnicodeAttribute(null=True)
     last_event_id = UnicodeAttribute(null=True)   # the gateway event that made the last move (for repeats)
+    breakdown = Breakdown(null=True)              # null: a payment of an older caller
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute()
@@ -68,6 +95,7 @@ class OrderPointer(Model):
     user_id = UnicodeAttribute(null=True)
     amount = DecimalAttribute(null=True)
     currency = UnicodeAttribute(null=True)
+    breakdown_digest = UnicodeAttribute(null=True)   # the breakdown it was claimed with (breakdown.digest)
 
     @staticmethod
     def key(order_id: str) -> str:

@@ -12,7 +12,7 @@ from meridian.dynamo import applied
 from meridian.errors import NotFound
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from .models import IntentPointer, OrderPointer, PaymentModel, ProcessedEvent
+from .models import Breakdown, BreakdownLine, BreakdownTax, IntentPointer, OrderPointer, PaymentModel, ProcessedEvent
 
 
 # ---------------------------------------------------------------------------- payments
@@ -62,9 +62,17 @@ def claim_order(order_id: str, **details) -> OrderPointer:
         return OrderPointer.get(OrderPointer.key(order_id), "PAYMENT", consistent_read=True)
 
 
-def new_payment(*, payment_id: str, status: str, now: str, **fields) -> PaymentModel:
+def new_payment(*, payment_id: str, status: str, now: str, breakdown: dict | None = None, **fields) -> PaymentModel:
+    """A payment not yet stored; `breakdown`: the canonical breakdown (payments/breakdown.py) or None."""
     return PaymentModel(PaymentModel.key(payment_id), "PAYMENT", id=payment_id, created_at=now,
-                        **status_fields(status, now, payment_id), **fields)
+                        breakdown=_breakdown_attribute(breakdown), **status_fields(status, now, payment_id), **fields)
+
+
+def _breakdown_attribute(breakdown: dict | None) -> Breakdown | None:
+    if breakdown is None:
+        return None
+    return Breakdown(**{**breakdown, "taxes": [BreakdownTax(**tax) for tax in breakdown["taxes"]],
+                        "lines": [BreakdownLine(**line) for line in breakdown["lines"]]})
 
 
 def create_payment(payment: PaymentModel) -> bool:

@@ -10,6 +10,7 @@ from meridian.errors import Conflict, NotFound, ValidationFailed
 from meridian.money import Money
 from meridian.observability import count, logger
 
+from . import breakdown as price_breakdown
 from . import repository, states
 from .gateways import GatewayRejected, gateway, wire_problem
 from .models import PaymentModel
@@ -32,9 +33,12 @@ def list_by_status(status: str, *, since: str | None, limit: int, cursor: str | 
 
 
 # ---------------------------------------------------------------------------- writes
-def create_intent(*, order_id: str, user_id: str, amount: Decimal, currency: str) -> tuple[dict, bool]:
+def create_intent(*, order_id: str, user_id: str, amount: Decimal, currency: str,
+                  breakdown: dict | None = None) -> tuple[dict, bool]:
     """The order's payment, creating it and its gateway intent on the first call (idempotent per order).
 
+    `breakdown`: what the amount is made of (None from older callers); it must add up to the amount
+    (payments/breakdown.py, 422), and a repeat with another breakdown is refused like another amount (409).
     Single-item conditional writes, in an order that is safe to repeat: the order's claim
     (fixes the payment id), the gateway intent (idempotency key = order), the payment, the
     intent pointer. A repeat after a crash anywhere reuses the claim and finishes the rest.
@@ -42,20 +46,26 @@ def create_intent(*, order_id: str, user_id: str, amount: Decimal, currency: str
     problem = wire_problem(amount, currency)
     if problem:
         raise ValidationFailed({"amount": [problem]})
-    claim = repository.claim_order(order_id, user_id=user_id, amount=amount, currency=currency)
+    breakdown = price_breakdown.checked(breakdown, amount=amount, currency=currency)
+    fingerprint = price_breakdown.digest(breakdown)
+    claim = repository.claim_order(order_id, user_id=user_id, amount=amount, currency=currency,
+                                   breakdown_digest=fingerprint)
     if (claim.user_id, claim.amount, claim.currency) != (user_id, amount, currency):
         raise Conflict("This order already has a payment for a different amount.")
+    if claim.breakdown_digest != fingerprint:
+        raise Conflict("This order already has a payment with a different breakdown of its amount.")
     try:
         return intent_view(repository.get_payment(claim.payment_id)), False
     except NotFound:
         pass
     payment_id = claim.payment_id
     intent = gateway().create_intent(amount=amount, currency=currency, idempotency_key=f"order-{order_id}",
-                                     metadata={"order_id": order_id, "payment_id": payment_id})
+                                     metadata={"order_id": order_id, "payment_id": payment_id,
+                                               **price_breakdown.metadata(breakdown)})
     payment = repository.new_payment(payment_id=payment_id, status=states.PENDING, now=iso(), order_id=order_id,
                                      user_id=user_id, gateway=gateway().name, intent_id=intent.id,
                                      client_secret=intent.client_secret, amount=amount, currency=currency,
-                                     refunded_amount=Decimal(0))
+                                     refunded_amount=Decimal(0), breakdown=breakdown)
     if not repository.create_payment(payment):  # a concurrent repeat finished first
         return intent_view(repository.get_payment(payment_id)), False
     count("PaymentIntentsCreated", gateway=payment.gateway)
