@@ -10,7 +10,7 @@ from meridian.idempotency import run_once
 from meridian.lazy import lazy_module
 from meridian.service_auth import require_service
 from meridian.validation import load
-from products import catalog, pim, reservations, views
+from products import catalog, pim, quotes, reservations, views
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("products.schemas")
@@ -162,6 +162,15 @@ def commit_reservation(reservation_id):
 def release_reservation(reservation_id):
     """Give the reserved units back to stock (idempotent)."""
     return views.reservation_view(reservations.release(_uuid(reservation_id)))
+
+
+@app.route("/internal/quotes", methods=["POST"])
+@require_service("orders")
+def quote_lines():
+    """What each cart line costs now (found, for sale, name, base price, weight, tax class, units available);
+    nothing is held."""
+    data = load(schemas.QuoteSchema(), app.json_body())
+    return views.quote_view(quotes.quote(data["items"], data["locale"]))
 
 
 @app.route("/internal/products/{product_id}", methods=["GET"])

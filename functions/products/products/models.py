@@ -29,6 +29,9 @@ TABLE_NAME = require_env("TABLE_NAME")
 
 META = "META"
 SIMPLE_STOCK_KEY = "_"   # stock key of a product without variants (a SKU can't start with "_")
+# how a product is taxed (per product, not per variant); the rates of each class are the orders service's
+TAX_CLASSES = ("standard", "reduced", "zero")
+DEFAULT_TAX_CLASS = "standard"
 
 
 def product_pk(product_id: str) -> str:
@@ -53,6 +56,7 @@ class VariantAttribute(MapAttribute):
     sku = UnicodeAttribute()
     attributes = MapAttribute(default=dict)
     base_price = DecimalAttribute(null=True)    # None: the product's base price
+    weight_grams = NumberAttribute(null=True)   # None: the product's weight (stock.line_of)
 
 
 class ProductItem(Model):
@@ -66,6 +70,8 @@ class ProductItem(Model):
     status = UnicodeAttribute()
     base_price = DecimalAttribute()
     currency = UnicodeAttribute(default="USD")
+    weight_grams = NumberAttribute(default=0)           # shipping weight; items written before it: 0
+    tax_class = UnicodeAttribute(default=DEFAULT_TAX_CLASS)  # TAX_CLASSES; items written before it: standard
     sku = UnicodeAttribute(null=True)
     attributes = MapAttribute(default=dict)
     images = ListAttribute(of=UnicodeAttribute, default=list)
@@ -117,6 +123,8 @@ class ReservationLine(MapAttribute):
     unit_price = DecimalAttribute()
     currency = UnicodeAttribute(default="USD")
     name = UnicodeAttribute()
+    weight_grams = NumberAttribute(null=True)   # effective weight of one unit (None in older records: 0)
+    tax_class = UnicodeAttribute(null=True)     # the product's (None in older records: standard)
 
 
 class ReservationItem(Model):

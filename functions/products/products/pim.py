@@ -21,7 +21,15 @@ from meridian.errors import Conflict
 
 from . import repository, stock
 from .errors import ProductNotFound, SkuTaken, SlugTaken
-from .models import META, SIMPLE_STOCK_KEY, LocalizedDetailsItem, ProductItem, VariantAttribute, product_pk
+from .models import (
+    DEFAULT_TAX_CLASS,
+    META,
+    SIMPLE_STOCK_KEY,
+    LocalizedDetailsItem,
+    ProductItem,
+    VariantAttribute,
+    product_pk,
+)
 from .repository import sku_claim, slug_claim
 from .views import admin_view, texts_of
 
@@ -83,13 +91,15 @@ def create(data: dict[str, Any], *, now: _dt.datetime | None = None) -> ProductI
         texts = {BASE_LOCALE: {"name": data["name"], "description": data.get("description") or "", "slug": slug}}
         stamp = iso(now)
         repository.put_all_details(product_id, texts, stamp)
-        variants = [VariantAttribute(sku=v["sku"], attributes=v.get("attributes") or {}, base_price=v.get("base_price"))
+        variants = [VariantAttribute(sku=v["sku"], attributes=v.get("attributes") or {}, base_price=v.get("base_price"),
+                                     weight_grams=v.get("weight_grams"))
                     for v in data.get("variants") or []]
         units = ({v["sku"]: int(v.get("stock") or 0) for v in data["variants"]} if variants
                  else {SIMPLE_STOCK_KEY: int(data.get("stock") or 0)})
         product = ProductItem(
             product_pk(product_id), META, id=product_id, slug=slug, category=data["category"],
             status=data.get("status") or "active", base_price=data["base_price"], currency="USD",
+            weight_grams=int(data.get("weight_grams") or 0), tax_class=data.get("tax_class") or DEFAULT_TAX_CLASS,
             sku=data.get("sku"), attributes=data.get("attributes") or {}, images=list(data.get("images") or []),
             variants=variants, stock=units, holds={}, sold={},
             l10n=texts,
@@ -133,7 +143,8 @@ def update(product_id: str, changes: dict[str, Any], *, now: _dt.datetime | None
         if not repository.claim(slug_claim(changes["slug"]), product.id):
             raise SlugTaken(changes["slug"])
         new_claim, old_claim, new_slug = slug_claim(changes["slug"]), slug_claim(product.slug), changes["slug"]
-    fields = {field: changes[field] for field in ("base_price", "images", "attributes") if field in changes}
+    fields = {field: changes[field] for field in ("base_price", "weight_grams", "tax_class", "images", "attributes")
+              if field in changes}
     status, category = changes.get("status", product.status), changes.get("category", product.category)
     moved = (status, category) if status != product.status or category != product.category else None
     if any(field in changes for field in ("name", "description", "slug")):

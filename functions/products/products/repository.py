@@ -102,10 +102,16 @@ def get_product(product_id: str, *, consistent: bool = False) -> ProductItem | N
         return None
 
 
-def get_products(ids: set[str]) -> dict[str, ProductItem]:
-    """The products of `ids` that exist (one BatchGetItem)."""
+def get_products(ids: set[str], *, texts_in: list[str] | None = None) -> dict[str, ProductItem]:
+    """The products of `ids` that exist (one BatchGetItem per 100). `texts_in`: read only what a line of
+    them is made of (stock.line_of, its stock and status, weight, tax class), with the texts of these
+    locales (not the open holds, which grow with the reservations); None: whole items."""
     keys = [(product_pk(pid), META) for pid in ids]
-    return {item.id: item for item in ProductItem.batch_get(keys)}
+    projection = None if texts_in is None else [
+        ProductItem.pk, ProductItem.sk, ProductItem.id, ProductItem.slug, ProductItem.status,
+        ProductItem.base_price, ProductItem.currency, ProductItem.sku, ProductItem.variants, ProductItem.stock,
+        ProductItem.weight_grams, ProductItem.tax_class, *(ProductItem.l10n[code] for code in texts_in)]
+    return {item.id: item for item in ProductItem.batch_get(keys, attributes_to_get=projection)}
 
 
 def put_new_product(product: ProductItem) -> None:
@@ -258,7 +264,7 @@ def catalog(status: str, category: str | None, *, after: tuple[str, str] | None,
     projection = None if texts_in is None else [
         ProductItem.pk, ProductItem.sk, ProductItem.id, ProductItem.slug, ProductItem.category,
         ProductItem.base_price, ProductItem.images, ProductItem.variants, ProductItem.stock, ProductItem.gsi2sk,
-        *(ProductItem.l10n[code] for code in texts_in)]
+        ProductItem.weight_grams, ProductItem.tax_class, *(ProductItem.l10n[code] for code in texts_in)]
     return index.query(partition, scan_index_forward=False, limit=limit, page_size=page_size,
                        last_evaluated_key=start, attributes_to_get=projection)
 

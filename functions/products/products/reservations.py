@@ -34,7 +34,7 @@ from meridian.observability import count, logger
 from . import repository
 from .errors import ReservationNotFound, ReservationStateConflict, StockInconsistent, StockUnavailable
 from .models import META, ProductItem, ReservationItem, ReservationLine
-from .stock import RETURN, SELL, stock_key_for
+from .stock import RETURN, SELL, line_of, units_available
 
 NEW = None
 PENDING, HELD, COMMITTED, RELEASED, EXPIRED, REJECTED = (
@@ -161,14 +161,15 @@ def reserve(reservation_id: str, items: list[dict], *, ttl_seconds: int | None =
             raise StockUnavailable(pid, sku, "not_found", qty, 0)
         if product.status != "active":
             raise StockUnavailable(pid, sku, "not_available", qty, 0)
-        found = stock_key_for(product, sku)
+        found = line_of(product, sku)
         if found is None:
             errors[f"items.{index}.sku"] = ["Choose one of the product's SKUs." if product.variants or sku else
                                             "Unknown SKU."]
             continue
-        stock_key, reported_sku, price = found
-        lines.append(ReservationLine(product_id=pid, sku=reported_sku, stock_key=stock_key, quantity=qty,
-                                     unit_price=price, currency=product.currency or "USD", name=_name_of(product)))
+        lines.append(ReservationLine(product_id=pid, sku=found.sku, stock_key=found.stock_key, quantity=qty,
+                                     unit_price=found.unit_price, currency=product.currency or "USD",
+                                     name=_name_of(product), weight_grams=found.weight_grams,
+                                     tax_class=product.tax_class))
     if errors:
         raise ValidationFailed(errors)
     products_held = list(repository.by_product(lines))
@@ -203,9 +204,9 @@ def _line_problem(line: ReservationLine, product: ProductItem | None) -> StockUn
         return StockUnavailable(line.product_id, line.sku, "not_found", qty, 0)
     if product.status != "active":
         return StockUnavailable(line.product_id, line.sku, "not_available", qty, 0)
-    available = int((product.stock.as_dict() if product.stock else {}).get(line.stock_key, 0))
+    available = units_available(product, line.stock_key)
     if available < qty:
-        return StockUnavailable(line.product_id, line.sku, "insufficient_stock", qty, max(0, available))
+        return StockUnavailable(line.product_id, line.sku, "insufficient_stock", qty, available)
     return None
 
 

@@ -6,11 +6,13 @@ import re
 from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
+from meridian import locales
 from meridian.fields import Answer, FxSchema, MinorUnitAmount, MoneySchema
 from meridian.locales import LOCALES
 from meridian.money import BASE_CURRENCY, CURRENCIES
 
 from .image_urls import ImageUrl
+from .models import DEFAULT_TAX_CLASS, TAX_CLASSES
 from .plain_text import PlainText
 
 STATUSES = ("draft", "active", "archived")
@@ -18,6 +20,8 @@ MAX_BASE_PRICE = Decimal("1000000000")
 MAX_STOCK = 10_000_000
 MAX_VARIANTS = 50
 MAX_RESERVATION_LINES = 50
+MAX_QUOTE_LINES = 50
+MAX_WEIGHT_GRAMS = 1_000_000
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CATEGORY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -90,6 +94,34 @@ class Attributes(fields.Dict):
         return out
 
 
+class Weight(StrictInteger):
+    """Shipping weight of one unit, in whole grams (0 to MAX_WEIGHT_GRAMS)."""
+    OPENAPI = {"type": "integer", "minimum": 0, "maximum": MAX_WEIGHT_GRAMS, "description": "Grams."}
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(0, MAX_WEIGHT_GRAMS), **kwargs)
+
+
+class TaxClass(fields.String):
+    """How a product is taxed (models.TAX_CLASSES); the rate of each class is the orders service's."""
+    OPENAPI = {"type": "string", "enum": list(TAX_CLASSES)}
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.OneOf(TAX_CLASSES), **kwargs)
+
+
+class Locale(fields.String):
+    """A supported locale, as the catalog's `?locale=` takes it (`meridian.locales.match`: de-DE → de)."""
+    OPENAPI = {"type": "string", "enum": sorted(LOCALES), "description": "A supported locale (any case)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        found = locales.match(text)
+        if found is None:
+            raise ValidationError(f"{text!r} is not a supported locale.")
+        return found
+
+
 class _Strict(Schema):
     class Meta:
         unknown = RAISE
@@ -100,6 +132,7 @@ class VariantSchema(_Strict):
     attributes = Attributes(load_default=dict)
     base_price = Price(load_default=None, allow_none=True)
     stock = StrictInteger(load_default=0, validate=validate.Range(0, MAX_STOCK))
+    weight_grams = Weight(load_default=None, allow_none=True)    # None: the product's
 
 
 def _unique_skus(variants: list[dict]) -> None:
@@ -125,6 +158,8 @@ class ProductCreateSchema(_Strict):
     category = fields.String(required=True, validate=[validate.Length(1, 40), validate.Regexp(
         CATEGORY, error="Lower-case letters, digits and hyphens.")])
     base_price = Price(required=True)
+    weight_grams = Weight(load_default=0)
+    tax_class = TaxClass(load_default=DEFAULT_TAX_CLASS)
     status = fields.String(load_default="active", validate=validate.OneOf(STATUSES))
     slug = fields.String(load_default=None, validate=[validate.Length(1, 120), validate.Regexp(
         SLUG, error="Lower-case letters, digits and single hyphens.")])
@@ -161,6 +196,8 @@ class ProductPatchSchema(_Strict):
     category = fields.String(validate=[validate.Length(1, 40), validate.Regexp(
         CATEGORY, error="Lower-case letters, digits and hyphens.")])
     base_price = Price()
+    weight_grams = Weight()
+    tax_class = TaxClass()
     status = fields.String(validate=validate.OneOf(STATUSES))
     slug = fields.String(validate=[validate.Length(1, 120), validate.Regexp(
         SLUG, error="Lower-case letters, digits and single hyphens.")])
@@ -202,6 +239,21 @@ class ReservationSchema(_Strict):
     ttl_seconds = StrictInteger(load_default=None, validate=validate.Range(60, 86400))
 
 
+class QuoteLineSchema(_Strict):
+    product_id = fields.UUID(required=True)
+    sku = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(SKU, error="Not a valid SKU."))
+
+
+class QuoteSchema(_Strict):
+    locale = Locale(load_default=locales.DEFAULT_LOCALE, allow_none=True)
+    items = fields.List(fields.Nested(QuoteLineSchema), required=True, validate=validate.Length(1, MAX_QUOTE_LINES))
+
+    @post_load
+    def _default_locale(self, data, **kwargs):
+        data["locale"] = data.get("locale") or locales.DEFAULT_LOCALE
+        return data
+
+
 LOCALE = {"enum": sorted(LOCALES), "description": "Wins over Accept-Language and the saved preference."}
 CURRENCY = {"enum": sorted(CURRENCIES), "description": "Wins over the saved preference; default USD."}
 
@@ -236,6 +288,7 @@ class VariantAnswer(Answer):
     price = fields.Nested(MoneySchema, required=True)
     base_price = fields.Nested(MoneySchema, required=True)
     in_stock = fields.Boolean(required=True)
+    weight_grams = fields.Integer(required=True, metadata={"description": "Grams: its own, else the product's."})
 
 
 class ProductAnswer(Answer):
@@ -251,6 +304,8 @@ class ProductAnswer(Answer):
     locale = fields.String(required=True)
     fx = fields.Nested(FxSchema, required=True)
     image = fields.String(required=True, allow_none=True)
+    weight_grams = fields.Integer(required=True, metadata={"description": "Grams."})
+    tax_class = fields.String(required=True, metadata={"enum": list(TAX_CLASSES)})
     sku = fields.String(allow_none=True)
     attributes = fields.Dict()
     created_at = fields.String()
@@ -274,6 +329,7 @@ class AdminVariantAnswer(Answer):
     sku = fields.String(required=True)
     attributes = fields.Dict(required=True)
     base_price = fields.Nested(MoneySchema, required=True, allow_none=True)
+    weight_grams = fields.Integer(required=True, metadata={"description": "Grams: its own, else the product's."})
 
 
 class ProductAdminAnswer(Answer):
@@ -283,6 +339,8 @@ class ProductAdminAnswer(Answer):
     category = fields.String(required=True)
     status = fields.String(required=True, metadata={"enum": list(STATUSES)})
     base_price = fields.Nested(MoneySchema, required=True)
+    weight_grams = fields.Integer(required=True, metadata={"description": "Grams."})
+    tax_class = fields.String(required=True, metadata={"enum": list(TAX_CLASSES)})
     sku = fields.String(required=True, allow_none=True)
     attributes = fields.Dict(required=True)
     images = fields.List(fields.String(), required=True)

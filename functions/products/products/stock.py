@@ -11,11 +11,14 @@ item inside a reservation's transaction (repository.py writes them; reservations
 
 so stock never goes below zero and never disagrees with the reservations holding it. An admin sets
 the units available to reserve now (pim.set_inventory; units held are not included).
+
+`line_of` says what a unit of (product, SKU) is wherever one is reserved or quoted: its stock key, the
+SKU reported for it, its base price and its weight (a variant's own, else the product's).
 """
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from meridian.errors import ValidationFailed
 
@@ -25,19 +28,29 @@ HOLD, SELL, RETURN = "hold", "sell", "return"
 STEPS = (HOLD, SELL, RETURN)
 
 
-def stock_key_for(product: ProductItem, sku: str | None) -> tuple[str, str | None, Decimal] | None:
-    """(stock key, SKU to report, unit price) of `sku` on `product`; None when it has no such SKU."""
+class Line(NamedTuple):
+    """What one unit of a product's SKU is, wherever a line of it is reserved or quoted."""
+    stock_key: str
+    sku: str | None         # the SKU to report (as stored)
+    unit_price: Decimal     # base price: the variant's own if it has one, else the product's
+    weight_grams: int       # the variant's own weight if it has one, else the product's
+
+
+def line_of(product: ProductItem, sku: str | None) -> Line | None:
+    """The line of `sku` (any case) on `product`; None when it has no such SKU (a product with variants
+    needs one of theirs; a product without variants takes no SKU or its own)."""
     if product.variants:
         if not sku:
             return None
         for variant in product.variants:
             if variant.sku.upper() == sku.upper():
                 price = variant.base_price if variant.base_price is not None else product.base_price
-                return variant.sku, variant.sku, price
+                weight = variant.weight_grams if variant.weight_grams is not None else product.weight_grams
+                return Line(variant.sku, variant.sku, price, int(weight or 0))
         return None
     if sku and (product.sku or "").upper() != sku.upper():
         return None
-    return SIMPLE_STOCK_KEY, product.sku, product.base_price
+    return Line(SIMPLE_STOCK_KEY, product.sku, product.base_price, int(product.weight_grams or 0))
 
 
 def stock_keys(product: ProductItem) -> list[str]:
@@ -47,6 +60,11 @@ def stock_keys(product: ProductItem) -> list[str]:
 def available(product: ProductItem) -> dict[str, int]:
     """Units available to reserve, per stock key."""
     return {k: int(v) for k, v in (product.stock.as_dict() if product.stock else {}).items()}
+
+
+def units_available(product: ProductItem, stock_key: str) -> int:
+    """Units of one stock key that can be reserved now."""
+    return max(0, available(product).get(stock_key, 0))
 
 
 def in_stock(product: ProductItem, sku: str | None = None) -> bool:
@@ -71,11 +89,11 @@ def levels(product: ProductItem) -> list[dict[str, Any]]:
 
 def key_to_set(product: ProductItem, sku: str | None) -> tuple[str, str | None]:
     """(stock key, SKU as reported) an admin sets the available units of; 400 naming `sku` if none."""
-    found = stock_key_for(product, sku)
+    found = line_of(product, sku)
     if found is None:
         raise ValidationFailed({"sku": ["Choose one of the product's SKUs." if product.variants else
                                         "This product has no such SKU."]})
-    return found[0], found[1]
+    return found.stock_key, found.sku
 
 
 def level_of(product: ProductItem, reported_sku: str | None) -> dict[str, Any]:

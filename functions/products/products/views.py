@@ -1,14 +1,19 @@
 """Every answer of the service made from its items: a product as shoppers and admins see it (localized,
-priced), its stock levels, its localized texts, and a reservation (internal API)."""
+priced), its stock levels, its localized texts, and a reservation and a quote (internal API).
+
+Weights are effective (a variant without its own weight weighs what its product weighs: stock.line_of)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meridian import locales
 from meridian.money import Money
 
 from . import pricing, stock
-from .models import LocalizedDetailsItem, ProductItem, ReservationItem
+from .models import DEFAULT_TAX_CLASS, LocalizedDetailsItem, ProductItem, ReservationItem
+
+if TYPE_CHECKING:
+    from .quotes import Quote
 
 
 def texts_of(product: ProductItem) -> dict[str, dict]:
@@ -41,6 +46,8 @@ def public_view(product: ProductItem, *, locale: str, currency: str, detail: boo
         "locale": served,
         "fx": fx_block,
         "image": product.images[0] if product.images else None,
+        "weight_grams": int(product.weight_grams or 0),
+        "tax_class": product.tax_class,
     }
     if detail:
         view["sku"] = product.sku
@@ -59,10 +66,11 @@ def public_view(product: ProductItem, *, locale: str, currency: str, detail: boo
 
 
 def _variant_view(product: ProductItem, variant, currency: str) -> dict[str, Any]:
-    amount = variant.base_price if variant.base_price is not None else product.base_price
-    price, _ = pricing.price(amount, currency)
+    line = stock.line_of(product, variant.sku)
+    price, _ = pricing.price(line.unit_price, currency)
     return {"sku": variant.sku, "attributes": variant.attributes.as_dict() if variant.attributes else {},
-            "price": price, "base_price": pricing.base_price(amount), "in_stock": stock.in_stock(product, variant.sku)}
+            "price": price, "base_price": pricing.base_price(line.unit_price),
+            "in_stock": stock.in_stock(product, variant.sku), "weight_grams": line.weight_grams}
 
 
 def admin_view(product: ProductItem) -> dict[str, Any]:
@@ -73,11 +81,14 @@ def admin_view(product: ProductItem) -> dict[str, Any]:
         "category": product.category,
         "status": product.status,
         "base_price": pricing.base_price(product.base_price),
+        "weight_grams": int(product.weight_grams or 0),
+        "tax_class": product.tax_class,
         "sku": product.sku,
         "attributes": product.attributes.as_dict() if product.attributes else {},
         "images": list(product.images or []),
         "variants": [{"sku": v.sku, "attributes": v.attributes.as_dict() if v.attributes else {},
-                      "base_price": pricing.base_price(v.base_price) if v.base_price is not None else None}
+                      "base_price": pricing.base_price(v.base_price) if v.base_price is not None else None,
+                      "weight_grams": stock.line_of(product, v.sku).weight_grams}
                      for v in product.variants or []],
         "localizations": texts_of(product),
         "stock": stock.levels(product),
@@ -132,5 +143,29 @@ def reservation_view(item: ReservationItem) -> dict[str, Any]:
             "quantity": int(line.quantity),
             "unit_price": Money(line.unit_price, line.currency).to_json(),
             "name": line.name,
+            "weight_grams": int(line.weight_grams or 0),
+            "tax_class": line.tax_class or DEFAULT_TAX_CLASS,
         } for line in item.lines],
     }
+
+
+def quote_view(quotes: list[Quote]) -> dict[str, Any]:
+    """What each asked line costs now, in the order asked (internal API): a line products does not have is
+    `found: false`."""
+    items = []
+    for quote in quotes:
+        if quote.line is None:
+            items.append({"product_id": quote.product_id, "sku": quote.sku, "found": False})
+            continue
+        items.append({
+            "product_id": quote.product_id,
+            "sku": quote.line.sku,
+            "found": True,
+            "for_sale": quote.for_sale,
+            "name": quote.name,
+            "unit_price": Money(quote.line.unit_price, quote.currency).to_json(),
+            "weight_grams": quote.line.weight_grams,
+            "tax_class": quote.tax_class,
+            "available": quote.available,
+        })
+    return {"items": items}

@@ -3,15 +3,18 @@
 Data: infra/harness/seeds/data/products.json (one row per product) and
 infra/harness/seeds/data/product_localized_details.json (one row per product and locale).
 Products go through the admin API with the super admin's token, as an operator would:
-POST /api/v1/products (English text, price, stock, variants; an Idempotency-Key per row),
-PUT /api/v1/products/{id}/localizations/{locale} for the other locales. Idempotent: a product
-found by its slug is left as it is (its stock is not reset); missing localizations are added.
+POST /api/v1/products (English text, price, weight, tax class, stock, variants; an Idempotency-Key
+per row), PUT /api/v1/products/{id}/localizations/{locale} for the other locales. Idempotent: a product
+found by its slug is left as it is (its stock is not reset; a product seeded before weights keeps
+weight 0 and tax class standard until an admin PATCHes them); missing localizations are added.
+Tax classes: coffee and tea are food (reduced); the catalog has no books; everything else is standard.
 """
 from __future__ import annotations
 
 FUNCTION = "ProductsFunction"
 PARALLEL = 8
-CREATED_FIELDS = ("category", "base_price", "status", "slug", "sku", "images", "attributes", "stock", "variants")
+CREATED_FIELDS = ("category", "base_price", "weight_grams", "tax_class", "status", "slug", "sku", "images",
+                  "attributes", "stock", "variants")
 
 
 def main(api=None) -> None:

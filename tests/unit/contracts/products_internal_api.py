@@ -1,4 +1,5 @@
-"""Examples of products' internal reservations API as orders uses it: ONE set of payloads.
+"""Examples of products' internal API as orders uses it (reservations, and quotes of cart lines): ONE set of
+payloads.
 
 orders' unit tests answer with these (`ProductsStub` in tests/unit/orders/conftest.py), and
 test_orders_products_internal_api.py checks them against products' REAL API, driven with exactly the
@@ -22,13 +23,41 @@ Example = tuple[int, dict[str, Any]]
 
 def reserved(request: dict, catalog: dict[str, dict], *, status: str = "held") -> Example:
     """201: every line of `request` (the body orders POSTs to /internal/reservations) held, priced in USD.
-    `catalog`: product id → {price (USD, "19.99"), name, sku (None for a product without variants)}."""
+    `catalog`: product id → {price (USD, "19.99"), name, sku (None for a product without variants),
+    weight_grams? (0), tax_class? ("standard")}."""
     items = [{"product_id": line["product_id"], "sku": line.get("sku") or catalog[line["product_id"]].get("sku"),
               "quantity": line["quantity"],
               "unit_price": {"amount": catalog[line["product_id"]]["price"], "currency": "USD"},
-              "name": catalog[line["product_id"]]["name"]} for line in request["items"]]
+              "name": catalog[line["product_id"]]["name"],
+              "weight_grams": catalog[line["product_id"]].get("weight_grams", 0),
+              "tax_class": catalog[line["product_id"]].get("tax_class", "standard")} for line in request["items"]]
     return 201, {"reservation_id": request["reservation_id"], "status": status, "expires_at": EXPIRES_AT,
                  "created_at": CREATED_AT, "items": items}
+
+
+def quote_request(locale: str, lines: list[dict]) -> dict:
+    """The body orders POSTs to /internal/quotes: `lines` [{product_id, sku?}] of a cart, names in `locale`."""
+    return {"locale": locale, "items": [{"product_id": str(line["product_id"]), "sku": line.get("sku")}
+                                        for line in lines]}
+
+
+def quoted(request: dict, catalog: dict[str, dict]) -> Example:
+    """200: what each line of `request` (quote_request's body) costs now, in its order. `catalog`: product id →
+    {price, name (in the request's locale), sku, weight_grams? (0), tax_class? ("standard"), stock? (0: units
+    available now), status? ("active")}; a product not in it, or a SKU it does not have, is `found: false`."""
+    items = []
+    for line in request["items"]:
+        product = catalog.get(line["product_id"])
+        sku = line.get("sku")
+        if product is None or (sku and (product.get("sku") or "").upper() != sku.upper()):
+            items.append({"product_id": line["product_id"], "sku": sku, "found": False})
+            continue
+        items.append({"product_id": line["product_id"], "sku": product.get("sku"), "found": True,
+                      "for_sale": product.get("status", "active") == "active", "name": product["name"],
+                      "unit_price": {"amount": product["price"], "currency": "USD"},
+                      "weight_grams": product.get("weight_grams", 0),
+                      "tax_class": product.get("tax_class", "standard"), "available": product.get("stock", 0)})
+    return 200, {"items": items}
 
 
 def _shortage(product_id: str, reason: str, requested: int, available: int, detail: str) -> Example:

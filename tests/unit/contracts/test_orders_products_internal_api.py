@@ -1,4 +1,4 @@
-"""What orders expects of products' internal reservations API, against products' REAL API.
+"""What orders expects of products' internal API (reservations, quotes of cart lines), against products' REAL API.
 
 orders' own code (functions/orders/orders/products_api.py, with its ServiceClient signing as `orders`)
 sends its requests; they are answered in process by the ProductsFunction app (its routes, service-auth
@@ -50,14 +50,18 @@ def orders_side(products, monkeypatch):
 
 @pytest.fixture
 def catalog(products):
-    """Two products with stock, made through products' admin API: id → {price, name, sku}."""
+    """Two products with stock, made through products' admin API: id → {price, name, sku, weight_grams,
+    tax_class, stock}."""
     client, admin = ApiClient(products), TokenFactory().header(role="admin")
     made = {}
-    for name, price, stock in (("Kettle", "19.99", 5), ("Teapot", "5.00", 2)):
+    for name, price, stock, weight, tax_class in (("Kettle", "19.99", 5, 1200, "standard"),
+                                                  ("Teapot", "5.00", 2, 450, "reduced")):
         response = client.post("/api/v1/products", headers=admin,
-                               json={"name": name, "category": "kitchen", "base_price": price, "stock": stock})
+                               json={"name": name, "category": "kitchen", "base_price": price, "stock": stock,
+                                     "weight_grams": weight, "tax_class": tax_class})
         assert response.status == 201, response.json
-        made[response.json["id"]] = {"price": price, "name": name, "sku": None}
+        made[response.json["id"]] = {"price": price, "name": name, "sku": None, "weight_grams": weight,
+                                     "tax_class": tax_class, "stock": stock}
     return made
 
 
@@ -82,7 +86,8 @@ def test_reserve_answers_every_line_held_and_priced(orders_side, catalog):
     example = contract.reserved(request, catalog)
     assert_matches(example, last_answer(orders_side), orders_side.calls[-1].response.headers["Content-Type"])
     assert body == last_answer(orders_side)[1]
-    read = [{k: line[k] for k in ("product_id", "sku", "quantity", "name", "unit_price")} for line in body["items"]]
+    read = [{k: line[k] for k in ("product_id", "sku", "quantity", "name", "unit_price", "weight_grams", "tax_class")}
+            for line in body["items"]]
     assert sorted(read, key=lambda line: line["product_id"]) == sorted(example[1]["items"],
                                                                        key=lambda line: line["product_id"])
     assert body["reservation_id"] == order_id and body["status"] == "held"
@@ -151,3 +156,44 @@ def test_settling_an_unknown_reservation_is_a_404(orders_side, catalog):
         assert settle(reservation_id) is False
         assert_matches(contract.unknown_reservation(reservation_id), last_answer(orders_side),
                        orders_side.calls[-1].response.headers["Content-Type"])
+
+
+# --------------------------------------------------------------------------- quotes of cart lines
+def quote(orders_side, request: dict) -> tuple[int, dict, str]:
+    """The call orders' carts make: client().post("/internal/quotes", internal=True, json=...)."""
+    response = orders_side.client().post("/internal/quotes", internal=True, json=request)
+    assert last_answer(orders_side) == (response.status, response.body)
+    return response.status, response.body, orders_side.calls[-1].response.headers["Content-Type"]
+
+
+def test_a_quote_answers_every_line_in_order_found_or_not(orders_side, catalog):
+    (kettle, _), (teapot, _) = catalog.items()
+    request = contract.quote_request("en", [{"product_id": uuid.UUID(kettle)}, {"product_id": str(uuid.uuid4())},
+                                            {"product_id": teapot, "sku": None}, {"product_id": kettle, "sku": "NO-1"}])
+    example = contract.quoted(request, catalog)
+    status, body, content_type = quote(orders_side, request)
+    assert_matches(example, (status, body), content_type)
+    assert body == example[1]                         # every value orders prices, weighs and taxes a cart with
+    assert [line["found"] for line in body["items"]] == [True, False, True, False]
+
+
+def test_a_quote_names_lines_in_the_carts_locale_and_holds_nothing(orders_side, catalog, products):
+    kettle = next(iter(catalog))
+    client, admin = ApiClient(products), TokenFactory().header(role="admin")
+    put = client.put(f"/api/v1/products/{kettle}/localizations/de", headers=admin, json={"name": "Wasserkocher"})
+    assert put.status == 200, put.json
+    request = contract.quote_request("de", [{"product_id": kettle}] * 2)
+    german = {**catalog, kettle: {**catalog[kettle], "name": "Wasserkocher"}}
+    for _ in range(2):                                # a quote holds nothing: the same answer again
+        status, body, content_type = quote(orders_side, request)
+        assert_matches(contract.quoted(request, german), (status, body), content_type)
+        assert body == contract.quoted(request, german)[1]
+    orders_side.reserve(str(uuid.uuid4()), [{"product_id": kettle, "quantity": 2}], ttl_seconds=TTL_SECONDS)
+    left = {**german, kettle: {**german[kettle], "stock": german[kettle]["stock"] - 2}}
+    assert quote(orders_side, request)[1] == contract.quoted(request, left)[1]
+
+
+def test_a_bad_quote_request_is_a_400_naming_the_field(orders_side, catalog):
+    status, body, content_type = quote(orders_side, {"locale": "xx", "items": [{"product_id": next(iter(catalog))}]})
+    assert status == 400 and "locale" in body["errors"]
+    assert contract.CONTENT_TYPES["problem"] in content_type

@@ -25,14 +25,16 @@ def settle(products, reservation_id, action, caller="orders"):
 
 
 def test_reserve_returns_prices_names_and_expiry(products):
-    pid = make_product(products, stock=5, name="Copper kettle", base_price="49.90")
+    pid = make_product(products, stock=5, name="Copper kettle", base_price="49.90", weight_grams=1200,
+                       tax_class="reduced")
     rid = str(uuid.uuid4())
     response = reserve(products, [{"product_id": pid, "quantity": 2}], rid, ttl_seconds=600)
     assert response.status == 201, response.json
     body = response.json
     assert body["reservation_id"] == rid
     assert body["items"] == [{"product_id": pid, "sku": None, "quantity": 2,
-                              "unit_price": {"amount": "49.90", "currency": "USD"}, "name": "Copper kettle"}]
+                              "unit_price": {"amount": "49.90", "currency": "USD"}, "name": "Copper kettle",
+                              "weight_grams": 1200, "tax_class": "reduced"}]
     expires = _dt.datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
     assert 590 <= (expires - utcnow()).total_seconds() <= 600
     assert available(products, pid) == 3
