@@ -175,6 +175,7 @@ def test_a_quote_answers_every_line_in_order_found_or_not(orders_side, catalog):
     assert_matches(example, (status, body), content_type)
     assert body == example[1]                         # every value orders prices, weighs and taxes a cart with
     assert [line["found"] for line in body["items"]] == [True, False, True, False]
+    assert orders_side.quote(request["items"], "en") == body["items"]      # what carts read of it
 
 
 def test_a_quote_names_lines_in_the_carts_locale_and_holds_nothing(orders_side, catalog, products):

@@ -73,8 +73,9 @@ class ProductsStub:
             self.calls.append((request.method, path))
             if path.endswith("/internal/reservations"):
                 return self._answer(*self._reserve(body))
-            if path.endswith("/internal/quotes"):
-                return self._answer(200, {"items": [self._quoted(line) for line in body["items"]]})
+            if path.endswith("/internal/quotes"):   # the catalog's prices and the stock left after orders' calls
+                return self._answer(*contract.quoted(body, {pid: {**product, "stock": self.stock(pid)}
+                                                            for pid, product in self.catalog.items()}))
             reservation_id, action = re.search(r"/reservations/([^/]+)/(commit|release)$", path).groups()
             found = self.reservations.get(reservation_id)
             if found is None:
@@ -84,17 +85,6 @@ class ProductsStub:
                 return self._answer(*contract.settle_refused(reservation_id, found["status"]))
             found["status"] = wanted
             return self._answer(*contract.settled(found["answer"], wanted))
-
-    def _quoted(self, line: dict) -> dict:
-        """products' answer for one cart line (the shape tests/unit/contracts checks): the catalog's price,
-        name, weight and tax class, and the stock left after the reservations orders made."""
-        product = self.catalog.get(line["product_id"])
-        if product is None or line.get("sku") not in (None, product["sku"]):
-            return {"product_id": line["product_id"], "sku": line.get("sku"), "found": False}
-        return {"product_id": line["product_id"], "sku": line.get("sku"), "found": True, "for_sale": True,
-                "name": product["name"], "unit_price": {"amount": product["price"], "currency": "USD"},
-                "weight_grams": product["weight_grams"], "tax_class": product["tax_class"],
-                "available": self.stock(line["product_id"])}
 
     def _reserve(self, body) -> contract.Example:
         first = self.reservations.get(body["reservation_id"]) or self.refused.get(body["reservation_id"])
