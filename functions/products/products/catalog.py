@@ -18,7 +18,7 @@ from meridian import shopper
 from meridian.auth import Principal
 from meridian.errors import Forbidden, Unauthorized
 
-from . import listing, pim, views
+from . import listing, pim, pricing, views
 from .errors import ProductNotFound
 
 Viewer = Callable[[], Principal | None]   # who asks, verified when first needed (a bad token is a 401)
@@ -53,7 +53,8 @@ def page(query: dict[str, Any], *, viewer: Viewer, accept_language: str | None,
     locale = shopper.locale(query["locale"], accept_language, authorization)
     currency = shopper.currency(query["currency"], authorization)
     items, next_cursor, served = listing.list_products(
-        locale=locale, currency=currency, category=query["category"], q=query["q"], limit=query["limit"],
+        locale=locale, shelf=pricing.Shelf.of(locale, currency),
+        category=query["category"], q=query["q"], limit=query["limit"],
         cursor=query["cursor"], status=query["status"] or "active", admin=admin)
     return Answer({"items": items, "next_cursor": next_cursor, "locale": locale, "currency": currency},
                   served or [locale], public=not admin)
@@ -67,5 +68,6 @@ def product(id_or_slug: str, query: dict[str, Any], *, viewer: Viewer, accept_la
     found, admin = pim.find(id_or_slug, locale), is_admin(viewer())
     if found.status != "active" and not admin:
         raise ProductNotFound(id_or_slug)
-    view, served = views.public_view(found, locale=locale, currency=currency, detail=True, admin=admin)
+    view, served = views.public_view(found, locale=locale, shelf=pricing.Shelf.of(locale, currency), detail=True,
+                                     admin=admin)
     return Answer(view, [served], public=not admin)

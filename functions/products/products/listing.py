@@ -25,7 +25,7 @@ from meridian import locales, pagination
 from meridian.config import int_env
 from meridian.errors import ValidationFailed
 
-from . import repository, views
+from . import pricing, repository, views
 from .models import ProductItem, catalog_partition
 
 SEARCH_PAGE = 200
@@ -53,7 +53,7 @@ def _words(text: str) -> list[str]:
     return [w for w in text.casefold().split() if w]
 
 
-def list_products(*, locale: str, currency: str, category: str | None, q: str | None, limit: int,
+def list_products(*, locale: str, shelf: pricing.Shelf, category: str | None, q: str | None, limit: int,
                   cursor: str | None, status: str = "active", admin: bool = False
                   ) -> tuple[list[dict], str | None, list[str]]:
     """(items, next_cursor, locales served) of one page."""
@@ -71,7 +71,7 @@ def list_products(*, locale: str, currency: str, category: str | None, q: str | 
 
     items, served = [], []
     for product in chosen:
-        view, locale_served = views.public_view(product, locale=locale, currency=currency, admin=admin)
+        view, locale_served = views.public_view(product, locale=locale, shelf=shelf, admin=admin)
         items.append(view)
         served.append(locale_served)
     next_cursor = pagination.encode_cursor(_cursor_of(more_after), purpose) if more_after is not None else None

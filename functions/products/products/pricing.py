@@ -1,29 +1,65 @@
-"""Prices in the shopper's currency, from the localization rate client (meridian.fx).
+"""Prices in the shopper's currency and market: converted with the localization rate client (meridian.fx),
+with tax where the market shows prices with it (meridian.money.shelf_price: the cart's and the order's rule).
 
-The stored base price (USD) never changes with FX: conversion happens on every read,
-rounding once to the target currency's minor units. When no rate snapshot can be had at
-all, prices in the base currency itself are still served (rate 1); any other currency
+The stored base price (USD, net) never changes with FX or tax: both apply on every read, rounding once to the
+target currency's minor units. The market is the country the shopper's locale and currency point to
+(meridian.markets: de/EUR → DE, en-US → US); its rates are orders' tax table (market_taxes.py). When no rate
+snapshot can be had at all, prices in the base currency itself are still served (rate 1); any other currency
 answers 503 with Retry-After.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
-from meridian import fx
+from meridian import fx, markets
 from meridian.clock import iso
 from meridian.errors import ServiceUnavailable
-from meridian.money import BASE_CURRENCY, Money
+from meridian.money import BASE_CURRENCY, Money, shelf_price
+from meridian.rates import rate_text
+
+from . import market_taxes
+
+RATE_OF_CLASS = {"standard": "standard", "reduced": "reduced"}    # the zero class pays none
 
 
-def price(amount: Decimal, currency: str, base: str = BASE_CURRENCY) -> tuple[dict, dict]:
-    """(price {amount, currency}, fx {rate, as_of, source, stale}) of a base-currency amount."""
+@dataclass(frozen=True)
+class Shelf:
+    """How a shopper sees prices: in `currency`, with tax where their market shows prices with it."""
+    currency: str
+    tax: dict | None = None        # the market's rates (market_taxes.for_country), None when unknown
+
+    @classmethod
+    def of(cls, locale: str, currency: str) -> Shelf:
+        country = markets.home_country(locale, currency)
+        return cls(currency, market_taxes.for_country(country) if country else None)
+
+    def tax_rate(self, tax_class: str) -> Decimal:
+        """The rate added to the shown price of goods of `tax_class` (0 where prices are shown without tax)."""
+        if not self.tax or not self.tax.get("included") or tax_class not in RATE_OF_CLASS:
+            return Decimal(0)
+        return Decimal(self.tax[RATE_OF_CLASS[tax_class]])
+
+    def tax_view(self, tax_class: str) -> dict:
+        """What the price includes: {included, rate?, name?, country?}."""
+        rate = self.tax_rate(tax_class)
+        if not self.tax or not self.tax.get("included"):
+            return {"included": False, "country": (self.tax or {}).get("country")}
+        return {"included": True, "rate": rate_text(rate), "name": self.tax["name"], "country": self.tax["country"]}
+
+
+def price(amount: Decimal, shelf: Shelf, tax_class: str = "standard", base: str = BASE_CURRENCY) -> tuple[dict, dict]:
+    """(price {amount, currency}, fx {rate, as_of, source, stale}) of a net base-currency amount on `shelf`."""
+    currency = shelf.currency
     try:
         conversion = fx.convert(amount, base, currency)
+        rate, fx_block = conversion.rate, conversion.fx_json()
     except ServiceUnavailable:
         if currency != base:
             raise
-        return Money.of(amount, base).to_json(), {"rate": "1", "as_of": iso(), "source": "identity", "stale": False}
-    return conversion.amount.to_json(), conversion.fx_json()
+        rate, fx_block = Decimal(1), {"rate": "1", "as_of": iso(), "source": "identity", "stale": False}
+    return Money(shelf_price(amount, rate, currency, tax_rate=shelf.tax_rate(tax_class)), currency).to_json(), \
+        fx_block
 
 
 def base_price(amount: Decimal, base: str = BASE_CURRENCY) -> dict:

@@ -291,6 +291,14 @@ class VariantAnswer(Answer):
     weight_grams = fields.Integer(required=True, metadata={"description": "Grams: its own, else the product's."})
 
 
+class ShelfTaxAnswer(Answer):
+    """Whether the price includes tax: it does in markets that show prices with tax (EU, UK, Japan…)."""
+    included = fields.Boolean(required=True)
+    rate = fields.String(metadata={"example": "0.19"})
+    name = fields.String(metadata={"example": "VAT"})
+    country = fields.String(allow_none=True, metadata={"example": "DE"})
+
+
 class ProductAnswer(Answer):
     """A product as shoppers see it: localized and priced (detail fields on GET /{id}; admin fields for admins)."""
     id = fields.String(required=True)
@@ -303,6 +311,7 @@ class ProductAnswer(Answer):
     in_stock = fields.Boolean(required=True)
     locale = fields.String(required=True)
     fx = fields.Nested(FxSchema, required=True)
+    tax = fields.Nested(ShelfTaxAnswer, required=True)
     image = fields.String(required=True, allow_none=True)
     weight_grams = fields.Integer(required=True, metadata={"description": "Grams."})
     tax_class = fields.String(required=True, metadata={"enum": list(TAX_CLASSES)})

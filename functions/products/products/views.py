@@ -29,11 +29,12 @@ def localized(product: ProductItem, locale: str) -> tuple[str, dict]:
     return picked
 
 
-def public_view(product: ProductItem, *, locale: str, currency: str, detail: bool = False,
+def public_view(product: ProductItem, *, locale: str, shelf: pricing.Shelf, detail: bool = False,
                 admin: bool = False) -> tuple[dict[str, Any], str]:
-    """The product as a shopper sees it, and the locale it was served in."""
+    """The product as a shopper sees it (priced on `shelf`: currency and the market's tax), and the locale it
+    was served in."""
     served, text = localized(product, locale)
-    price, fx_block = pricing.price(product.base_price, currency)
+    price, fx_block = pricing.price(product.base_price, shelf, product.tax_class)
     view: dict[str, Any] = {
         "id": product.id,
         "slug": text.get("slug") or product.slug,
@@ -45,6 +46,7 @@ def public_view(product: ProductItem, *, locale: str, currency: str, detail: boo
         "in_stock": stock.in_stock(product),
         "locale": served,
         "fx": fx_block,
+        "tax": shelf.tax_view(product.tax_class),
         "image": product.images[0] if product.images else None,
         "weight_grams": int(product.weight_grams or 0),
         "tax_class": product.tax_class,
@@ -56,7 +58,7 @@ def public_view(product: ProductItem, *, locale: str, currency: str, detail: boo
         if product.images:
             view["images"] = list(product.images)
         if product.variants:
-            view["variants"] = [_variant_view(product, variant, currency) for variant in product.variants]
+            view["variants"] = [_variant_view(product, variant, shelf) for variant in product.variants]
     if admin:
         view["status"] = product.status
         view["canonical_slug"] = product.slug
@@ -65,9 +67,9 @@ def public_view(product: ProductItem, *, locale: str, currency: str, detail: boo
     return view, served
 
 
-def _variant_view(product: ProductItem, variant, currency: str) -> dict[str, Any]:
+def _variant_view(product: ProductItem, variant, shelf: pricing.Shelf) -> dict[str, Any]:
     line = stock.line_of(product, variant.sku)
-    price, _ = pricing.price(line.unit_price, currency)
+    price, _ = pricing.price(line.unit_price, shelf, product.tax_class)
     return {"sku": variant.sku, "attributes": variant.attributes.as_dict() if variant.attributes else {},
             "price": price, "base_price": pricing.base_price(line.unit_price),
             "in_stock": stock.in_stock(product, variant.sku), "weight_grams": line.weight_grams}

@@ -73,7 +73,8 @@ def round_to_minor(amount: Decimal, currency: str) -> Decimal:
 def shelf_price(base: Decimal, rate: Decimal, currency: str, *, tax_rate: Decimal = Decimal(0)) -> Decimal:
     """THE price a shopper sees for a net base-currency amount: converted at `rate`, with `tax_rate` added
     where the market shows prices with tax, rounded once (the catalog, the cart and the order alike)."""
-    return round_to_minor(base * rate * (1 + tax_rate), currency)
+    exact = _ROUNDING_CONTEXT.multiply(_ROUNDING_CONTEXT.multiply(base, rate), 1 + tax_rate)
+    return round_to_minor(exact, currency)
 
 
 def fits_minor_units(amount: Decimal, currency: str) -> bool:

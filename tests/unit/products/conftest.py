@@ -15,7 +15,9 @@ def products(load_function):
     """A namespace: the app, an ApiClient, the service's modules, token helpers."""
     fx.use_static(RATES, base="EUR", as_of="2025-01-02T15:00:00.000Z", source="ecb")
     app = load_function("ProductsFunction")
-    from products import errors, models, pim, repository, reservations, stock, sweep, views
+    from products import errors, market_taxes, models, pim, repository, reservations, stock, sweep, views
+
+    market_taxes.use_static({})            # no market shows tax unless a test says so (orders' table)
 
     tokens = TokenFactory()
 
@@ -28,5 +30,7 @@ def products(load_function):
     loaded.reservations, loaded.stock, loaded.sweep, loaded.views = reservations, stock, sweep, views
     loaded.admin = tokens.header(role="admin")
     loaded.customer = tokens.header(role="customer")
+    loaded.market_taxes = market_taxes
     yield loaded
+    market_taxes.reset()
     fx.reset()
