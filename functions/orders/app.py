@@ -36,17 +36,16 @@ def _caller():
 @app.route("/", methods=["POST"], body="CheckoutSchema", params=[REQUIRED_IDEMPOTENCY_KEY, CART_TOKEN],
            auth="optional", responses={201: "OrderAnswer"}, errors=(401, 404, 409, 422))
 def place_order():
-    """Check out (Idempotency-Key required). `{cart_id}` (CartCheckoutSchema): the cart's lines, shipping, codes,
-    tax lines and total, or 409 with the new quote if any of it moved since the shopper last saw it (a guest
-    sends Cart-Token). `{items, currency, shipping_address}`: a signed-in customer's lines, priced now."""
+    """Check out (Idempotency-Key required). `{cart_id}`: the cart's lines, shipping, codes, tax lines and total,
+    or 409 with the new quote if any of it moved since the shopper last saw it (a guest sends Cart-Token).
+    `{items, currency, shipping_address}`: a signed-in customer's lines, priced now."""
     from orders import checkout
 
     key = idempotency.checked_key(app.header("Idempotency-Key"), required=True)
     body = app.json_body()
-    who = _caller()
-    if isinstance(body, dict) and "cart_id" in body:
-        request = load(schemas.CartCheckoutSchema(), body)
-        status, answer = checkout.place_cart_order_once(who, key=key, body=body, cart_id=str(request["cart_id"]),
+    if isinstance(body, dict) and body.get("cart_id") is not None:       # a guest may check a cart out
+        order = load(schemas.CheckoutSchema(), body)
+        status, answer = checkout.place_cart_order_once(_caller(), key=key, body=body, cart_id=str(order["cart_id"]),
                                                         cart_token=app.header("Cart-Token"))
         return json_response(answer, status)
     who = principal()

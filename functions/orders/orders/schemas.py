@@ -41,33 +41,38 @@ class LineSchema(Schema):
 
 
 class CheckoutSchema(Schema):
-    OPENAPI_EXAMPLE = {"items": [{"product_id": "7d9f3c52-2f7e-4a47-9d0e-5b1c2a3e4f50", "quantity": 2}],
-                       "currency": "EUR", "shipping_address": {"name": "Ada Lovelace", "line1": "Hauptstraße 1",
-                                                               "city": "Berlin", "postal_code": "10115",
-                                                               "country": "DE"}}
+    """Check out `{cart_id}` (a cart: its lines, shipping, codes, taxes and total), or `{items, currency?,
+    shipping_address}` (older clients: a signed-in customer's lines, priced now, no shipping method or codes)."""
+    OPENAPI_EXAMPLE = {"cart_id": "3b0e1f6a-8a55-4c1e-9a7e-2f4b8c6d1e20"}
 
-    items = fields.List(fields.Nested(LineSchema), required=True,
+    cart_id = fields.UUID(load_default=None)
+    items = fields.List(fields.Nested(LineSchema), load_default=None,
                         validate=validate.Length(min=1, max=MAX_LINES))
     currency = CurrencyCode(load_default=None)
-    shipping_address = fields.Nested(AddressSchema, required=True)
+    shipping_address = fields.Nested(AddressSchema, load_default=None)
+
+    @validates_schema
+    def one_kind(self, data, **kwargs):
+        if data.get("cart_id") is not None:
+            extra = [name for name in ("items", "currency", "shipping_address") if data.get(name) is not None]
+            if extra:
+                raise ValidationError("Not with cart_id: the cart says it.", extra[0])
+            return
+        missing = {name: ["Missing data for required field (or send cart_id)."]
+                   for name in ("items", "shipping_address") if data.get(name) is None}
+        if missing:
+            raise ValidationError(missing)
 
     @validates("items")
     def distinct_lines(self, items, **kwargs):
         seen = set()
-        for line in items:
+        for line in items or []:
             if "product_id" not in line:
                 continue
             key = (line["product_id"], line.get("sku"))
             if key in seen:
                 raise ValidationError("Each product (and SKU) may appear once; add up the quantities.")
             seen.add(key)
-
-
-class CartCheckoutSchema(Schema):
-    """Check out a cart: the order carries exactly its lines, shipping, discounts, taxes and total."""
-    OPENAPI_EXAMPLE = {"cart_id": "3b0e1f6a-8a55-4c1e-9a7e-2f4b8c6d1e20"}
-
-    cart_id = fields.UUID(required=True)
 
 
 class Email(fields.Email):
