@@ -45,8 +45,9 @@ class Shopper:
         self.stack, self.session, self.headers = stack, stack.session(), dict(headers or {})
         self.cart_id: str | None = None
 
-    def call(self, method: str, path: str, expect: int | None = 200, **kw):
-        response = self.session.request(method, url(self.stack, path), headers=self.headers, timeout=30, **kw)
+    def call(self, method: str, path: str, expect: int | None = 200, headers: dict | None = None, **kw):
+        response = self.session.request(method, url(self.stack, path), headers=headers or self.headers, timeout=30,
+                                        **kw)
         if expect is not None:
             assert response.status_code == expect, (method, path, response.status_code, response.text)
         return response

@@ -10,6 +10,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import requests
@@ -105,12 +106,19 @@ def test_seeded_catalog_in_german_and_euros(api):
 
 
 def test_prices_match_localization_convert(api):
-    item = api.get(PRODUCTS, params={"currency": "JPY", "limit": "1", "category": "audio"}).json()["items"][0]
+    """Where the market shows net prices (en-US), the catalog's price is localization's conversion; in Japan
+    it is that with the seeded consumption tax (10 %) included, rounded once (meridian.money.shelf_price)."""
+    net = api.get(PRODUCTS, params={"currency": "JPY", "locale": "en-US", "limit": "1", "category": "audio"}).json()
+    item = net["items"][0]
     converted = api.get("/api/v1/localization/convert",
                         params={"amount": item["base_price"]["amount"], "from": "USD", "to": "JPY"}).json()
-    assert item["price"] == converted["amount"]
+    assert item["price"] == converted["amount"] and item["tax"]["included"] is False
     assert item["fx"]["rate"] == converted["rate"] and item["fx"]["as_of"] == converted["as_of"]
     assert item["fx"]["stale"] == converted["stale"]
+    japan = api.get(f"{PRODUCTS}/{item['id']}", params={"currency": "JPY", "locale": "ja"}).json()
+    assert japan["tax"] == {"included": True, "rate": "0.1", "name": "Consumption tax", "country": "JP"}
+    gross = Decimal(item["base_price"]["amount"]) * Decimal(converted["rate"]) * Decimal("1.1")
+    assert japan["price"] == {"amount": str(gross.quantize(Decimal(1), rounding=ROUND_HALF_UP)), "currency": "JPY"}
 
 
 def test_locale_fallback_chain_through_the_gateway(api, admin):

@@ -169,7 +169,8 @@ def set_quantity(line_id: str, quantity: int) -> Callable[[CartModel], None]:
 
 def remove_item(line_id: str) -> Callable[[CartModel], None]:
     def edit(cart: CartModel) -> None:
-        cart.lines = [line for line in cart.lines if line.id != _line(cart, line_id).id]
+        gone = _line(cart, line_id)
+        cart.lines = [line for line in cart.lines if line.id != gone.id]
     return edit
 
 

@@ -24,7 +24,7 @@ def token(order_id: str) -> str:
 
 
 def valid(order_id: str, presented: str | None) -> bool:
-    return bool(presented) and hmac.compare_digest(token(order_id), presented)
+    return bool(presented) and hmac.compare_digest(token(order_id).encode(), presented.encode())
 
 
 def link(order_id: str) -> str:

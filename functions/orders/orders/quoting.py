@@ -94,10 +94,14 @@ def _weight_and_value(lines: list[pricing.LineInput]) -> tuple[int, Decimal]:
 
 
 def shipping_offers(cart: CartModel) -> list[shipping.MethodOffer]:
-    """The methods that ship this cart to its address (none before it has one)."""
-    if cart.shipping_address is None:
+    """The methods that ship this cart to its address."""
+    return shipping_offers_for(cart, _line_inputs(cart, [])[0])
+
+
+def shipping_offers_for(cart: CartModel, lines: list[pricing.LineInput]) -> list[shipping.MethodOffer]:
+    """The methods that ship these lines to the cart's address (none without an address or lines)."""
+    if cart.shipping_address is None or not lines:
         return []
-    lines, _ = _line_inputs(cart, [])
     weight, value = _weight_and_value(lines)
     return shipping.offers(cart.shipping_address.country, weight_grams=weight, base_subtotal=value)
 
@@ -110,9 +114,7 @@ def quote(cart: CartModel) -> CartQuote:
     country, region = destination(cart)
     tax = taxes.engine().rates(country, region) if country else taxes.NO_TAX
 
-    weight, value = _weight_and_value(lines)
-    offers = shipping.offers(cart.shipping_address.country, weight_grams=weight, base_subtotal=value) \
-        if cart.shipping_address is not None else []
+    offers = shipping_offers_for(cart, lines)
     method = next((o for o in offers if o.method.id == cart.shipping_method_id), None)
     if cart.shipping_method_id and method is None:
         warnings.append({"code": SHIPPING_UNAVAILABLE, "method_id": cart.shipping_method_id,

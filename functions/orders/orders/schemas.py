@@ -16,7 +16,7 @@ from meridian.fields import (
     StrictBoolean,
     Text,
 )
-from meridian.money import fits_minor_units
+from meridian.money import fits_minor_units, parse_amount
 
 from .shipping import RATE_TYPES
 from .state_machine import STATUSES
@@ -32,6 +32,30 @@ class StrictInteger(fields.Integer):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError("Must be a whole number.")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class TaxRate(fields.Field):
+    """A tax rate from 0 to 1 as a plain decimal string ("0.19", at most 6 decimals; never a float), as a Decimal."""
+    MAXIMUM, ZERO_ALLOWED = 1, True
+    OPENAPI = {"type": "string", "pattern": r"^(0(\.[0-9]{1,6})?|1(\.0{1,6})?)$", "example": "0.19"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError('Send it as a string, e.g. "0.19".')
+        try:
+            number = parse_amount(value, max_digits=10, max_integer_digits=3)
+        except ValueError as error:
+            raise ValidationError(f"Is not a valid number ({error}).") from None
+        if number > self.MAXIMUM or (number == 0 and not self.ZERO_ALLOWED) or number.as_tuple().exponent < -6:
+            raise ValidationError(f"Must be {'from' if self.ZERO_ALLOWED else 'above'} 0 to {self.MAXIMUM}, "
+                                  "with at most 6 decimals.")
+        return number
+
+
+class Percent(TaxRate):
+    """A percentage above 0 up to 100 as a plain decimal string ("12.5")."""
+    MAXIMUM, ZERO_ALLOWED = 100, False
+    OPENAPI = {"type": "string", "pattern": r"^[0-9]{1,3}(\.[0-9]{1,6})?$", "example": "10"}
 
 
 class LineSchema(Schema):
@@ -185,8 +209,8 @@ class TaxRateSchema(Schema):
     country = Country(required=True)
     region = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Za-z0-9]{1,3}$"))
     name = Text(required=True, validate=validate.Length(min=1, max=40))
-    standard = fields.Decimal(required=True, places=None, validate=validate.Range(min=0, max=1))
-    reduced = fields.Decimal(required=True, places=None, validate=validate.Range(min=0, max=1))
+    standard = TaxRate(required=True)
+    reduced = TaxRate(required=True)
     included = StrictBoolean(required=True)
 
 
@@ -197,8 +221,7 @@ class PromotionSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{2,40}$",
                                                                  error="2 to 40 letters, digits, - or _."))
     kind = fields.String(required=True, validate=validate.OneOf(("percentage", "fixed", "free_shipping")))
-    percent = fields.Decimal(load_default=None, places=None, validate=validate.Range(min=0, max=100,
-                                                                                    min_inclusive=False))
+    percent = Percent(load_default=None, allow_none=True)
     amounts = fields.Dict(keys=CurrencyCode(), values=MinorUnitAmount(None), load_default=dict)
     minimum_subtotal = fields.Dict(keys=CurrencyCode(), values=MinorUnitAmount(None), load_default=dict)
     starts_at = fields.AwareDateTime(load_default=None, format="iso")

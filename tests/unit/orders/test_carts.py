@@ -55,7 +55,8 @@ def code(api, admin, **terms):
 
 def ready_to_order(api, services, cart_id, headers, *, address=DE, method="de-standard", email="guest@example.com"):
     assert api.put(f"/api/v1/carts/{cart_id}/shipping-address", json=address, headers=headers).status == 200
-    assert api.put(f"/api/v1/carts/{cart_id}/shipping-method", json={"method_id": method}, headers=headers).status == 200
+    chosen = api.put(f"/api/v1/carts/{cart_id}/shipping-method", json={"method_id": method}, headers=headers)
+    assert chosen.status == 200, chosen.json
     answer = api.patch(f"/api/v1/carts/{cart_id}", json={"email": email}, headers=headers)
     assert answer.status == 200
     return answer.json
