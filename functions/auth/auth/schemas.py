@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from meridian.auth import ROLES
-from meridian.fields import Answer, PreferredCurrency, PreferredLocale
+from meridian.fields import Answer, Email, PreferredCurrency, PreferredLocale
 
 from . import passwords
 
@@ -17,15 +17,6 @@ PASSWORD = {"description": (f"{passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} c
 class _Strict(Schema):
     class Meta:
         ordered = True
-
-
-class Email(fields.Email):
-    """An e-mail address, surrounding white space ignored."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str):
-            value = value.strip()
-        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def _no_control_characters(value: str) -> None:

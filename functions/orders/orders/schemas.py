@@ -8,6 +8,7 @@ from meridian.fields import (
     Answer,
     Country,
     CurrencyCode,
+    Email,
     FxSchema,
     MinorUnitAmount,
     MoneySchema,
@@ -97,13 +98,6 @@ class CheckoutSchema(Schema):
             if key in seen:
                 raise ValidationError("Each product (and SKU) may appear once; add up the quantities.")
             seen.add(key)
-
-
-class Email(fields.Email):
-    """An e-mail address, kept in lower case."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip().lower()
 
 
 class CartCreateSchema(Schema):

@@ -61,6 +61,15 @@ class Country(fields.String):
         return code
 
 
+class Email(fields.Email):
+    """An e-mail address, surrounding white space ignored (accounts and a guest cart's address alike)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class CurrencyCode(fields.String):
     """An ISO 4217 code (money.currency_code: any case in, upper case out)."""
     OPENAPI = {"type": "string", "enum": sorted(CURRENCIES), "description": "ISO 4217 (any case)."}
