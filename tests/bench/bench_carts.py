@@ -24,13 +24,16 @@ def _ok(response, what: str):
 
 def _guest_cart(stack, session) -> tuple[str, dict]:
     base = stack.base_url
-    products = _ok(session.get(f"{base}/api/v1/products", params={"limit": "3", "locale": "de", "currency": "EUR"},
-                               timeout=30), "the catalog")["items"]
+    listed = _ok(session.get(f"{base}/api/v1/products", params={"limit": "3", "locale": "de", "currency": "EUR"},
+                             timeout=30), "the catalog")["items"]
     cart = _ok(session.post(f"{base}/api/v1/carts", json={"currency": "EUR", "locale": "de"}, timeout=30), "a cart")
     headers = {"Cart-Token": cart["cart_token"]}
-    for product in products:
-        _ok(session.post(f"{base}/api/v1/carts/{cart['id']}/items", json={"product_id": product["id"], "quantity": 1},
-                         headers=headers, timeout=30), "adding a line")
+    for product in listed:
+        detail = _ok(session.get(f"{base}/api/v1/products/{product['id']}", timeout=30), "a product")
+        line = {"product_id": product["id"], "quantity": 1,
+                **({"sku": detail["variants"][0]["sku"]} if detail.get("variants") else {})}
+        _ok(session.post(f"{base}/api/v1/carts/{cart['id']}/items", json=line, headers=headers, timeout=30),
+            "adding a line")
     _ok(session.put(f"{base}/api/v1/carts/{cart['id']}/shipping-address", json=ADDRESS, headers=headers,
                     timeout=30), "the address")
     offers = _ok(session.get(f"{base}/api/v1/carts/{cart['id']}/shipping-methods", headers=headers, timeout=30),

@@ -116,10 +116,13 @@ def create(who, *, currency: str, locale: str, email: str | None) -> tuple[int, 
 # ---------------------------------------------------------------------------- lines
 def _priced_item(product_id: str, sku: str | None, locale: str) -> dict:
     """The products service's answer for one line; 422 naming `product_id` or `sku` when there is no such
-    product or SKU, 409 when it is not for sale."""
+    product or SKU (or the product comes in variants and no SKU was chosen), 409 when it is not for sale."""
     info = products_api.quote([{"product_id": product_id, "sku": sku}], locale)[0]
     if not info.get("found"):
-        if sku and products_api.quote([{"product_id": product_id, "sku": None}], locale)[0].get("found"):
+        missing = info.get("missing")
+        if missing == "sku_required":
+            raise Unprocessable("Choose a variant.", errors={"sku": ["This product comes in variants: send its SKU."]})
+        if missing == "sku":
             raise Unprocessable("No such SKU.", errors={"sku": [f"Product {product_id} has no SKU {sku!r}."]})
         raise Unprocessable("No such product.", errors={"product_id": [f"No product {product_id}."]})
     if not info.get("for_sale"):

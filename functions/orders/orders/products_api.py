@@ -74,9 +74,9 @@ def commit(reservation_id: str) -> bool:
 
 
 def quote(items: list[dict], locale: str) -> list[dict]:
-    """What each line ({product_id, sku}) costs now, without holding stock: per line {product_id, sku,
-    found, for_sale, name (in `locale`), unit_price {amount, currency} (net, base currency), weight_grams,
-    tax_class, available}, in the order asked (`found: false` for an unknown product or SKU)."""
+    """What each line ({product_id, sku}) costs now, without holding stock, in the order asked: per line
+    {product_id, sku, found, for_sale, name (in `locale`), unit_price {amount, currency} (net, base currency),
+    weight_grams, tax_class, available}, or {found: false, missing: product | sku | sku_required}."""
     body = {"locale": locale, "items": [{"product_id": str(i["product_id"]), "sku": i.get("sku")} for i in items]}
     response = client().post("/internal/quotes", internal=True, json=body)
     return response.result("price the cart", shape=dict)["items"]

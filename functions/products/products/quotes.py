@@ -32,6 +32,7 @@ class Quote:
     product_id: str
     sku: str | None                     # as asked
     line: stock.Line | None = None      # None: no such product, or no such SKU of it (not found)
+    missing: str | None = None          # not found: "product", "sku" (not one of its SKUs) or "sku_required"
     for_sale: bool = False
     name: str = ""
     currency: str = BASE_CURRENCY
@@ -49,9 +50,11 @@ def quote(items: Iterable[dict], locale: str) -> list[Quote]:
 
 def line_quote(product: ProductItem | None, product_id: str, sku: str | None, locale: str) -> Quote:
     """What one unit of `sku` of `product` (None: unknown) costs now."""
-    line = stock.line_of(product, sku) if product is not None else None
+    if product is None:
+        return Quote(product_id, sku, missing="product")
+    line = stock.line_of(product, sku)
     if line is None:
-        return Quote(product_id, sku)
+        return Quote(product_id, sku, missing="sku" if sku else "sku_required")
     return Quote(product_id, sku, line, for_sale=product.status == FOR_SALE,
                  name=views.localized(product, locale)[1].get("name", ""),
                  currency=product.currency or BASE_CURRENCY, tax_class=product.tax_class,

@@ -157,7 +157,8 @@ def quote_view(quotes: list[Quote]) -> dict[str, Any]:
     items = []
     for quote in quotes:
         if quote.line is None:
-            items.append({"product_id": quote.product_id, "sku": quote.sku, "found": False})
+            items.append({"product_id": quote.product_id, "sku": quote.sku, "found": False,
+                          "missing": quote.missing})
             continue
         items.append({
             "product_id": quote.product_id,

@@ -44,13 +44,15 @@ def quote_request(locale: str, lines: list[dict]) -> dict:
 def quoted(request: dict, catalog: dict[str, dict]) -> Example:
     """200: what each line of `request` (quote_request's body) costs now, in its order. `catalog`: product id →
     {price, name (in the request's locale), sku, weight_grams? (0), tax_class? ("standard"), stock? (0: units
-    available now), status? ("active")}; a product not in it, or a SKU it does not have, is `found: false`."""
+    available now), status? ("active")}; a product not in it, or a SKU it does not have, is `found: false`
+    with `missing`: "product" or "sku" ("sku_required" for a product with variants asked without one)."""
     items = []
     for line in request["items"]:
         product = catalog.get(line["product_id"])
         sku = line.get("sku")
         if product is None or (sku and (product.get("sku") or "").upper() != sku.upper()):
-            items.append({"product_id": line["product_id"], "sku": sku, "found": False})
+            items.append({"product_id": line["product_id"], "sku": sku, "found": False,
+                          "missing": "product" if product is None else "sku"})
             continue
         items.append({"product_id": line["product_id"], "sku": product.get("sku"), "found": True,
                       "for_sale": product.get("status", "active") == "active", "name": product["name"],
