@@ -312,8 +312,9 @@ class BulkSeeder:
         order.history = history
         order.status = previous
         order.updated_at = moment(at)
-        order.gsi2pk = f"STATUS#{previous}"
-        order.gsi2sk = sm.status_index_key(order, previous, order.updated_at)
+        if previous != sm.PENDING_PAYMENT:     # as repository.save_move indexes a moved order (new_order a new one)
+            order.gsi2pk = f"STATUS#{previous}"
+            order.gsi2sk = f"{order.updated_at}#{order.id}"
         return order, markers
 
     def _write_orders(self, count: int, seed: int, now: _dt.datetime, snapshot) -> int:

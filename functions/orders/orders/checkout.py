@@ -36,7 +36,18 @@ from meridian.errors import Conflict, ServiceUnavailable, Unprocessable
 from meridian.observability import count, logger
 from meridian.rates import RateSnapshot
 
-from . import carts, payments_api, pricing, products_api, promotions, quoting, repository, state_machine, taxes
+from . import (
+    carts,
+    guest_links,
+    payments_api,
+    pricing,
+    products_api,
+    promotions,
+    quoting,
+    repository,
+    state_machine,
+    taxes,
+)
 from .models import CartModel, ShippingAddress
 from .views import cart_view, order_view
 
@@ -96,6 +107,7 @@ def _open_order(*, order_id: str, user_id: str, email: str | None, actor: str, c
 
 
 def _reserve(order_id: str, items: list[dict]) -> dict:
+    """Hold the lines' stock (products); refused (409) holds nothing; a lost answer is compensated here."""
     try:
         return products_api.reserve(order_id, items, ttl_seconds=int(payment_window().total_seconds()) + 600)
     except ServiceUnavailable:
@@ -149,6 +161,10 @@ def place_cart_order(cart_id: str, who, token: str | None) -> dict:
     try:
         reservation = _reserve(order_id, [{"product_id": line.product_id, "sku": line.sku, "quantity": line.quantity}
                                           for line in quote.lines])
+    except BaseException:
+        _reopen(cart)
+        raise
+    try:
         reserved = {(i["product_id"], i.get("sku")): str(i["unit_price"]["amount"]) for i in reservation["items"]}
         if any(reserved.get((line.product_id, line.sku)) != format(line.base_unit_price, "f") for line in quote.lines):
             raise _PriceMoved()
@@ -163,14 +179,17 @@ def place_cart_order(cart_id: str, who, token: str | None) -> dict:
         _reopen(cart)
         raise
     try:
-        return _open_order(order_id=order_id, user_id=who.user_id if who is not None else customer,
-                           email=cart.email, actor=f"{who.role}:{who.user_id}" if who is not None else customer,
-                           currency=cart.currency, quote=quote, snapshot=quoted.snapshot,
-                           method=quoted.method.method if quoted.method else None,
-                           shipping_address=cart.shipping_address.as_dict(), cart_id=cart.id, locale=cart.locale)
+        placed = _open_order(order_id=order_id, user_id=who.user_id if who is not None else customer,
+                             email=cart.email, actor=f"{who.role}:{who.user_id}" if who is not None else customer,
+                             currency=cart.currency, quote=quote, snapshot=quoted.snapshot,
+                             method=quoted.method.method if quoted.method else None,
+                             shipping_address=cart.shipping_address.as_dict(), cart_id=cart.id, locale=cart.locale)
     except BaseException:
         _reopen(cart)
         raise
+    if who is None:          # the guest's browser opens the order as the e-mail's link does
+        placed["order_token"] = guest_links.token(order_id)
+    return placed
 
 
 class _PriceMoved(Exception):

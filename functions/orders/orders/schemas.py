@@ -310,6 +310,8 @@ class OrderAnswer(Answer):
     updated_at = fields.String(required=True)
     expires_at = fields.String(required=True, allow_none=True)
     history = fields.List(fields.Nested(HistoryAnswer), required=True)
+    order_token = fields.String(metadata={"description": "A guest's checkout only: GET /api/v1/orders/{id}?token= "
+                                                         "opens the order (as the e-mail's link does)."})
 
 
 class MoneyLineAnswer(Answer):

@@ -213,6 +213,7 @@ def test_a_saved_address_by_id_and_guest_orders_claimed_by_the_verified_customer
     from orders import guest_links
 
     link = guest_links.token(order["id"])
+    assert order["order_token"] == link
     assert api.get(f"/api/v1/orders/{order['id']}", query={"token": link}).json["total"] == order["total"]
     assert api.get(f"/api/v1/orders/{order['id']}", query={"token": "forged"}).status == 404
     assert api.get(f"/api/v1/orders/{order['id']}").status == 401
