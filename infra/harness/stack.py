@@ -49,12 +49,19 @@ class StackSettings(LocalAwsSettings):
 
 
 def shop_gateway_options(*, sandbox_port: int | None = None, auth_rate: str = config.GATEWAY_AUTH_RATE,
-                         auth_burst: int = config.GATEWAY_AUTH_BURST) -> dict[str, Any]:
-    """This shop's GatewaySettings: the sign-in zone, internal APIs blocked, the sandbox, problem types."""
+                         auth_burst: int = config.GATEWAY_AUTH_BURST, web_root: Path | None = None) -> dict[str, Any]:
+    """This shop's GatewaySettings: the sign-in zone, internal APIs blocked, the sandbox, problem types, the web
+    apps (when built)."""
     return {"strict_paths": config.GATEWAY_STRICT_PATHS, "strict_zone": "auth_strict",
             "strict_detail": config.GATEWAY_STRICT_DETAIL, "strict_rate": auth_rate, "strict_burst": auth_burst,
             "blocked_pattern": config.GATEWAY_BLOCKED_PATTERN, "problem_type_base": config.PROBLEM_TYPE_BASE,
-            "stand_ins": {SANDBOX_PREFIX: sandbox_port}}
+            "stand_ins": {SANDBOX_PREFIX: sandbox_port},
+            "web_root": web_root, "web_apps": config.WEB_APPS}
+
+
+def built_web() -> Path | None:
+    """web/dist when `make web` built it (`make up` and `make integration` do); else the gateway serves no app."""
+    return config.WEB_DIST if (config.WEB_DIST / "index.html").is_file() else None
 
 
 class DevStack(LocalAwsStack):
@@ -78,7 +85,7 @@ class DevStack(LocalAwsStack):
     def gateway_options(self) -> dict[str, Any]:
         s = self.settings
         return shop_gateway_options(sandbox_port=s.sandbox_port if "sandbox" in self.processes else None,
-                                    auth_rate=s.auth_rate, auth_burst=s.auth_burst)
+                                    auth_rate=s.auth_rate, auth_burst=s.auth_burst, web_root=built_web())
 
     def before_runtime(self) -> None:
         self._start_stubs()

@@ -43,6 +43,11 @@ GATEWAY_GENERAL_BURST = int(os.environ.get("GATEWAY_GENERAL_BURST", "200"))
 GATEWAY_LISTEN_ADDRESS = os.environ.get("GATEWAY_LISTEN_ADDRESS", "127.0.0.1")
 GATEWAY_CLIENT_MAX_BODY_SIZE = os.environ.get("GATEWAY_CLIENT_MAX_BODY_SIZE", "1m")
 GATEWAY_HSTS_MAX_AGE = int(os.environ.get("GATEWAY_HSTS_MAX_AGE", "31536000"))
+# the content security policy of single-page apps the gateway serves (their own scripts, styles and API)
+GATEWAY_WEB_CSP = os.environ.get(
+    "GATEWAY_WEB_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 # SAM's implicit API stage: API_BASE_URL ends with /Prod on AWS, and so does the internal listener's locally
 API_STAGE = "Prod"
 

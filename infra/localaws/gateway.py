@@ -54,6 +54,13 @@ class GatewaySettings:
     strict_zone: str = "strict"                      # its limit_req zone's name
     strict_detail: str = "Too many requests to this path from this address; retry after Retry-After seconds."
     blocked_pattern: str | None = None               # a regex of paths the public listeners answer 404
+    # single-page apps built into one folder (S3 + CloudFront on AWS): URL prefix → its index.html there,
+    # e.g. {"/admin/": "admin/index.html", "/": "index.html"}; any other path under the prefix that is no
+    # file answers the app's index.html (client-side routes). `api_prefix` paths keep their 404 problem.
+    web_root: Path | None = None
+    web_apps: dict[str, str] = field(default_factory=dict)
+    web_csp: str = config.GATEWAY_WEB_CSP
+    api_prefix: str = "/api/"
     problem_type_base: str = config.PROBLEM_TYPE_BASE  # problem+json `type` = this + a slug
     client_max_body_size: str = config.GATEWAY_CLIENT_MAX_BODY_SIZE
     hsts_max_age: int = config.GATEWAY_HSTS_MAX_AGE
@@ -166,8 +173,34 @@ def _routes(s: GatewaySettings, *, public: bool) -> str:
                       f"{pad}}}"]
         else:
             lines.append(f"{pad}location {prefix} {{ return 503; }}")
-    lines += [f"{pad}location / {{", *_problem_404(s, pad), f"{pad}}}"]
+    if public and s.web_root:
+        lines += _web_locations(s, pad)
+    else:
+        lines += [f"{pad}location / {{", *_problem_404(s, pad), f"{pad}}}"]
     return "\n".join(lines)
+
+
+def _web_locations(s: GatewaySettings, pad: str) -> list[str]:
+    """The SPAs' files: hashed assets cached for a year, each app's index.html never cached (a new deploy is
+    seen at once), unknown API paths still a 404 problem (never an HTML page)."""
+    root = s.web_root.resolve()
+    lines = [f"{pad}location {s.api_prefix} {{", *_problem_404(s, pad), f"{pad}}}",
+             f"{pad}location /assets/ {{",
+             f"{pad}    root {root};",
+             f"{pad}    include {s.conf_dir}/web_headers.conf;",
+             f"{pad}    add_header Cache-Control \"public, max-age=31536000, immutable\" always;",
+             f"{pad}    try_files $uri =404;",
+             f"{pad}}}"]
+    for prefix, index in sorted(s.web_apps.items(), key=lambda item: -len(item[0])):
+        lines += [f"{pad}location {prefix} {{",
+                  f"{pad}    root {root};",
+                  f"{pad}    include {s.conf_dir}/web_headers.conf;",
+                  f"{pad}    add_header Cache-Control \"no-cache\" always;",
+                  f"{pad}    try_files $uri /{index};",
+                  f"{pad}}}"]
+        if prefix.endswith("/") and prefix != "/":
+            lines.append(f"{pad}location = {prefix.rstrip('/')} {{ return 301 {prefix}; }}")
+    return lines
 
 
 def _unstaged_hints(s: GatewaySettings) -> list[tuple[str, str]]:
@@ -216,6 +249,7 @@ def _values(s: GatewaySettings) -> dict[str, object]:
         "general_retry_after": retry_after_seconds(s.general_rate),
         "client_max_body_size": s.client_max_body_size, "hsts_max_age": s.hsts_max_age,
         "proxy_timeout": s.proxy_timeout,
+        "web_csp": s.web_csp,
         "api_stage": s.api_stage,
         "upstreams": _upstreams(s),
         "blocked_paths": blocked_paths(s),
@@ -230,7 +264,7 @@ def write_config(s: GatewaySettings) -> Path:
         (s.conf_dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
     s.log_dir.mkdir(parents=True, exist_ok=True)
     values = _values(s)
-    for name in ("security_headers.conf", "upstream_errors.conf", "problems.conf", "nginx.conf"):
+    for name in ("security_headers.conf", "web_headers.conf", "upstream_errors.conf", "problems.conf", "nginx.conf"):
         (s.conf_dir / name).write_text(render_template(f"{name}.template", values), encoding="utf-8")
     return s.conf_dir / "nginx.conf"
 

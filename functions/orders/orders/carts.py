@@ -20,7 +20,7 @@ from collections.abc import Callable
 from meridian.clock import iso
 from meridian.config import int_env
 from meridian.errors import Conflict, NotFound, Unprocessable
-from meridian.observability import count
+from meridian.observability import count, logger
 
 from . import products_api, promotions, quoting, repository, users_api
 from .models import CartLine, CartModel, ShippingAddress
@@ -60,6 +60,21 @@ def find(cart_id: str, who, token: str | None) -> CartModel:
     if cart.owner is None and token and cart.token_hash and hmac.compare_digest(_digest(token), cart.token_hash):
         return cart
     raise NotFound("No such cart.")
+
+
+def reopen(cart: CartModel) -> None:
+    """Give an order's cart back to its shopper: the checkout did not happen, or its payment failed (the
+    shopper tries again, another card, from the same cart)."""
+    cart.status, cart.order_id = OPEN, None
+    if not repository.save_cart(cart):
+        logger.warning("could not reopen the cart of an order that was not paid", extra={"cart_id": cart.id})
+
+
+def reopen_for(order) -> None:
+    """The cart an unpaid order came from, open again (unless the shopper moved on from it)."""
+    cart = repository.get_cart(order.cart_id) if order.cart_id else None
+    if cart is not None and cart.status == ORDERED and cart.order_id == order.id:
+        reopen(cart)
 
 
 def touch(cart: CartModel) -> None:

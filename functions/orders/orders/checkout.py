@@ -162,7 +162,7 @@ def place_cart_order(cart_id: str, who, token: str | None) -> dict:
         reservation = _reserve(order_id, [{"product_id": line.product_id, "sku": line.sku, "quantity": line.quantity}
                                           for line in quote.lines])
     except BaseException:
-        _reopen(cart)
+        carts.reopen(cart)
         raise
     try:
         reserved = {(i["product_id"], i.get("sku")): str(i["unit_price"]["amount"]) for i in reservation["items"]}
@@ -171,12 +171,12 @@ def place_cart_order(cart_id: str, who, token: str | None) -> dict:
         promotions.redeem(codes, order_id=order_id, customer=customer)
     except (_PriceMoved, promotions.PromotionRefused) as moved:
         _compensate(order_id, None)
-        _reopen(cart)
+        carts.reopen(cart)
         raise QuoteChanged(_requote(cart), "a price moved" if isinstance(moved, _PriceMoved) else moved.reason) \
             from None
     except BaseException:
         _compensate(order_id, None)
-        _reopen(cart)
+        carts.reopen(cart)
         raise
     try:
         placed = _open_order(order_id=order_id, user_id=who.user_id if who is not None else customer,
@@ -185,7 +185,7 @@ def place_cart_order(cart_id: str, who, token: str | None) -> dict:
                              method=quoted.method.method if quoted.method else None,
                              shipping_address=cart.shipping_address.as_dict(), cart_id=cart.id, locale=cart.locale)
     except BaseException:
-        _reopen(cart)
+        carts.reopen(cart)
         raise
     if who is None:          # the guest's browser opens the order as the e-mail's link does
         placed["order_token"] = guest_links.token(order_id)
@@ -194,13 +194,6 @@ def place_cart_order(cart_id: str, who, token: str | None) -> dict:
 
 class _PriceMoved(Exception):
     """A price changed between the quote and the reservation."""
-
-
-def _reopen(cart: CartModel) -> None:
-    """Give an order's cart back to its shopper after a checkout that did not happen."""
-    cart.status, cart.order_id = carts.OPEN, None
-    if not repository.save_cart(cart):
-        logger.warning("could not reopen the cart after a failed checkout", extra={"cart_id": cart.id})
 
 
 def _requote(cart: CartModel) -> quoting.CartQuote:

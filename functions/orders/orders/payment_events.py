@@ -2,7 +2,7 @@
 
     payment.succeeded → paid, stock committed, confirmation email queued
                         (an order cancelled meanwhile is refunded instead)
-    payment.failed    → cancelled, stock released
+    payment.failed    → cancelled, stock and codes released, its cart open again (another card, a new order)
     payment.refunded  → refunded (when the whole amount was refunded)
 
 Every reaction is safe to repeat: moves are conditional (a repeat is refused and
@@ -13,7 +13,7 @@ from __future__ import annotations
 from meridian.errors import DomainError
 from meridian.observability import count, logger
 
-from . import emails, payments_api, products_api, repository
+from . import carts, emails, payments_api, products_api, repository
 from .cancellation import release_holds
 from .models import OrderModel
 from .state_machine import CANCELLED, PAID, PENDING_PAYMENT, REFUNDED, move_unless_moved
@@ -43,6 +43,7 @@ def mark_failed(order: OrderModel, *, actor: str, reason: str) -> str:
     if order.status == CANCELLED:
         release_holds(order)
         _close_intent(order)
+        carts.reopen_for(order)
         return "cancelled"
     return "ignored"
 

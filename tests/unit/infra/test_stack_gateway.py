@@ -93,10 +93,10 @@ def gateway(tmp_path_factory, workers):
         nginx.stop()
 
 
-def shop_settings(*, sandbox_port=None, auth_rate=None, auth_burst=None, **values) -> GatewaySettings:
+def shop_settings(*, sandbox_port=None, auth_rate=None, auth_burst=None, web_root=None, **values) -> GatewaySettings:
     """The generic gateway with this shop's options (infra/harness/stack.py passes the same)."""
     limits = {k: v for k, v in (("auth_rate", auth_rate), ("auth_burst", auth_burst)) if v is not None}
-    return GatewaySettings(**shop_gateway_options(sandbox_port=sandbox_port, **limits), **values)
+    return GatewaySettings(**shop_gateway_options(sandbox_port=sandbox_port, web_root=web_root, **limits), **values)
 
 
 # ---------------------------------------------------------------------- generated config
@@ -367,3 +367,63 @@ def test_what_nginx_refuses_itself_is_a_problem_too(gateway, method, path, statu
         assert header in response.headers
     if status == 405:
         assert "GET" in response.headers["Allow"] and "TRACE" not in response.headers["Allow"]
+
+
+# ---------------------------------------------------------------------- the web apps' files
+@pytest.fixture(scope="module")
+def web_gateway(tmp_path_factory, workers):
+    """The gateway with a built web folder: the storefront at /, the admin console at /admin/."""
+    state_dir = tmp_path_factory.mktemp("web-gateway-state")
+    web = tmp_path_factory.mktemp("dist")
+    (web / "admin").mkdir()
+    (web / "assets").mkdir()
+    (web / "index.html").write_text("<!doctype html><title>store</title>")
+    (web / "admin" / "index.html").write_text("<!doctype html><title>admin</title>")
+    (web / "assets" / "store-abc123.js").write_text("console.log('store');" * 100)
+    certificate, _ = ensure_certificate(state_dir / "certs")
+    https, http, internal = free_ports(3)
+    settings = shop_settings(state_dir=state_dir, certificate=certificate, upstreams={"ProductsFunction": workers},
+                             api_routes={"/api/v1/products": "ProductsFunction"}, web_root=web,
+                             https_port=https, http_port=http, internal_port=internal)
+    conf = write_config(settings)
+    check_config(conf, settings)
+    nginx = nginx_process(conf, settings).start()
+    try:
+        wait_until(lambda: port_open(https), what="nginx", timeout=10, process=nginx)
+        yield {"session": trusting_session(certificate.cert), "https": f"https://localhost:{https}"}
+    finally:
+        nginx.stop()
+
+
+@pytest.mark.parametrize(("path", "title"), [("/", "store"), ("/products/p-1?locale=ar", "store"),
+                                             ("/account/orders", "store"), ("/admin/", "admin"),
+                                             ("/admin/orders/o-1", "admin")])
+def test_each_app_answers_its_routes_with_its_index(web_gateway, path, title):
+    response = web_gateway["session"].get(f"{web_gateway['https']}{path}")
+    assert response.status_code == 200 and f"<title>{title}</title>" in response.text
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert response.headers["Cache-Control"] == "no-cache"
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    for header in SECURITY_HEADERS:
+        assert header in response.headers
+
+
+def test_assets_are_cached_for_good_and_compressed(web_gateway):
+    response = web_gateway["session"].get(f"{web_gateway['https']}/assets/store-abc123.js",
+                                          headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/javascript")
+    assert "immutable" in response.headers["Cache-Control"]
+    assert response.headers.get("Content-Encoding") == "gzip"
+    assert web_gateway["session"].get(f"{web_gateway['https']}/assets/missing.js").status_code == 404
+
+
+def test_the_admin_prefix_without_its_slash_redirects(web_gateway):
+    response = web_gateway["session"].get(f"{web_gateway['https']}/admin", allow_redirects=False)
+    assert response.status_code == 301 and response.headers["Location"].endswith("/admin/")
+
+
+def test_api_paths_stay_json_beside_the_apps(web_gateway):
+    assert web_gateway["session"].get(f"{web_gateway['https']}/api/v1/products").json()["path"] == "/api/v1/products"
+    unknown = web_gateway["session"].get(f"{web_gateway['https']}/api/v1/nothing")
+    assert unknown.status_code == 404 and unknown.headers["Content-Type"] == "application/problem+json"

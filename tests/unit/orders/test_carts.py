@@ -257,3 +257,22 @@ def test_seen_price_changes_are_warned_once(api, services, shop):
     assert [w["code"] for w in warned["warnings"]] == ["price_changed"]
     assert Decimal(warned["items"][0]["unit_price"]["amount"]) == Decimal("12.12")   # 11 / 1.08 × 1.19
     assert api.get(f"/api/v1/carts/{cart_id}", headers=guest).json["warnings"] == []
+
+
+def test_a_declined_payment_gives_the_cart_back_for_another_try(api, services, shop, load_function):
+    from tests.lambda_testing import LambdaContext
+    from tests.unit.orders.test_payment_events import bus_event, sqs_event
+
+    mug = services.products.add("10.00", name="Tasse", stock=5)
+    cart_id, guest = guest_cart(api)
+    api.post(f"/api/v1/carts/{cart_id}/items", json={"product_id": mug, "quantity": 2}, headers=guest)
+    ready_to_order(api, services, cart_id, guest)
+    first = order_cart(api, cart_id, guest)
+    assert first.status == 201 and services.products.stock(mug) == 3
+    on_payment_event = load_function("OrdersEventsFunction")
+    on_payment_event(sqs_event(bus_event("payment.failed", first.json, reason="card_declined")), LambdaContext())
+    cart = api.get(f"/api/v1/carts/{cart_id}", headers=guest).json
+    assert cart["status"] == "open" and services.products.stock(mug) == 5
+    second = order_cart(api, cart_id, guest)                          # another card: a new order from the cart
+    assert second.status == 201 and second.json["id"] != first.json["id"]
+    assert second.json["total"] == first.json["total"] and services.products.stock(mug) == 3
