@@ -149,7 +149,7 @@ integration: deps web
 
 lint: deps
 	$(VPY) -m ruff check .
-	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/cfn-lint template.yaml web/hosting.yaml
 	$(SAM_VENV)/bin/sam validate --lint --region us-east-1
 	@echo "==> cfn-lint of the SAM-translated CloudFormation (what CloudFormation deploys)"
 	$(VPY) -m infra.localaws.cloud.translate --out .local/cloud/translated.json
