@@ -49,7 +49,7 @@ export default function Dashboard() {
               <ResponsiveContainer width="100%" height={220}>
                 <BarChart data={statuses} accessibilityLayer={false}>
                   <CartesianGrid strokeDasharray="3 3" />
-                  <XAxis dataKey="label" fontSize={12} />
+                  <XAxis dataKey="label" fontSize={11} interval={0} angle={-20} textAnchor="end" height={50} />
                   <YAxis allowDecimals={false} fontSize={12} />
                   <Tooltip />
                   <Bar dataKey="count" name={t("dashboard.count")} fill="#1f5fa8" />
@@ -136,7 +136,7 @@ export default function Dashboard() {
               <ResponsiveContainer width="100%" height={220}>
                 <BarChart data={queues.map(([name, q]) => ({ name, queue: q.queue.visible + q.queue.in_flight, dead: q.dead_letters.visible + q.dead_letters.in_flight }))} accessibilityLayer={false}>
                   <CartesianGrid strokeDasharray="3 3" />
-                  <XAxis dataKey="name" fontSize={11} />
+                  <XAxis dataKey="name" fontSize={11} interval={0} />
                   <YAxis allowDecimals={false} fontSize={12} />
                   <Tooltip />
                   <Bar dataKey="queue" name={t("dashboard.queue")} fill="#1f5fa8" />

@@ -21,7 +21,7 @@ export function GenericList({ path, titleKey }: { path: string; titleKey: string
       <ErrorAlert error={error} />
       <Loading when={loading} />
       {items.length > 0 ? (
-        <div className="scroll">
+        <div className="scroll" tabIndex={0} role="region" aria-label={t(titleKey)}>
           <table>
             <caption className="visually-hidden">{t(titleKey)}</caption>
             <thead>
