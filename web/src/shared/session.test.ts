@@ -95,6 +95,7 @@ function tab(auth: FakeAuth, hub: Hub | null, locks: ReturnType<typeof fakeLocks
     },
     clearTimer: () => undefined,
     askTimeoutMs: 0,
+    hint: null,
   });
 }
 
@@ -106,7 +107,6 @@ describe("Session", () => {
     const claims = await session.login("a@example.com", "right");
     expect(claims.sub).toBe("u1");
     expect(session.accessToken).toMatch(/\.sig$/);
-    expect(localStorage.length + sessionStorage.length).toBe(0);
     expect(document.cookie).toBe("");
   });
 
@@ -176,6 +176,24 @@ describe("Session", () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(second.user).toBeNull();
     expect(seen).toEqual([null]);
+  });
+
+  it("keeps no token in storage; a visitor who never signed in makes no refresh call", async () => {
+    const auth = new FakeAuth();
+    const stored = new Map<string, string>();
+    const hint = { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v),
+                   removeItem: (k: string) => void stored.delete(k) };
+    const make = () => new Session({ fetch: auth.fetch as typeof fetch, channel: null, locks: null, hint, now: () => clock.now });
+    expect(await make().restore()).toBeNull();
+    expect(auth.refreshes).toBe(0);
+    const session = make();
+    await session.login("a@example.com", "right");
+    expect([...stored.values()].join()).not.toContain(".sig");       // a flag, never the token
+    expect((await make().restore())?.sub).toBe("u1");                 // a reload: the cookie renews it
+    expect(auth.refreshes).toBe(1);
+    await session.logout();
+    expect(stored.size).toBe(0);
+    session.close();
   });
 
   it("ranks roles", () => {

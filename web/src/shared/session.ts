@@ -7,6 +7,8 @@
 // - Tabs never race the rotation: a refresh runs under a Web Lock, and whoever holds it broadcasts the
 //   new token. A tab that waited for the lock and meanwhile heard a newer token uses that one instead
 //   of spending the (now rotated) cookie — a refresh token used twice revokes its whole family.
+// - The cookie is HttpOnly, so a page cannot see whether there is one: a hint in localStorage (a flag,
+//   no token) says this browser signed in, so a visitor who never did makes no refresh call (no 401).
 
 import { ApiError } from "./problem";
 
@@ -31,6 +33,7 @@ interface Channel {
 
 export interface SessionOptions {
   fetch?: typeof fetch;
+  hint?: Pick<Storage, "getItem" | "setItem" | "removeItem"> | null;
   channel?: Channel | null;
   locks?: Pick<LockManager, "request"> | null;
   now?: () => number;
@@ -41,6 +44,7 @@ export interface SessionOptions {
 
 export const AUTH = "/api/v1/auth";
 export const RENEW_BEFORE_MS = 60_000;
+export const HINT_KEY = "meridian.signed-in";
 const CSRF = { "X-Requested-With": "XMLHttpRequest" };
 const ROLE_RANK = { customer: 0, admin: 1, super_admin: 2 } as const;
 
@@ -68,6 +72,7 @@ export class Session {
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
   private readonly askTimeoutMs: number;
+  private readonly hint: SessionOptions["hint"];
 
   constructor(options: SessionOptions = {}) {
     this.fetch = options.fetch ?? ((...args) => globalThis.fetch(...args));
@@ -82,6 +87,7 @@ export class Session {
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
     this.askTimeoutMs = options.askTimeoutMs ?? 150;
+    this.hint = options.hint !== undefined ? options.hint : typeof localStorage !== "undefined" ? localStorage : null;
     if (this.channel) this.channel.onmessage = (event) => this.hear(event.data);
   }
 
@@ -98,8 +104,9 @@ export class Session {
     return () => this.listeners.delete(listener);
   }
 
-  /** On page load: a sibling tab's token, else the refresh cookie, else signed out. */
+  /** On page load: a sibling tab's token, else the refresh cookie (if this browser signed in), else signed out. */
   async restore(): Promise<Claims | null> {
+    if (this.hint && this.hint.getItem(HINT_KEY) === null) return null;
     if (this.channel) {
       this.channel.postMessage({ kind: "ask" });
       await new Promise((resolve) => this.setTimer(() => resolve(null), this.askTimeoutMs));
@@ -166,6 +173,7 @@ export class Session {
     if (claims.exp * 1000 <= this.now()) return;
     this.token = token;
     this.claims = claims;
+    this.hint?.setItem(HINT_KEY, "1");
     if (announce) this.channel?.postMessage({ kind: "token", token });
     this.schedule();
     this.emit();
@@ -175,6 +183,7 @@ export class Session {
     const had = this.token !== null;
     this.token = null;
     this.claims = null;
+    this.hint?.removeItem(HINT_KEY);
     if (this.timer !== null) this.clearTimer(this.timer);
     this.timer = null;
     if (announce) this.channel?.postMessage({ kind: "logout" });
