@@ -91,11 +91,16 @@ export function Checkout() {
   const [busy, setBusy] = useState(false);
   const [newQuote, setNewQuote] = useState<Quote | null>(null);
   const attemptKey = useRef<string | null>(null);
+  const initialized = useRef(false);
+  const [method, setMethod] = useState<string | null>(null);
+  const cartMethod = cart?.shipping_method?.id ?? null;
+  useEffect(() => setMethod(cartMethod), [cartMethod]);
 
   useEffect(() => {
     reloadCart()
       .then((found) => {
-        if (found) {
+        if (found && !initialized.current) {
+          initialized.current = true;
           setEmail(found.email ?? "");
           setForm(toForm(found.shipping_address));
           setSavedChoice(found.address_id ?? "");
@@ -163,7 +168,13 @@ export function Checkout() {
   }
 
   function chooseMethod(id: string) {
-    void run(async () => setCart(await cartCall<Cart>(cartRef()!, "/shipping-method", { method: "PUT", body: { method_id: id } })));
+    setMethod(id);
+    void run(async () => {
+      setCart(await cartCall<Cart>(cartRef()!, "/shipping-method", { method: "PUT", body: { method_id: id } }));
+      return true;
+    }).then(
+      (done) => done === undefined && setMethod(cartMethod),
+    );
   }
 
   function place() {
@@ -187,7 +198,7 @@ export function Checkout() {
     });
   }
 
-  if (loading && !cart) return <Loading />;
+  if (loading) return <Loading />;
   if (!cart || cart.items.length === 0)
     return (
       <>
@@ -267,8 +278,7 @@ export function Checkout() {
                       name="shipping-method"
                       value={m.id}
                       data-testid="shipping-method"
-                      checked={cart.shipping_method?.id === m.id}
-                      disabled={busy}
+                      checked={method === m.id}
                       onChange={() => chooseMethod(m.id)}
                     />
                     <label htmlFor={`method-${m.id}`}>
