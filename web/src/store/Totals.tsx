@@ -13,37 +13,49 @@ export function Totals({ quote, totalTestId = "total" }: { quote: Quote; totalTe
   const { t } = useTranslation();
   const { locale } = useStore();
   return (
-    <dl className="totals">
-      <dt>{t("totals.subtotal")}</dt>
-      <dd>
-        <Price money={quote.subtotal} testId="subtotal" />
-      </dd>
-      <dt>{t("totals.discount")}</dt>
-      <dd>
-        <Price money={quote.discount_total} testId="discount-total" />
-      </dd>
-      <dt>{t("totals.shipping")}</dt>
-      <dd>
-        <Price money={quote.shipping_total} testId="shipping-total" />
-      </dd>
-      <dt>{quote.tax_included ? t("totals.taxIncluded") : t("totals.tax")}</dt>
-      <dd>
-        <Price money={quote.tax_total} testId="tax-total" />
-      </dd>
-      {(quote.taxes ?? []).map((tax) => (
-        <div key={`${tax.name}-${tax.rate}`} className="tax-line" data-testid="tax-line">
-          <dt>{t("totals.taxLine", { name: tax.name, rate: percent(tax.rate, locale) })}</dt>
+    <>
+      <dl className="totals">
+        <div>
+          <dt>{t("totals.subtotal")}</dt>
           <dd>
-            <Price money={tax.amount} />
+            <Price money={quote.subtotal} testId="subtotal" />
           </dd>
         </div>
-      ))}
-      <dt className="grand">{t("totals.total")}</dt>
-      <dd className="grand">
-        <Price money={quote.total} testId={totalTestId} />
-      </dd>
+        <div>
+          <dt>{t("totals.discount")}</dt>
+          <dd>
+            <Price money={quote.discount_total} testId="discount-total" />
+          </dd>
+        </div>
+        <div>
+          <dt>{t("totals.shipping")}</dt>
+          <dd>
+            <Price money={quote.shipping_total} testId="shipping-total" />
+          </dd>
+        </div>
+        <div>
+          <dt>{quote.tax_included ? t("totals.taxIncluded") : t("totals.tax")}</dt>
+          <dd>
+            <Price money={quote.tax_total} testId="tax-total" />
+          </dd>
+        </div>
+        {(quote.taxes ?? []).map((tax) => (
+          <div key={`${tax.name}-${tax.rate}`} className="tax-line" data-testid="tax-line">
+            <dt>{t("totals.taxLine", { name: tax.name, rate: percent(tax.rate, locale) })}</dt>
+            <dd>
+              <Price money={tax.amount} />
+            </dd>
+          </div>
+        ))}
+        <div className="grand">
+          <dt>{t("totals.total")}</dt>
+          <dd>
+            <Price money={quote.total} testId={totalTestId} />
+          </dd>
+        </div>
+      </dl>
       {quote.tax_included && <p className="muted note">{t("totals.includedNote")}</p>}
-    </dl>
+    </>
   );
 }
 

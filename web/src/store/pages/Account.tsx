@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Navigate, useSearchParams } from "react-router";
 import { useTranslation } from "react-i18next";
-import { api } from "../../shared/api";
+import { api, ApiError } from "../../shared/api";
 import type { DescribedError } from "../../shared/i18n";
 import type { Address } from "../cart";
 import { KeepLink, useGo, useKeep, useStore, type Profile } from "../context";
@@ -60,16 +60,25 @@ export function Login() {
   const go = useGo();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const { busy, error, submit } = useSubmit();
+  const { busy, error, setError, submit } = useSubmit();
   return (
     <>
       <h1 tabIndex={-1}>{t("account.login")}</h1>
-      <form
+      <form noValidate
         className="stack narrow"
         onSubmit={(e: FormEvent) => {
           e.preventDefault();
           void submit(async () => {
-            await login(email.trim(), password);
+            try {
+              await login(email.trim(), password);
+            } catch (e) {
+              // a wrong e-mail or password is a 401 here, not "sign in again"
+              if (e instanceof ApiError && e.status === 401) {
+                setError({ message: t("account.badCredentials"), fields: {} });
+                return;
+              }
+              throw e;
+            }
             go("/account");
           });
         }}
@@ -99,7 +108,7 @@ export function Register() {
   return (
     <>
       <h1 tabIndex={-1}>{t("account.register")}</h1>
-      <form
+      <form noValidate
         className="stack narrow"
         onSubmit={(e: FormEvent) => {
           e.preventDefault();
@@ -149,7 +158,12 @@ export function VerifyEmail() {
     sent.current = true;
     api("/api/v1/auth/verify-email", { method: "POST", body: { token } })
       .then(() => setResult({ ok: true, message: t("account.verified") }))
-      .catch((e) => setResult({ ok: false, message: `${t("account.verifyFailed")} ${describe(e).message}` }));
+      .catch((e) => {
+        const described = describe(e);
+        // a bad or expired token is the token field's error: say that, not "check the highlighted fields"
+        const detail = described.fields.token ? "" : described.message;
+        setResult({ ok: false, message: [t("account.verifyFailed"), detail].filter(Boolean).join(" ") });
+      });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [token]);
   return (
@@ -179,7 +193,7 @@ export function ForgotPassword() {
           {t("account.forgotSent")}
         </p>
       ) : (
-        <form
+        <form noValidate
           className="stack narrow"
           onSubmit={(e: FormEvent) => {
             e.preventDefault();
@@ -214,7 +228,7 @@ export function ResetPassword() {
           {t("account.resetDone")} <KeepLink to="/account/login">{t("account.login")}</KeepLink>
         </p>
       ) : (
-        <form
+        <form noValidate
           className="stack narrow"
           onSubmit={(e: FormEvent) => {
             e.preventDefault();
@@ -235,6 +249,7 @@ export function ResetPassword() {
             error={error?.fields.password}
             hint={<span className="muted small">{t("account.passwordHint")}</span>}
           />
+          {error?.fields.token && <p className="field-error">{t("account.badLink")}</p>}
           <button type="submit" data-testid="submit" disabled={busy}>
             {t("account.resetSubmit")}
           </button>
@@ -268,7 +283,7 @@ function ProfileForm() {
   }, []);
   if (!profile) return error ? <FormError error={error} /> : <Loading />;
   return (
-    <form
+    <form noValidate
       className="stack narrow"
       onSubmit={(e: FormEvent) => {
         e.preventDefault();
@@ -325,7 +340,7 @@ function AddressEditor({ address, onDone, onCancel }: { address: Address | null;
   const [form, setForm] = useState<AddressForm>(toForm(address));
   const { busy, error, submit } = useSubmit();
   return (
-    <form
+    <form noValidate
       className="stack narrow"
       aria-label={address ? t("account.editAddress") : t("account.addAddress")}
       onSubmit={(e: FormEvent) => {

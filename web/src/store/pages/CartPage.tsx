@@ -122,7 +122,7 @@ export function Promotions({ cart }: { cart: Cart }) {
           );
         })}
       </ul>
-      <form
+      <form noValidate
         className="inline"
         onSubmit={(e) => {
           e.preventDefault();

@@ -190,8 +190,10 @@ export function Checkout() {
         go(`/checkout/pay/${order.id}`);
       } catch (e) {
         if (isQuoteChanged(e)) {
-          setNewQuote((e.problem.quote as Quote | undefined) ?? null);
+          // the notice (role=alert) shows the new total and asks to confirm it
+          setNewQuote((e.problem.quote as Quote | undefined) ?? cart);
           void reloadCart().catch(() => undefined);
+          return;
         }
         throw e;
       }
@@ -246,7 +248,7 @@ export function Checkout() {
                 ))}
               </SelectField>
             )}
-            <form
+            <form noValidate
               className="stack"
               onSubmit={(e) => {
                 e.preventDefault();
@@ -447,7 +449,7 @@ export function PayPage() {
           {t("payment.amount")} <Price money={newQuote?.total ?? order.total} testId="order-total" />
         </p>
       )}
-      <form className="stack narrow card-element" onSubmit={pay} noValidate>
+      <form noValidate className="stack narrow card-element" onSubmit={pay}>
         <Field
           label={t("payment.cardNumber")}
           name="card_number"
