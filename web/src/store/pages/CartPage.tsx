@@ -135,7 +135,7 @@ export function Promotions({ cart }: { cart: Cart }) {
           data-testid="promo-code"
           value={code}
           onChange={(e) => setCode(e.target.value)}
-          error={error ? (error.fields.code ?? error.message) : undefined}
+          error={error?.fields.code}
         />
         <button type="submit" data-testid="apply-promo" disabled={busy}>
           {t("cart.applyPromo")}
