@@ -165,8 +165,7 @@ def place_cart_order(cart_id: str, who, token: str | None) -> dict:
         carts.reopen(cart)
         raise
     try:
-        reserved = {(i["product_id"], i.get("sku")): str(i["unit_price"]["amount"]) for i in reservation["items"]}
-        if any(reserved.get((line.product_id, line.sku)) != format(line.base_unit_price, "f") for line in quote.lines):
+        if any(_reserved_price(reservation["items"], line) != line.base_unit_price for line in quote.lines):
             raise _PriceMoved()
         promotions.redeem(codes, order_id=order_id, customer=customer)
     except (_PriceMoved, promotions.PromotionRefused) as moved:
@@ -194,6 +193,16 @@ def place_cart_order(cart_id: str, who, token: str | None) -> dict:
 
 class _PriceMoved(Exception):
     """A price changed between the quote and the reservation."""
+
+
+def _reserved_price(reserved: list[dict], line) -> Decimal | None:
+    """The base unit price products reserved `line` at: the same product and SKU (a line without one is a product
+    without variants, which products reports under the product's own SKU, if it has one)."""
+    for item in reserved:
+        if item["product_id"] == line.product_id and (
+                line.sku is None or (item.get("sku") or "").upper() == line.sku.upper()):
+            return Decimal(str(item["unit_price"]["amount"]))
+    return None
 
 
 def _requote(cart: CartModel) -> quoting.CartQuote:

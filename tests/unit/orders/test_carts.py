@@ -105,6 +105,17 @@ def test_guest_checkout_charges_exactly_the_quote(api, services, shop):
     assert again.status == 409 and again.json["type"].endswith("cart-closed")
 
 
+def test_a_product_with_its_own_sku_checks_out_from_a_line_without_one(api, services, shop):
+    """The seeded catalog's simple products carry a SKU; the shopper's line names none: the same price."""
+    kit = services.products.add("25.00", name="Reinigungsset", sku="REC-CLEAN-KIT")
+    cart_id, guest = guest_cart(api)
+    api.post(f"/api/v1/carts/{cart_id}/items", json={"product_id": kit, "quantity": 6}, headers=guest)
+    cart = ready_to_order(api, services, cart_id, guest)
+    placed = order_cart(api, cart_id, guest)
+    assert placed.status == 201, placed.json
+    assert placed.json["total"] == cart["total"]
+
+
 def test_us_tax_is_added_on_top_by_state(api, services, shop, tokens):
     item = services.products.add("19.99")
     customer = tokens.header("cust-us")

@@ -44,14 +44,6 @@ async function start(): Promise<Boot> {
   return { i18n, setup, locale, currency, locales, currencies, user: session.user };
 }
 
-// no favicon request (a 404 in the console): an empty icon
-if (!document.querySelector("link[rel~=icon]")) {
-  const icon = document.createElement("link");
-  icon.rel = "icon";
-  icon.href = "data:,";
-  document.head.appendChild(icon);
-}
-
 void start().then((boot) => {
   createRoot(document.getElementById("root")!).render(
     <StrictMode>
