@@ -54,6 +54,7 @@ class Shop:
         page = (context or self.context()).new_page()
         self.watch(page)
         page.goto(path)
+        page.locator("#root main").first.wait_for()       # the app booted (its locale, session and messages)
         return page
 
     def watch(self, page) -> None:

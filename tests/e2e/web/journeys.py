@@ -60,7 +60,7 @@ def find_product(page, name: str):
 def add_to_cart(page, quantity: int) -> None:
     page.get_by_test_id("quantity").fill(str(quantity))
     page.get_by_test_id("add-to-cart").click()
-    page.get_by_test_id("cart-link").filter(has_text=str(quantity)).wait_for()
+    page.locator(f"[data-testid=cart-link][data-count='{quantity}']").wait_for()
 
 
 def fill(page, name: str, value: str) -> None:
@@ -80,7 +80,8 @@ def ship_to(page, address: dict, method_id: str, email: str | None = None) -> No
     page.get_by_test_id("save-address").click()
     method = page.locator(f"[data-testid=shipping-method][value='{method_id}']")
     method.check()
-    page.get_by_test_id("total").wait_for()
+    page.wait_for_load_state("networkidle")                 # the cart's answer to the choice, shown
+    page.wait_for_function("() => !document.querySelector('[data-testid=place-order]').disabled")
 
 
 def pay(page, card: str) -> None:
