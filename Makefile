@@ -160,7 +160,7 @@ verify-cloud: deps
 	@echo "==> verify-cloud: validate, translated lint, sam build, every built function started"
 	$(VPY) -m infra.localaws.cloud.verify --stack infra.harness.stack:DevStack
 
-bench: deps
+bench: deps web
 	$(VPY) -m tests.bench
 
 clean: down

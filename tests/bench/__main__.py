@@ -28,7 +28,8 @@ from tests.bench.report import REPORT  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 # the stack's state matters: products seeds the order book checkout runs on; checkout's backlog goes last
-ORDER = ["bench_foundation", "bench_auth", "bench_localization", "bench_products", "bench_carts", "bench_checkout"]
+ORDER = ["bench_foundation", "bench_auth", "bench_localization", "bench_products", "bench_carts", "bench_web",
+         "bench_checkout"]
 
 
 def discover(names: list[str]) -> list[str]:
