@@ -4,6 +4,7 @@
 import { useId } from "react";
 import { useTranslation } from "react-i18next";
 import { describeError } from "../../shared/i18n";
+import { ApiError } from "../../shared/problem";
 
 /** Field messages by path, and by each shorter prefix too ("amounts.EUR.value" → "amounts.EUR", "amounts"). */
 export function withPrefixes(fields: Record<string, string>): Record<string, string> {
@@ -18,9 +19,47 @@ export function withPrefixes(fields: Record<string, string>): Record<string, str
   return out;
 }
 
+// The settings APIs' own validation messages, said in the person's language (others: common's "Invalid value").
+const KNOWN: [RegExp, string, string[]][] = [
+  [/^Must not be blank\.$/, "blank", []],
+  [/^2 to 40 letters, digits, - or _\.$/, "code_format", []],
+  [/^1 to 64 lower-case letters, digits or -\.$/, "method_id_format", []],
+  [/^Must be from 0 to 1, with at most 6 decimals\.$/, "rate_format", []],
+  [/^Must be above 0 to 100, with at most 6 decimals\.$/, "percent_format", []],
+  [/^Is not a valid (?:amount|number) \(/, "amount_format", []],
+  [/^Must be a whole number\.$/, "whole_number", []],
+  [/^Must be greater than or equal to (\d+) and less than or equal to (\d+)\.$/, "range", ["min", "max"]],
+  [/^Must be greater than or equal to (\d+)\.$/, "min", ["min"]],
+  [/^Must be an ISO 3166-1 alpha-2 country code/, "country", []],
+  [/^'(.+)' is not a supported ISO 4217 currency\.$/, "currency", ["currency"]],
+  [/^Length must be between (\d+) and (\d+)\.$/, "length", ["min", "max"]],
+  [/^String does not match expected pattern\.$/, "pattern", []],
+  [/^This code exists\.$/, "code_exists", []],
+  [/^A fixed code needs an amount per currency\.$/, "fixed_needs_amounts", []],
+  [/^A percentage code needs a percent\.$/, "percentage_needs_percent", []],
+  [/^A flat rate needs an amount\.$/, "flat_needs_amount", []],
+  [/^Method ids must be distinct\.$/, "distinct_method_ids", []],
+];
+
+/** One of the API's field messages in the person's language, or null when it is not one we know. */
+export function knownFieldMessage(text: string, t: (key: string, values?: Record<string, unknown>) => string): string | null {
+  for (const [pattern, key, names] of KNOWN) {
+    const match = pattern.exec(text);
+    if (match) return t(`field_errors.${key}`, Object.fromEntries(names.map((name, i) => [name, match[i + 1]])));
+  }
+  return null;
+}
+
 export function useFieldErrors(error: unknown): Record<string, string> {
   const { t } = useTranslation();
-  return error ? withPrefixes(describeError(error, t).fields) : {};
+  if (!error) return {};
+  const fields = describeError(error, t).fields;
+  if (error instanceof ApiError)
+    for (const [path, messages] of Object.entries(error.fieldErrors)) {
+      const known = knownFieldMessage(messages[0] ?? "", t);
+      if (known) fields[path] = known;
+    }
+  return withPrefixes(fields);
 }
 
 /** A whole number as a number; anything else as typed (the API answers with the field's message). */
