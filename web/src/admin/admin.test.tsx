@@ -3,6 +3,13 @@ import { revenueEntries } from "./pages/Dashboard";
 import { byField } from "./pages/ProductEdit";
 import en from "./locales/en.json";
 import de from "./locales/de.json";
+import fr from "./locales/fr.json";
+import es from "./locales/es.json";
+import ja from "./locales/ja.json";
+import ptBR from "./locales/pt-BR.json";
+import ar from "./locales/ar.json";
+import { withPrefixes } from "./pages/editing";
+import { promotionBody } from "./pages/Promotions";
 
 function keys(value: unknown, prefix = ""): string[] {
   if (!value || typeof value !== "object") return [prefix];
@@ -22,7 +29,19 @@ describe("admin console helpers", () => {
     expect(byField({ "images.1": "bad url", name: "required" })).toEqual({ "images.1": "bad url", images: "bad url", name: "required" });
   });
 
-  it("has German messages for every English one", () => {
-    expect(keys(de).sort()).toEqual(keys(en).sort());
+  it("has messages for every English one in every locale", () => {
+    for (const messages of [de, fr, es, ja, ptBR, ar]) expect(keys(messages).sort()).toEqual(keys(en).sort());
+  });
+
+  it("shows a nested field error on its field and on the group around it", () => {
+    expect(withPrefixes({ "amounts.EUR.value": "bad" })).toEqual({ "amounts.EUR.value": "bad", "amounts.EUR": "bad", amounts: "bad" });
+  });
+
+  it("sends a promotion's amounts as the decimal strings typed, only the kind's own value", () => {
+    const body = promotionBody({
+      code: " SAVE5 ", kind: "fixed", percent: "10", amounts: [{ currency: "eur", amount: " 5.00 " }], minimum_subtotal: [],
+      starts_at: "", ends_at: "", usage_limit: "", per_customer_limit: "2", combinable: true, active: true,
+    });
+    expect(body).toMatchObject({ code: "SAVE5", percent: null, amounts: { EUR: "5.00" }, minimum_subtotal: {}, starts_at: null, usage_limit: null, per_customer_limit: 2 });
   });
 });
