@@ -18,6 +18,7 @@ import uuid
 import pytest
 import requests
 
+from infra.harness.stack import StackSettings
 from infra.localaws import config
 from infra.localaws.processes import command_lines_containing, descendants, free_ports, process_identity
 from infra.localaws.template import ROOT, Template
@@ -114,12 +115,22 @@ def test_request_id_is_generated_when_missing(stack):
     assert _access_log(stack, generated)["status"] == 200
 
 
-def test_unknown_path_is_a_404_problem(stack):
-    response = stack.session().get(f"{stack.base_url}/definitely/not/here", timeout=10)
+def test_unknown_api_path_is_a_404_problem(stack):
+    response = stack.session().get(f"{stack.base_url}/api/definitely/not/here", timeout=10)
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("application/problem+json")
     body = response.json()
     assert body["status"] == 404 and body["request_id"] == response.headers["X-Request-Id"]
+
+
+@pytest.mark.parametrize(("path", "title"), [("/definitely/not/here", "Meridian"), ("/admin/x/y", "Meridian admin")])
+def test_any_other_path_is_a_client_side_route_of_its_app(stack, path, title):
+    """Outside /api/ a path is the storefront's (or, under /admin/, the console's): its app shows its own
+    not-found page. Served with the apps' content security policy."""
+    response = stack.session().get(f"{stack.base_url}{path}", timeout=10)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    assert 'id="root"' in response.text and f"<title>{title}</title>" in response.text
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize("method, path, allow", [
@@ -204,10 +215,12 @@ def _cli(command: str, env: dict, timeout: float = 180) -> subprocess.CompletedP
 
 def test_up_then_down_leaves_no_process_behind(tmp_path):
     state_dir = tmp_path / "second-stack"
-    aws, https, http_port, internal, fx, sandbox = free_ports(6)
-    env = dict(os.environ, MERIDIAN_STATE_DIR=str(state_dir), AWS_PORT=str(aws), GATEWAY_HTTPS_PORT=str(https),
-               GATEWAY_HTTP_PORT=str(http_port), GATEWAY_INTERNAL_PORT=str(internal), FX_STUB_PORT=str(fx),
-               SANDBOX_PORT=str(sandbox), WORKERS_PER_FUNCTION="1", SEED_PASSWORD=uuid.uuid4().hex)
+    # every port the stack checks (StackSettings.PORTS) on a free one: a `make up` stack may be running beside
+    variables = sorted(StackSettings.PORTS.values())
+    ports = dict(zip(variables, map(str, free_ports(len(variables))), strict=True))
+    https = ports["GATEWAY_HTTPS_PORT"]
+    env = dict(os.environ, **ports, MERIDIAN_STATE_DIR=str(state_dir), WORKERS_PER_FUNCTION="1",
+               SEED_PASSWORD=uuid.uuid4().hex)
     started = _cli("up", env)
     try:
         assert started.returncode == 0, started.stdout + started.stderr
