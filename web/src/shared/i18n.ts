@@ -75,12 +75,14 @@ export async function createI18n(setup: I18nSetup, locale: string): Promise<I18n
 
 /** Switch the UI to `locale`: fetch its messages (and its fallbacks'), set <html lang dir>. */
 export async function switchLocale(instance: I18n, setup: I18nSetup, locale: string): Promise<void> {
-  for (const code of fallbackChain(locale)) {
-    if (instance.hasResourceBundle(code, setup.namespace)) continue;
-    const [own, common] = await Promise.all([load(setup.messages, code), load(setup.common, code)]);
+  const missing = fallbackChain(locale).filter((code) => !instance.hasResourceBundle(code, setup.namespace));
+  const loaded = await Promise.all(  // the whole chain at once: one round trip, not one per locale
+    missing.map((code) => Promise.all([load(setup.messages, code), load(setup.common, code)])));
+  missing.forEach((code, index) => {
+    const [own, common] = loaded[index];
     if (own) instance.addResourceBundle(code, setup.namespace, own, true, true);
     if (common) instance.addResourceBundle(code, "common", common, true, true);
-  }
+  });
   await instance.changeLanguage(locale);
   if (typeof document !== "undefined") {
     document.documentElement.lang = locale;
