@@ -179,3 +179,26 @@ export function StatusMessage({ children, testId }: { children: ReactNode; testI
 export function shortId(id: string): string {
   return id.length > 8 ? id.slice(0, 8) : id;
 }
+
+/** First / next page of a cursor-paged list: `cursors` are the pages walked so far (empty: the first). */
+export function Pager({ cursors, setCursors, next }: {
+  cursors: string[];
+  setCursors: (cursors: string[]) => void;
+  next: string | null | undefined;
+}) {
+  const { t } = useTranslation();
+  return (
+    <div className="pager">
+      {cursors.length > 0 ? (
+        <button type="button" onClick={() => setCursors([])}>
+          {t("first_page")}
+        </button>
+      ) : null}
+      {next ? (
+        <button type="button" data-testid="next-page" onClick={() => setCursors([...cursors, next])}>
+          {t("next_page")}
+        </button>
+      ) : null}
+    </div>
+  );
+}

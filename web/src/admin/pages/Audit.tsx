@@ -2,7 +2,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../../shared/api";
-import { DateTime, ErrorAlert, Field, Loading, useDebounced, useLoad } from "../ui";
+import { DateTime, ErrorAlert, Field, Loading, Pager, useDebounced, useLoad } from "../ui";
 
 interface Entry {
   at: string;
@@ -69,18 +69,7 @@ export default function Audit() {
         </tbody>
       </table>
       {data && data.items.length === 0 ? <p className="muted">{t("empty")}</p> : null}
-      <div className="pager">
-        {cursors.length > 0 ? (
-          <button type="button" onClick={() => setCursors([])}>
-            {t("first_page")}
-          </button>
-        ) : null}
-        {data?.next_cursor ? (
-          <button type="button" data-testid="next-page" onClick={() => setCursors([...cursors, data.next_cursor!])}>
-            {t("next_page")}
-          </button>
-        ) : null}
-      </div>
+      <Pager cursors={cursors} setCursors={setCursors} next={data?.next_cursor} />
     </>
   );
 }

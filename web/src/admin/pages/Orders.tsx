@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api } from "../../shared/api";
 import type { Money } from "../../shared/money";
-import { DateTime, ErrorAlert, Field, Loading, MoneyText, shortId, useLoad } from "../ui";
+import { DateTime, ErrorAlert, Field, Loading, MoneyText, Pager, shortId, useLoad } from "../ui";
 
 export const ORDER_STATUSES = ["pending_payment", "paid", "fulfilled", "cancelled", "refunded"];
 
@@ -77,18 +77,7 @@ export default function Orders() {
         </tbody>
       </table>
       {data && data.items.length === 0 ? <p className="muted">{t("empty")}</p> : null}
-      <div className="pager">
-        {cursors.length > 0 ? (
-          <button type="button" onClick={() => setCursors([])}>
-            {t("first_page")}
-          </button>
-        ) : null}
-        {data?.next_cursor ? (
-          <button type="button" onClick={() => setCursors([...cursors, data.next_cursor!])}>
-            {t("next_page")}
-          </button>
-        ) : null}
-      </div>
+      <Pager cursors={cursors} setCursors={setCursors} next={data?.next_cursor} />
     </>
   );
 }

@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api } from "../../shared/api";
 import type { Money } from "../../shared/money";
-import { ErrorAlert, Field, Loading, MoneyText, useDebounced, useLoad } from "../ui";
+import { ErrorAlert, Field, Loading, MoneyText, Pager, useDebounced, useLoad } from "../ui";
 
 interface ProductRow {
   id: string;
@@ -94,18 +94,7 @@ export default function Products() {
         </tbody>
       </table>
       {data && data.items.length === 0 ? <p className="muted">{t("empty")}</p> : null}
-      <div className="pager">
-        {cursors.length > 0 ? (
-          <button type="button" onClick={() => setCursors([])}>
-            {t("first_page")}
-          </button>
-        ) : null}
-        {data?.next_cursor ? (
-          <button type="button" onClick={() => setCursors([...cursors, data.next_cursor!])}>
-            {t("next_page")}
-          </button>
-        ) : null}
-      </div>
+      <Pager cursors={cursors} setCursors={setCursors} next={data?.next_cursor} />
     </>
   );
 }

@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { api } from "../../shared/api";
 import { describeError } from "../../shared/i18n";
 import { hasRole, type Claims } from "../../shared/session";
-import { DateTime, ErrorAlert, Field, Loading, StatusMessage, useDebounced, useLoad } from "../ui";
+import { DateTime, ErrorAlert, Field, Loading, Pager, StatusMessage, useDebounced, useLoad } from "../ui";
 
 interface Account {
   id: string;
@@ -70,18 +70,7 @@ export default function Users({ user }: { user: Claims }) {
         </tbody>
       </table>
       {data && data.items.length === 0 ? <p className="muted">{t("empty")}</p> : null}
-      <div className="pager">
-        {cursors.length > 0 ? (
-          <button type="button" onClick={() => setCursors([])}>
-            {t("first_page")}
-          </button>
-        ) : null}
-        {data?.next_cursor ? (
-          <button type="button" onClick={() => setCursors([...cursors, data.next_cursor!])}>
-            {t("next_page")}
-          </button>
-        ) : null}
-      </div>
+      <Pager cursors={cursors} setCursors={setCursors} next={data?.next_cursor} />
     </>
   );
 }
