@@ -71,6 +71,15 @@ def fill(page, name: str, value: str) -> None:
         field.fill(value)
 
 
+def sign_in(shop, path: str, email: str, password: str, context=None):
+    """Open `path` (a login page of either app), sign in; the page, in `context` (a new one by default)."""
+    page = shop.open(path, context)
+    fill(page, "email", email)
+    fill(page, "password", password)
+    page.get_by_test_id("submit").click()
+    return page
+
+
 def ship_to(page, address: dict, method_id: str, email: str | None = None) -> None:
     """On /checkout: the guest's e-mail, the address, then the shipping method."""
     if email:

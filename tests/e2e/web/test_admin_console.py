@@ -7,29 +7,21 @@ import re
 import time
 import uuid
 
-from tests.e2e.web.journeys import fill
+from tests.e2e.web.journeys import fill, sign_in
 from tests.integration.checkout_helpers import checkout, confirm, new_customer, wait_for_status
 
 AUDIT_TIMEOUT = 60.0
 
 
-def sign_in(shop, stack, email: str, path: str = "/admin/"):
-    page = shop.open(path)
-    fill(page, "email", email)
-    fill(page, "password", stack.credentials[email])
-    page.get_by_test_id("submit").click()
-    return page
-
-
 def test_a_customer_is_refused_clearly(stack, shop):
-    page = sign_in(shop, stack, "customer@example.com")
+    page = sign_in(shop, "/admin/", "customer@example.com", stack.credentials["customer@example.com"])
     page.get_by_test_id("forbidden").wait_for()
     assert page.get_by_test_id("dashboard").count() == 0
     shop.look(page, "admin-forbidden")
 
 
 def test_an_admin_runs_the_shop_and_the_audit_log_shows_it(stack, shop):
-    page = sign_in(shop, stack, "admin@example.com")
+    page = sign_in(shop, "/admin/", "admin@example.com", stack.credentials["admin@example.com"])
     page.get_by_test_id("dashboard").wait_for()
     page.locator("[data-testid=chart-orders-by-status] svg").first.wait_for()
     page.get_by_test_id("fx-freshness").wait_for()

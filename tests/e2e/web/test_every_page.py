@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.web.journeys import fill, new_product
+from tests.e2e.web.journeys import new_product, sign_in
 from tests.integration.checkout_helpers import PASSWORD, admin, checkout, new_customer
 
 STORE_PAGES = ["/", "/cart", "/checkout", "/account/login", "/account/register", "/account/forgot-password",
@@ -14,16 +14,6 @@ STORE_PAGES = ["/", "/cart", "/checkout", "/account/login", "/account/register",
 CUSTOMER_PAGES = ["/account", "/account/addresses", "/account/orders"]
 ADMIN_PAGES = ["/admin/", "/admin/products", "/admin/products/new", "/admin/orders", "/admin/users", "/admin/audit",
                "/admin/dead-letters", "/admin/rates", "/admin/shipping", "/admin/taxes", "/admin/promotions"]
-
-
-def signed_in_context(shop, stack, email: str, password: str, login_path: str):
-    context = shop.context()
-    page = shop.open(login_path, context)
-    fill(page, "email", email)
-    fill(page, "password", password)
-    page.get_by_test_id("submit").click()
-    page.get_by_test_id("logout").wait_for()
-    return context, page
 
 
 def visit(shop, page, path: str, name: str) -> None:
@@ -44,7 +34,8 @@ def test_every_storefront_page(stack, shop, locale):
     customer = new_customer(stack)
     placed = checkout(stack, customer["headers"], product["id"])
     assert placed.status_code == 201, placed.text
-    _, page = signed_in_context(shop, stack, customer["email"], PASSWORD, f"/account/login?locale={locale}")
+    page = sign_in(shop, f"/account/login?locale={locale}", customer["email"], PASSWORD)
+    page.get_by_test_id("logout").wait_for()
     for path in [*CUSTOMER_PAGES, f"/orders/{placed.json()['id']}"]:
         visit(shop, page, f"{path}?locale={locale}", f"page-store-{locale}-signed-in{path.replace('/', '-')}")
 
@@ -52,7 +43,8 @@ def test_every_storefront_page(stack, shop, locale):
 @pytest.mark.parametrize("locale", ["en", "ar"])
 def test_every_admin_page(stack, shop, locale):
     email = "superadmin@example.com"
-    _, page = signed_in_context(shop, stack, email, stack.credentials[email], "/admin/")
+    page = sign_in(shop, "/admin/", email, stack.credentials[email])
+    page.get_by_test_id("logout").wait_for()
     if locale != "en":
         page.get_by_label("Language").select_option(locale)
         page.wait_for_function("() => document.documentElement.dir === 'rtl'")

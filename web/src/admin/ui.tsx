@@ -1,7 +1,8 @@
 // Small building blocks every page of the console uses: loading data, errors in the person's
 // language (headline in role=alert, field messages next to their inputs), labelled fields, dates, money.
-import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { ErrorHeadline, FieldFrame } from "../shared/forms";
 import { describeError, type DescribedError } from "../shared/i18n";
 import { formatMoney, type Money } from "../shared/money";
 
@@ -44,13 +45,7 @@ export function useDescribed(error: unknown): DescribedError | null {
 }
 
 export function ErrorAlert({ error }: { error: unknown }) {
-  const described = useDescribed(error);
-  if (!described) return null;
-  return (
-    <p role="alert" className="error" data-testid="form-error">
-      {described.message}
-    </p>
-  );
+  return <ErrorHeadline error={useDescribed(error)} />;
 }
 
 export function Loading({ when }: { when: boolean }) {
@@ -78,59 +73,33 @@ interface FieldProps {
 
 /** A labelled input (or textarea / select) with its error message wired through aria-describedby. */
 export function Field(props: FieldProps) {
-  const id = useId();
-  const key = props.errorKey ?? props.name;
-  const message = props.errors?.[key];
-  const errorId = `${id}-error`;
-  const hintId = `${id}-hint`;
-  const describedBy = [message ? errorId : null, props.hint ? hintId : null].filter(Boolean).join(" ") || undefined;
-  const common = {
-    id,
-    name: props.name,
-    value: props.value,
-    "aria-invalid": message ? true : undefined,
-    "aria-describedby": describedBy,
-    "data-testid": props.testId,
-    required: props.required,
-  };
-  let control: ReactNode;
-  if (props.options)
-    control = (
-      <select {...common} onChange={(e) => props.onChange(e.target.value)}>
-        {props.options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-    );
-  else if (props.multiline)
-    control = <textarea {...common} rows={props.rows ?? 4} onChange={(e) => props.onChange(e.target.value)} />;
-  else
-    control = (
-      <input
-        {...common}
-        type={props.type ?? "text"}
-        inputMode={props.inputMode}
-        autoComplete={props.autoComplete}
-        onChange={(e) => props.onChange(e.target.value)}
-      />
-    );
+  const message = props.errors?.[props.errorKey ?? props.name];
+  const common = { name: props.name, value: props.value, "data-testid": props.testId, required: props.required };
   return (
-    <div className="field">
-      <label htmlFor={id}>{props.label}</label>
-      {control}
-      {props.hint ? (
-        <small id={hintId} className="muted">
-          {props.hint}
-        </small>
-      ) : null}
-      {message ? (
-        <small id={errorId} className="field-error">
-          {message}
-        </small>
-      ) : null}
-    </div>
+    <FieldFrame label={props.label} error={message} hint={props.hint}>
+      {(control) =>
+        props.options ? (
+          <select {...control} {...common} onChange={(e) => props.onChange(e.target.value)}>
+            {props.options.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        ) : props.multiline ? (
+          <textarea {...control} {...common} rows={props.rows ?? 4} onChange={(e) => props.onChange(e.target.value)} />
+        ) : (
+          <input
+            {...control}
+            {...common}
+            type={props.type ?? "text"}
+            inputMode={props.inputMode}
+            autoComplete={props.autoComplete}
+            onChange={(e) => props.onChange(e.target.value)}
+          />
+        )
+      }
+    </FieldFrame>
   );
 }
 

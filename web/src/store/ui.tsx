@@ -1,6 +1,7 @@
 // Small building blocks: a labelled field with its error, an error headline, money.
-import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from "react";
+import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
+import { ErrorHeadline, FieldFrame } from "../shared/forms";
 import { describeError, type DescribedError } from "../shared/i18n";
 import { formatMoney, type Money } from "../shared/money";
 import { useStore } from "./context";
@@ -16,13 +17,8 @@ export function useDescribe(): (error: unknown) => DescribedError {
   return (error: unknown) => describeError(error, t);
 }
 
-export function FormError({ error, testId = "form-error" }: { error: DescribedError | null; testId?: string }) {
-  if (!error) return null;
-  return (
-    <p role="alert" className="error" data-testid={testId}>
-      {error.message}
-    </p>
-  );
+export function FormError({ error, testId }: { error: DescribedError | null; testId?: string }) {
+  return <ErrorHeadline error={error} testId={testId} />;
 }
 
 interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
@@ -33,19 +29,10 @@ interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
 }
 
 export function Field({ label, name, error, hint, ...input }: FieldProps) {
-  const id = useId();
-  const errorId = `${id}-error`;
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={error ? errorId : undefined} {...input} />
-      {hint}
-      {error && (
-        <span id={errorId} className="field-error">
-          {error}
-        </span>
-      )}
-    </div>
+    <FieldFrame label={label} error={error} hint={hint}>
+      {(control) => <input name={name} {...control} {...input} />}
+    </FieldFrame>
   );
 }
 
@@ -56,20 +43,14 @@ interface SelectFieldProps extends SelectHTMLAttributes<HTMLSelectElement> {
 }
 
 export function SelectField({ label, error, children, ...select }: SelectFieldProps) {
-  const id = useId();
-  const errorId = `${id}-error`;
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? errorId : undefined} {...select}>
-        {children}
-      </select>
-      {error && (
-        <span id={errorId} className="field-error">
-          {error}
-        </span>
+    <FieldFrame label={label} error={error}>
+      {(control) => (
+        <select {...control} {...select}>
+          {children}
+        </select>
       )}
-    </div>
+    </FieldFrame>
   );
 }
 
