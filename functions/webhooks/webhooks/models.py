@@ -93,4 +93,4 @@ class DeliveryModel(Model):
     sequence_index = SequenceIndex()
 
 
-share_connection(EndpointModel, DeliveryModel)
+share_connection(DeliveryModel, EndpointModel)    # the model that declares every index first

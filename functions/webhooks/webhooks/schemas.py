@@ -21,6 +21,16 @@ class OneLine(fields.String):
         return text
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false, nothing that merely looks like one ("yes", 1)."""
+    OPENAPI = {"type": "boolean"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Must be true or false.")
+        return value
+
+
 def _events_field(**kwargs):
     return fields.List(fields.String(validate=validate.OneOf(SUBSCRIBABLE)),
                        validate=validate.Length(min=1, max=len(SUBSCRIBABLE)),
@@ -50,7 +60,7 @@ class EndpointUpdateSchema(Schema):
     url = _url_field()
     events = _events_field()
     description = OneLine(allow_none=True, validate=validate.Length(max=200))
-    enabled = fields.Boolean(strict=True)
+    enabled = StrictBoolean()
 
     @validates("url")
     def _not_blank(self, value, **kwargs):
