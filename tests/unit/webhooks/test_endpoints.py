@@ -84,7 +84,8 @@ def test_patch_disables_and_enables_again_forgetting_failures(hooks):
     assert off["enabled"] is False and off["disabled_reason"]
     hooks.repository.update_endpoint(hooks.repository.endpoint(created["id"]), [
         hooks.repository.EndpointModel.failing_since.set("2026-01-01T00:00:00.000Z")])
-    on = hooks.api.patch(path, json={"enabled": True, "events": ["*"], "description": "again"}, headers=hooks.admin).json
+    on = hooks.api.patch(path, json={"enabled": True, "events": ["*"], "description": "again"},
+                         headers=hooks.admin).json
     assert on["enabled"] is True and on["disabled_reason"] is None and on["failing_since"] is None
     assert on["events"] == ["*"] and on["description"] == "again"
     bad = hooks.api.patch(path, json={"enabled": "yes"}, headers=hooks.admin)
