@@ -96,6 +96,64 @@ def fulfil_order(order_id):
                                  reason=f"fulfilled ({shipped})" if shipped else "fulfilled")
 
 
+# ---------------------------------------------------------------------------- returns (returns.py)
+@app.route("/{order_id}/returns", methods=["POST"], body="ReturnRequestSchema", responses={201: "OrderAnswer"},
+           errors=(409,))
+@require_role("customer")
+def request_return(order_id):
+    """Return shipped lines (the order's customer, or an admin): {items: [{line_id, quantity, reason?}], note?}
+    → 201 the order with the return `requested`. 409 once the return window closed, or on a cancelled or
+    refunded order."""
+    from orders import returns
+
+    body = load(schemas.ReturnRequestSchema(), app.json_body())
+    return json_response(returns.request(order_id, principal(), items=body["items"], note_text=body["note"]), 201)
+
+
+@app.route("/{order_id}/returns/{return_id}/approve", methods=["POST"], responses={200: "OrderAnswer"},
+           errors=(409,))
+@require_role("admin")
+def approve_return(order_id, return_id):
+    """Approve a requested return (admin)."""
+    from orders import returns
+
+    return returns.approve(order_id, return_id, principal())
+
+
+@app.route("/{order_id}/returns/{return_id}/reject", methods=["POST"], body="ReturnRejectSchema",
+           responses={200: "OrderAnswer"}, errors=(409,))
+@require_role("admin")
+def reject_return(order_id, return_id):
+    """Reject a requested or approved return (admin): {reason}."""
+    from orders import returns
+
+    body = load(schemas.ReturnRejectSchema(), app.json_body())
+    return returns.reject(order_id, return_id, principal(), reason=body["reason"])
+
+
+@app.route("/{order_id}/returns/{return_id}/receive", methods=["POST"], body="ReturnReceiveSchema",
+           responses={200: "OrderAnswer"}, errors=(409, 422))
+@require_role("admin")
+def receive_return(order_id, return_id):
+    """The approved return came back (admin): {items: [{line_id, quantity, restock}]}; restocked units go back
+    in stock once."""
+    from orders import returns
+
+    body = load(schemas.ReturnReceiveSchema(), app.json_body())
+    return returns.receive(order_id, return_id, principal(), items=body["items"])
+
+
+@app.route("/{order_id}/returns/{return_id}/refund", methods=["POST"], body=optional("ReturnRefundSchema"),
+           responses={200: "OrderAnswer"}, errors=(409,))
+@require_role("admin")
+def refund_return(order_id, return_id):
+    """Refund a received return (admin): {amount?, reason?}; amount defaults to the received lines' prices."""
+    from orders import returns
+
+    body = load(schemas.ReturnRefundSchema(), app.optional_json_body())
+    return returns.refund(order_id, return_id, principal(), amount=body["amount"], reason=body["reason"])
+
+
 @app.route("/internal/stats", methods=["GET"])
 @require_service("admin")
 def order_stats():

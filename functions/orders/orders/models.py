@@ -104,6 +104,37 @@ class HistoryEntry(MapAttribute):
     actor = UnicodeAttribute()
 
 
+class ReturnLine(MapAttribute):
+    line_id = UnicodeAttribute()
+    quantity = NumberAttribute()              # asked back
+    reason = UnicodeAttribute(null=True)
+    received = NumberAttribute(null=True)     # once received: how many came back
+    restock = BooleanAttribute(null=True)     # once received: whether they went back in stock
+
+
+class ReturnStep(MapAttribute):
+    status = UnicodeAttribute()
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+
+
+class ReturnAttribute(MapAttribute):
+    """One return of the order (returns.py): its lines, where it stands, and each of its steps."""
+    id = UnicodeAttribute()
+    status = UnicodeAttribute()               # returns.TRANSITIONS: requested → approved | rejected …
+    items = ListAttribute(of=ReturnLine, default=list)
+    note = UnicodeAttribute(null=True)
+    requested_at = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    rejected_reason = UnicodeAttribute(null=True)
+    restock_id = UnicodeAttribute(null=True)  # received with units back in stock: the products restock
+    refund_id = UnicodeAttribute(null=True)   # refunded: the order's refund (refunds.py)
+    refund_amount = UnicodeAttribute(null=True)
+    history = ListAttribute(of=ReturnStep, default=list)
+
+
 class OrderModel(Model):
     Meta = table_meta(TABLE_NAME)
 
@@ -129,6 +160,7 @@ class OrderModel(Model):
     history = ListAttribute(of=HistoryEntry)  # append-only (list_append in the same update as the change)
     fulfillment_status = UnicodeAttribute(null=True)  # unfulfilled (None on older orders) | partially_… | fulfilled
     version = NumberAttribute(null=True)      # + 1 with every change (state_machine.py); events carry it
+    returns = ListAttribute(of=ReturnAttribute, null=True)       # returns.py (rewritten with each step)
     # the quote it was placed at (pricing.py); absent on orders placed before carts existed
     subtotal = DecimalAttribute(null=True)
     discount_total = DecimalAttribute(null=True)

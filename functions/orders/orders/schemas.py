@@ -254,6 +254,57 @@ class CancelSchema(Schema):
     reason = Text(load_default=None, validate=validate.Length(max=200))
 
 
+# ---------------------------------------------------------------------------- returns (returns.py)
+LINE_ID = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                        metadata={"description": "The order line (its `line_id`)."})
+
+
+class ReturnLineSchema(Schema):
+    line_id = LINE_ID
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+    reason = Text(load_default=None, validate=validate.Length(max=200))
+
+
+class ReturnRequestSchema(Schema):
+    """Shipped lines to send back (within the return window), each at most what shipped and is not already in a
+    return."""
+    OPENAPI_EXAMPLE = {"items": [{"line_id": "0", "quantity": 1, "reason": "Too small."}], "note": "Box unopened."}
+
+    items = fields.List(fields.Nested(ReturnLineSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_LINES))
+    note = Text(load_default=None, validate=validate.Length(max=500))
+
+
+class ReturnRejectSchema(Schema):
+    OPENAPI_EXAMPLE = {"reason": "Outside our returns policy."}
+
+    reason = Text(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ReceivedLineSchema(Schema):
+    line_id = LINE_ID
+    quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
+    restock = StrictBoolean(required=True, metadata={"description": "Put the units back in stock."})
+
+
+class ReturnReceiveSchema(Schema):
+    """What came back of each line of the return (at most its quantity) and whether it goes back in stock; a line
+    left out came back with nothing."""
+    OPENAPI_EXAMPLE = {"items": [{"line_id": "0", "quantity": 1, "restock": True}]}
+
+    items = fields.List(fields.Nested(ReceivedLineSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_LINES))
+
+
+class ReturnRefundSchema(Schema):
+    """Refund a received return: `amount` (order currency) defaults to the received lines' unit prices ×
+    quantities, capped by what is left to refund."""
+    OPENAPI_EXAMPLE = {"reason": "Returned: too small."}
+
+    amount = MinorUnitAmount(None, load_default=None, above=0)
+    reason = Text(load_default=None, validate=validate.Length(min=1, max=500))
+
+
 class OrderQuery(Schema):
     token = fields.String(metadata={"description": "A guest's signed order link token (from the order e-mail)."})
 
@@ -296,6 +347,44 @@ class HistoryAnswer(Answer):
     actor = fields.String(required=True, allow_none=True)
 
 
+class ReturnLineAnswer(Answer):
+    line_id = fields.String(required=True)
+    product_id = fields.String(required=True, allow_none=True)
+    sku = fields.String(required=True, allow_none=True)
+    name = fields.String(required=True, allow_none=True)
+    quantity = fields.Integer(required=True)
+    reason = fields.String(required=True, allow_none=True)
+    received = fields.Integer(required=True, allow_none=True, metadata={"description": "Once received."})
+    restock = fields.Boolean(required=True, allow_none=True, metadata={"description": "Once received."})
+
+
+class ReturnStepAnswer(Answer):
+    status = fields.String(required=True)
+    at = fields.String(required=True)
+    actor = fields.String(required=True)
+    reason = fields.String(required=True, allow_none=True)
+
+
+class ReturnRefundAnswer(Answer):
+    id = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+
+
+class ReturnAnswer(Answer):
+    id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["requested", "approved", "rejected", "received",
+                                                             "refunded"]})
+    items = fields.List(fields.Nested(ReturnLineAnswer), required=True)
+    note = fields.String(required=True, allow_none=True)
+    requested_at = fields.String(required=True)
+    requested_by = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    rejected_reason = fields.String(required=True, allow_none=True)
+    restock_id = fields.String(required=True, allow_none=True)
+    refund = fields.Nested(ReturnRefundAnswer, required=True, allow_none=True)
+    history = fields.List(fields.Nested(ReturnStepAnswer), required=True)
+
+
 class OrderAnswer(Answer):
     id = fields.String(required=True)
     user_id = fields.String(required=True)
@@ -310,6 +399,7 @@ class OrderAnswer(Answer):
     updated_at = fields.String(required=True)
     expires_at = fields.String(required=True, allow_none=True)
     history = fields.List(fields.Nested(HistoryAnswer), required=True)
+    returns = fields.List(fields.Nested(ReturnAnswer), required=True)
     order_token = fields.String(metadata={"description": "A guest's checkout only: GET /api/v1/orders/{id}?token= "
                                                          "opens the order (as the e-mail's link does)."})
 

@@ -63,7 +63,28 @@ def order_view(order: OrderModel) -> dict:
     }
     view["history"] = [{"status": h.status, "at": h.at, "reason": h.reason, "actor": h.actor}
                        for h in (order.history or [])]
+    view["returns"] = [return_view(ret, order) for ret in order.returns or []]
     return view
+
+
+def return_view(ret, order: OrderModel) -> dict:
+    """One return of the order (returns.py) with its lines (named as the order names them) and its steps."""
+    lines = {line.line_id or str(n): line for n, line in enumerate(order.items)}
+    currency = order.currency
+    items = []
+    for item in ret.items:
+        line = lines.get(item.line_id)
+        items.append({"line_id": item.line_id, "product_id": line.product_id if line else None,
+                      "sku": line.sku if line else None, "name": line.name if line else None,
+                      "quantity": int(item.quantity), "reason": item.reason,
+                      "received": None if item.received is None else int(item.received),
+                      "restock": item.restock})
+    refund = ({"id": ret.refund_id, "amount": _money(ret.refund_amount, currency)} if ret.refund_id else None)
+    return {"id": ret.id, "status": ret.status, "items": items, "note": ret.note,
+            "requested_at": ret.requested_at, "requested_by": ret.requested_by, "updated_at": ret.updated_at,
+            "rejected_reason": ret.rejected_reason, "restock_id": ret.restock_id, "refund": refund,
+            "history": [{"status": step.status, "at": step.at, "actor": step.actor, "reason": step.reason}
+                        for step in ret.history or []]}
 
 
 def cart_view(quoted, *, cart_token: str | None = None) -> dict:
