@@ -265,8 +265,8 @@ export function RefundsCard({ order, onChange, statusText }: { order: AfterPayme
       setAmount("");
       setReason("");
       onChange(fresh);
-      // the payment confirms the refund asynchronously: follow the order for a few seconds
-      for (let i = 0; i < 10 && (fresh.refunds ?? []).some((r) => r.status === "pending"); i++) {
+      // the payment confirms the refund asynchronously: follow the order (up to half a minute)
+      for (let i = 0; i < 40 && (fresh.refunds ?? []).some((r) => r.status === "pending"); i++) {
         await sleep(750);
         fresh = await api<AfterPayment>(`/api/v1/orders/${order.id}`);
         onChange(fresh);
