@@ -241,11 +241,47 @@ class PromotionSchema(Schema):
 
 
 class FulfilSchema(Schema):
-    """How a paid order was shipped (the whole order: partial fulfilment is not offered, so `items` is a 400)."""
+    """Ship everything not shipped yet, in one parcel (POST /orders/{id}/shipments ships a part)."""
     OPENAPI_EXAMPLE = {"carrier": "DHL", "tracking_number": "00340434161094042557"}
 
     carrier = Text(load_default=None, validate=validate.Length(max=100))
     tracking_number = Text(load_default=None, validate=validate.Length(max=100))
+    tracking_url = fields.Url(load_default=None, schemes={"https", "http"}, validate=validate.Length(max=500))
+
+
+class OrderLineRefSchema(Schema):
+    line_id = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                            metadata={"description": "The order line's `line_id`."})
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+class ShipmentSchema(Schema):
+    """One parcel: which lines (and how many of each) it holds, its carrier and tracking number."""
+    OPENAPI_EXAMPLE = {"items": [{"line_id": "0", "quantity": 1}], "carrier": "DHL",
+                       "tracking_number": "00340434161094042557",
+                       "tracking_url": "https://www.dhl.com/track?id=00340434161094042557"}
+
+    items = fields.List(fields.Nested(OrderLineRefSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_LINES))
+    carrier = Text(required=True, validate=validate.Length(max=100))
+    tracking_number = Text(required=True, validate=validate.Length(max=100))
+    tracking_url = fields.Url(load_default=None, schemes={"https", "http"}, validate=validate.Length(max=500))
+
+
+class OrderRefundSchema(Schema):
+    """A refund of the order: `amount` in the order's currency (left out: all that is left to refund), why,
+    and optionally which lines it is for."""
+    OPENAPI_EXAMPLE = {"amount": "10.00", "reason": "Arrived damaged.", "lines": [{"line_id": "0", "quantity": 1}]}
+
+    amount = MinorUnitAmount(currency=None, load_default=None)
+    reason = Text(required=True, validate=validate.Length(min=1, max=500))
+    lines = fields.List(fields.Nested(OrderLineRefSchema), load_default=None,
+                        validate=validate.Length(min=1, max=MAX_LINES))
+
+    @validates_schema
+    def positive(self, data, **kwargs):
+        if data.get("amount") is not None and data["amount"] <= 0:
+            raise ValidationError({"amount": ["Must be greater than zero."]})
 
 
 class CancelSchema(Schema):
@@ -320,6 +356,8 @@ class OrdersQuery(PageQuerySchema):
 
 # ---------------------------------------------------------------------------- answers
 class OrderLineAnswer(Answer):
+    line_id = fields.String(required=True, metadata={"description": "How shipments, refunds and returns name "
+                                                                    "the line."})
     product_id = fields.String(required=True)
     sku = fields.String(required=True, allow_none=True)
     name = fields.String(required=True)
@@ -345,6 +383,35 @@ class HistoryAnswer(Answer):
     at = fields.String(required=True)
     reason = fields.String(required=True, allow_none=True)
     actor = fields.String(required=True, allow_none=True)
+
+
+class OrderLineRefAnswer(Answer):
+    line_id = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+
+
+class OrderShipmentAnswer(Answer):
+    id = fields.String(required=True)
+    items = fields.List(fields.Nested(OrderLineRefAnswer), required=True)
+    carrier = fields.String(required=True, allow_none=True)
+    tracking_number = fields.String(required=True, allow_none=True)
+    tracking_url = fields.String(required=True, allow_none=True)
+    shipped_at = fields.String(required=True)
+    actor = fields.String(required=True)
+
+
+class OrderRefundAnswer(Answer):
+    id = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+    reason = fields.String(required=True)
+    lines = fields.List(fields.Nested(OrderLineRefAnswer), required=True)
+    status = fields.String(required=True, metadata={"enum": ["pending", "succeeded", "failed"]})
+    requested_at = fields.String(required=True)
+    settled_at = fields.String(required=True, allow_none=True)
+    actor = fields.String(required=True)
+    source = fields.String(required=True, metadata={
+        "description": "order (refunded on the order), cancellation, payment (refunded at the payment), "
+                       "return:<id>."})
 
 
 class ReturnLineAnswer(Answer):
@@ -389,7 +456,14 @@ class OrderAnswer(Answer):
     id = fields.String(required=True)
     user_id = fields.String(required=True)
     status = fields.String(required=True, metadata={"enum": list(STATUSES)})
+    version = fields.Integer(required=True, metadata={"description": "Grows by one with every change (as the "
+                                                                     "order events' version)."})
+    fulfillment_status = fields.String(required=True, metadata={
+        "enum": ["unfulfilled", "partially_fulfilled", "fulfilled"]})
     items = fields.List(fields.Nested(OrderLineAnswer), required=True)
+    shipments = fields.List(fields.Nested(OrderShipmentAnswer), required=True)
+    refunds = fields.List(fields.Nested(OrderRefundAnswer), required=True)
+    refunded_total = fields.Nested(MoneySchema, required=True)
     total = fields.Nested(MoneySchema, required=True)
     base_total = fields.Nested(MoneySchema, required=True)
     fx = fields.Nested(OrderFxAnswer, required=True)

@@ -123,6 +123,8 @@ class FakePayments:
         self.by_id: dict[str, dict] = {}
         self.down = False                 # answer 503 like a payments service whose gateway is down
         self.refunds: list[str] = []
+        self.refund_bodies: list[dict] = []      # what each refund call asked ({} for "all that is left")
+        self.refuse_refunds = False              # answer 409 as payments does while a refund is pending
         self.cancels: list[str] = []
 
     def succeed(self, payment_id: str) -> None:
@@ -159,8 +161,12 @@ class FakePayments:
                 payment["status"] = "canceled"
                 self.cancels.append(payment_id)
                 return 200, json_headers, json.dumps(payment)
+            if self.refuse_refunds:
+                return 409, {"Content-Type": "application/problem+json"}, json.dumps(
+                    {"status": 409, "detail": "A refund_pending payment cannot be refunded."})
             payment["status"] = "refund_pending"
             self.refunds.append(payment_id)
+            self.refund_bodies.append(json.loads(request.body or b"{}"))
             return 202, json_headers, json.dumps(payment)
 
 
