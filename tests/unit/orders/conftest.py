@@ -40,6 +40,7 @@ class ProductsStub:
         self.starting_stock: dict[str, int] = {}
         self.reservations: dict[str, dict] = {}      # held, committed or released (a 201 answered)
         self.refused: dict[str, dict] = {}           # answered 409 (replayed as such)
+        self.restocks: dict[str, contract.Example] = {}   # restock id → its first answer
         self.calls: list[tuple[str, str]] = []
         self.queued: list[contract.Example] = []
 
@@ -60,7 +61,9 @@ class ProductsStub:
         reservations orders holds or bought (from the recorded calls, not a rule of products)."""
         taken = sum(line["quantity"] for found in self.reservations.values() if found["status"] != "released"
                     for line in found["items"] if line["product_id"] == product_id)
-        return self.starting_stock[product_id] - taken
+        back = sum(line["quantity"] for status, body in self.restocks.values() if status == 201
+                   for line in body["items"] if line["product_id"] == product_id)
+        return self.starting_stock[product_id] - taken + back
 
     def status(self, reservation_id: str) -> str | None:
         found = self.reservations.get(reservation_id)
@@ -74,6 +77,10 @@ class ProductsStub:
             self.calls.append((request.method, path))
             if path.endswith("/internal/reservations"):
                 return self._answer(*self._reserve(body))
+            if path.endswith("/internal/restocks"):   # once per restock id: a repeat answers the first
+                if body["restock_id"] not in self.restocks:
+                    self.restocks[body["restock_id"]] = contract.restocked(body, self.catalog)
+                return self._answer(*self.restocks[body["restock_id"]])
             if path.endswith("/internal/quotes"):   # the catalog's prices and the stock left after orders' calls
                 return self._answer(*contract.quoted(body, {pid: {**product, "stock": self.stock(pid)}
                                                             for pid, product in self.catalog.items()}))
