@@ -124,8 +124,8 @@ def refund_order(order_id):
 
     body = app.json_body()
     request = load(schemas.OrderRefundSchema(), body)
-    return json_response(*refunds.refund_once(order_id, principal(), request,
-                                              key=app.header("Idempotency-Key"), body=body))
+    status, answer = refunds.refund_once(order_id, principal(), request, key=app.header("Idempotency-Key"), body=body)
+    return json_response(answer, status)
 
 
 # ---------------------------------------------------------------------------- returns (returns.py)

@@ -2,13 +2,15 @@
 
     pending_payment  the customer or an admin: the intent is cancelled at the gateway first, then the order
                      moves, then its stock and codes return
-    paid             (nothing shipped) an admin only: refunded in full (refunds.request), then cancelled; its
-                     stock stays committed (restocking what a paid order held is the returns' restock, not
-                     wired here yet). A customer is answered 409 with what they can do: ask the shop
+    paid             (nothing shipped) an admin only: refunded in full (refunds.request), its committed stock
+                     put back (products' restock, once per order), then cancelled. A customer is answered
+                     409 with what they can do: ask the shop
     later            (anything shipped or refunded) 409: an admin refunds it (POST /orders/{id}/refunds) and
                      the shopper returns what shipped
 """
 from __future__ import annotations
+
+import uuid
 
 from meridian.audit import describe
 from meridian.observability import count, logger
@@ -32,6 +34,13 @@ class PaidOrderNotCancellable(MoveRefused):
                            "cancel it and get your money back, or return the items once they arrive.")
 
 
+def restock(order: OrderModel) -> None:
+    """A paid order's stock was committed (sold): put every line back, once per order (products' restock)."""
+    products_api.restock(str(uuid.uuid5(uuid.NAMESPACE_URL, f"meridian:cancel:{order.id}")),
+                         [{"product_id": line.product_id, "sku": line.sku, "quantity": int(line.quantity)}
+                          for line in order.items])
+
+
 def release_holds(order: OrderModel) -> None:
     """What a cancelled order held goes back: its promotion codes (promotions.give_back, once) and its stock."""
     promotions.give_back([p.code for p in order.promotions or []], order_id=order.id)
@@ -48,6 +57,7 @@ def cancel(order: OrderModel, *, reason: str, actor: str, by_admin: bool = False
     if order.status == PAID and by_admin:
         refunds.request(order, amount=None, reason=reason, actor=actor, key=f"cancel-{order.id}",
                         source="cancellation")
+        restock(order)                             # 503 when products is down: the admin cancels again
         move(order, CANCELLED, reason=reason, actor=actor)
         count("PaidOrdersCancelled")
         return order

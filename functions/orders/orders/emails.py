@@ -106,10 +106,12 @@ def shipment_text(order: OrderModel, shipment_id: str) -> tuple[str, str] | None
     if shipment["tracking_url"]:
         lines.append(f"Track it: {_one_line(shipment['tracking_url'])}")
     lines += ["", "In this parcel:", *_items(view, {i["line_id"]: i["quantity"] for i in shipment["items"]})]
-    shipped: dict[str, int] = {}
+    shipped: dict[str, int] = {}          # up to this parcel (a later one is an e-mail of its own)
     for parcel in view["shipments"]:
         for item in parcel["items"]:
             shipped[item["line_id"]] = shipped.get(item["line_id"], 0) + item["quantity"]
+        if parcel["id"] == shipment_id:
+            break
     to_come = {line["line_id"]: line["quantity"] - shipped.get(line["line_id"], 0) for line in view["items"]}
     to_come = {line: quantity for line, quantity in to_come.items() if quantity > 0}
     if to_come:

@@ -105,6 +105,35 @@ class HistoryEntry(MapAttribute):
     actor = UnicodeAttribute()
 
 
+class ShippedLine(MapAttribute):
+    line_id = UnicodeAttribute()
+    quantity = NumberAttribute()
+
+
+class ShipmentAttribute(MapAttribute):
+    """What one parcel held and how it travels (shipments.py); appended, never changed."""
+    id = UnicodeAttribute()
+    items = ListAttribute(of=ShippedLine, default=list)
+    carrier = UnicodeAttribute(null=True)
+    tracking_number = UnicodeAttribute(null=True)
+    tracking_url = UnicodeAttribute(null=True)
+    shipped_at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+
+
+class RefundAttribute(MapAttribute):
+    """One refund of the order (refunds.py): pending until the payment says the money went back."""
+    id = UnicodeAttribute()
+    amount = UnicodeAttribute()               # order currency
+    reason = UnicodeAttribute()
+    lines = ListAttribute(of=ShippedLine, default=list)
+    status = UnicodeAttribute()               # pending | succeeded | failed
+    requested_at = UnicodeAttribute()
+    settled_at = UnicodeAttribute(null=True)  # succeeded or failed at
+    actor = UnicodeAttribute()
+    source = UnicodeAttribute()               # order | payment | cancellation | return:<id>
+
+
 class ReturnLine(MapAttribute):
     line_id = UnicodeAttribute()
     quantity = NumberAttribute()              # asked back
@@ -136,35 +165,6 @@ class ReturnAttribute(MapAttribute):
     history = ListAttribute(of=ReturnStep, default=list)
 
 
-class ShippedLine(MapAttribute):
-    line_id = UnicodeAttribute()
-    quantity = NumberAttribute()
-
-
-class ShipmentAttribute(MapAttribute):
-    """What one parcel held and how it travels (shipments.py); appended, never changed."""
-    id = UnicodeAttribute()
-    items = ListAttribute(of=ShippedLine, default=list)
-    carrier = UnicodeAttribute(null=True)
-    tracking_number = UnicodeAttribute(null=True)
-    tracking_url = UnicodeAttribute(null=True)
-    shipped_at = UnicodeAttribute()
-    actor = UnicodeAttribute()
-
-
-class RefundAttribute(MapAttribute):
-    """One refund of the order (refunds.py): pending until the payment says the money went back."""
-    id = UnicodeAttribute()
-    amount = UnicodeAttribute()               # order currency
-    reason = UnicodeAttribute()
-    lines = ListAttribute(of=ShippedLine, default=list)
-    status = UnicodeAttribute()               # pending | succeeded | failed
-    requested_at = UnicodeAttribute()
-    settled_at = UnicodeAttribute(null=True)  # succeeded or failed at
-    actor = UnicodeAttribute()
-    source = UnicodeAttribute()               # order | payment | cancellation | return:<id>
-
-
 class OrderModel(Model):
     Meta = table_meta(TABLE_NAME)
 
@@ -190,10 +190,10 @@ class OrderModel(Model):
     history = ListAttribute(of=HistoryEntry)  # append-only (list_append in the same update as the change)
     fulfillment_status = UnicodeAttribute(null=True)  # unfulfilled (None on older orders) | partially_… | fulfilled
     version = NumberAttribute(null=True)      # + 1 with every change (state_machine.py); events carry it
-    returns = ListAttribute(of=ReturnAttribute, null=True)       # returns.py (rewritten with each step)
     shipments = ListAttribute(of=ShipmentAttribute, null=True)   # appended by shipments.py
     refunds = ListAttribute(of=RefundAttribute, null=True)       # refunds.py
     refunded_total = DecimalAttribute(null=True)  # what the payment gave back so far (payment.refunded)
+    returns = ListAttribute(of=ReturnAttribute, null=True)       # returns.py (rewritten with each step)
     # the quote it was placed at (pricing.py); absent on orders placed before carts existed
     subtotal = DecimalAttribute(null=True)
     discount_total = DecimalAttribute(null=True)

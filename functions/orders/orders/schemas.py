@@ -385,6 +385,35 @@ class HistoryAnswer(Answer):
     actor = fields.String(required=True, allow_none=True)
 
 
+class OrderLineRefAnswer(Answer):
+    line_id = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+
+
+class OrderShipmentAnswer(Answer):
+    id = fields.String(required=True)
+    items = fields.List(fields.Nested(OrderLineRefAnswer), required=True)
+    carrier = fields.String(required=True, allow_none=True)
+    tracking_number = fields.String(required=True, allow_none=True)
+    tracking_url = fields.String(required=True, allow_none=True)
+    shipped_at = fields.String(required=True)
+    actor = fields.String(required=True)
+
+
+class OrderRefundAnswer(Answer):
+    id = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+    reason = fields.String(required=True)
+    lines = fields.List(fields.Nested(OrderLineRefAnswer), required=True)
+    status = fields.String(required=True, metadata={"enum": ["pending", "succeeded", "failed"]})
+    requested_at = fields.String(required=True)
+    settled_at = fields.String(required=True, allow_none=True)
+    actor = fields.String(required=True)
+    source = fields.String(required=True, metadata={
+        "description": "order (refunded on the order), cancellation, payment (refunded at the payment), "
+                       "return:<id>."})
+
+
 class ReturnLineAnswer(Answer):
     line_id = fields.String(required=True)
     product_id = fields.String(required=True, allow_none=True)
@@ -423,35 +452,6 @@ class ReturnAnswer(Answer):
     history = fields.List(fields.Nested(ReturnStepAnswer), required=True)
 
 
-class OrderLineRefAnswer(Answer):
-    line_id = fields.String(required=True)
-    quantity = fields.Integer(required=True)
-
-
-class OrderShipmentAnswer(Answer):
-    id = fields.String(required=True)
-    items = fields.List(fields.Nested(OrderLineRefAnswer), required=True)
-    carrier = fields.String(required=True, allow_none=True)
-    tracking_number = fields.String(required=True, allow_none=True)
-    tracking_url = fields.String(required=True, allow_none=True)
-    shipped_at = fields.String(required=True)
-    actor = fields.String(required=True)
-
-
-class OrderRefundAnswer(Answer):
-    id = fields.String(required=True)
-    amount = fields.Nested(MoneySchema, required=True)
-    reason = fields.String(required=True)
-    lines = fields.List(fields.Nested(OrderLineRefAnswer), required=True)
-    status = fields.String(required=True, metadata={"enum": ["pending", "succeeded", "failed"]})
-    requested_at = fields.String(required=True)
-    settled_at = fields.String(required=True, allow_none=True)
-    actor = fields.String(required=True)
-    source = fields.String(required=True, metadata={
-        "description": "order (refunded on the order), cancellation, payment (refunded at the payment), "
-                       "return:<id>."})
-
-
 class OrderAnswer(Answer):
     id = fields.String(required=True)
     user_id = fields.String(required=True)
@@ -464,7 +464,6 @@ class OrderAnswer(Answer):
     shipments = fields.List(fields.Nested(OrderShipmentAnswer), required=True)
     refunds = fields.List(fields.Nested(OrderRefundAnswer), required=True)
     refunded_total = fields.Nested(MoneySchema, required=True)
-    returns = fields.List(fields.Dict(), required=True)
     total = fields.Nested(MoneySchema, required=True)
     base_total = fields.Nested(MoneySchema, required=True)
     fx = fields.Nested(OrderFxAnswer, required=True)

@@ -79,7 +79,7 @@ def order_view(order: OrderModel) -> dict:
         "shipments": [shipment_view(s) for s in order.shipments or []],
         "refunds": [refund_view(r, currency) for r in order.refunds or []],
         "refunded_total": _money(order.refunded_total or 0, currency),
-        "returns": [],          # the order's returns: returns.py fills it
+        "returns": [return_view(ret, order) for ret in order.returns or []],
         "shipping_address": {k: v for k, v in order.shipping_address.as_dict().items() if v is not None},
         "cart_id": order.cart_id,
         "created_at": order.created_at,
@@ -88,13 +88,12 @@ def order_view(order: OrderModel) -> dict:
     }
     view["history"] = [{"status": h.status, "at": h.at, "reason": h.reason, "actor": h.actor}
                        for h in (order.history or [])]
-    view["returns"] = [return_view(ret, order) for ret in order.returns or []]
     return view
 
 
 def return_view(ret, order: OrderModel) -> dict:
     """One return of the order (returns.py) with its lines (named as the order names them) and its steps."""
-    lines = {line.line_id or str(n): line for n, line in enumerate(order.items)}
+    lines = {line_id(line, n): line for n, line in enumerate(order.items)}
     currency = order.currency
     items = []
     for item in ret.items:

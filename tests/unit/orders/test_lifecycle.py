@@ -250,7 +250,7 @@ def test_a_customer_cannot_cancel_a_paid_order_but_is_told_what_to_do(api, token
     assert "Contact us" in response.json["detail"]
 
 
-def test_an_admin_cancels_a_paid_order_with_nothing_shipped_by_refunding_it(api, admin, paid, services,
+def test_an_admin_cancels_a_paid_order_with_nothing_shipped_by_refunding_it(api, admin, paid, services, products,
                                                                            on_payment_event):
     order = paid()
     cancelled = api.post(f"/api/v1/orders/{order['id']}/cancel", headers=admin, json={"reason": "fraud"})
@@ -258,6 +258,7 @@ def test_an_admin_cancels_a_paid_order_with_nothing_shipped_by_refunding_it(api,
     assert cancelled.json["status"] == "cancelled"
     assert cancelled.json["refunds"][0]["source"] == "cancellation"
     assert services.payments.refund_bodies[0]["amount"] == order["total"]["amount"]
+    assert [services.products.stock(p) for p in products] == [20, 20]      # what it held is back in stock
     on_payment_event(sqs_event(refunded_event(order, order["total"]["amount"], fully=True)), LambdaContext())
     shown = api.get(f"/api/v1/orders/{order['id']}", headers=admin).json
     assert shown["status"] == "cancelled" and shown["refunds"][0]["status"] == "succeeded"
