@@ -12,6 +12,7 @@ import pytest
 from meridian import signature
 
 from tests.integration.accounts import bearer
+from tests.integration.checkout_helpers import checkout, confirm, new_customer, new_product, wait_for_status
 
 HOOKS = "/api/v1/webhooks"
 
@@ -49,6 +50,11 @@ def receiver(stack):
 
         def received(self, path):
             return session.get(f"{self.url}/received", params={"path": path}, timeout=10).json()["items"]
+
+        def of_order(self, path, order_id, at_least=2):
+            """The deliveries of one order's events to `path` once there are `at_least` (None until then)."""
+            found = [r for r in self.received(path) if json.loads(r["body"])["data"]["order_id"] == order_id]
+            return found if len(found) >= at_least else None
 
     return Receiver()
 
@@ -105,10 +111,8 @@ def test_order_events_arrive_signed_and_in_order(stack, api, receiver, endpoint)
     placed = publish(stack, "order.placed", order_id, 1)
     paid = publish(stack, "order.paid", order_id, 2)
     publish(stack, "order.fulfilled", order_id, 3)                     # not subscribed: never sent
-    mine = eventually(lambda: [r for r in receiver.received(endpoint["path"])
-                               if json.loads(r["body"])["data"]["order_id"] == order_id][:2]
-                      if len(receiver.received(endpoint["path"])) >= 2 else None)
-    assert mine, "two deliveries within 30 s"
+    mine = eventually(lambda: receiver.of_order(endpoint["path"], order_id))
+    assert mine and len(mine) == 2, "two deliveries within 30 s"
     bodies = [json.loads(r["body"]) for r in mine]
     assert [(b["type"], b["id"], b["data"]["version"]) for b in bodies] == [("order.placed", placed, 1),
                                                                           ("order.paid", paid, 2)]
@@ -116,6 +120,27 @@ def test_order_events_arrive_signed_and_in_order(stack, api, receiver, endpoint)
         signature.verify(request["headers"]["Meridian-Signature"], request["body"].encode(), endpoint["secret"])
     time.sleep(2)
     assert all(json.loads(r["body"])["type"] != "order.fulfilled" for r in receiver.received(endpoint["path"]))
+
+
+def test_a_placed_and_paid_order_reaches_the_merchant_signed_and_in_order(stack, api, receiver, endpoint):
+    """Through the real pipeline: checkout and payment (orders publishes) → bus → fan-out → deliveries."""
+    admin_headers = bearer(stack, "admin@example.com")
+    shopper = new_customer(stack)
+    placed = checkout(stack, shopper["headers"], new_product(stack, admin_headers))
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    assert confirm(stack, order).status_code == 200
+    wait_for_status(stack, shopper["headers"], order["id"], "paid")
+
+    got = eventually(lambda: receiver.of_order(endpoint["path"], order["id"]))
+    assert got, f"order.placed and order.paid within 30 s: {receiver.received(endpoint['path'])}"
+    bodies = [json.loads(r["body"]) for r in got]
+    assert [b["type"] for b in bodies] == ["order.placed", "order.paid"]
+    assert bodies[0]["data"]["version"] < bodies[1]["data"]["version"]
+    assert bodies[1]["data"]["order"]["id"] == order["id"] and bodies[1]["data"]["status"] == "paid"
+    assert "client_secret" not in got[0]["body"] + got[1]["body"]
+    for request in got:
+        signature.verify(request["headers"]["Meridian-Signature"], request["body"].encode(), endpoint["secret"])
 
 
 def test_a_500_is_retried_then_delivered_and_redelivery_sends_it_again(stack, api, receiver, endpoint):
