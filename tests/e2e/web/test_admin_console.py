@@ -8,8 +8,8 @@ import re
 import time
 import uuid
 
-from tests.e2e.web.journeys import fill, new_product, sign_in
-from tests.integration.checkout_helpers import ADDRESS, admin, confirm, new_customer, url, wait_for_status
+from tests.e2e.web.journeys import fill, new_product, place_order, sign_in
+from tests.integration.checkout_helpers import admin, confirm, new_customer, wait_for_status
 
 AUDIT_TIMEOUT = 60.0
 
@@ -57,10 +57,8 @@ def test_an_admin_runs_the_shop_and_the_audit_log_shows_it(stack, shop):
     # part of the order with a reason
     other = new_product(stack, admin(stack))
     customer = new_customer(stack)
-    body = {"items": [{"product_id": product_id, "quantity": 2}, {"product_id": other["id"], "quantity": 1}],
-            "currency": "EUR", "shipping_address": ADDRESS}
-    placed = stack.session().post(url(stack, "/api/v1/orders"), json=body, timeout=30,
-                                  headers={**customer["headers"], "Idempotency-Key": str(uuid.uuid4())})
+    placed = place_order(stack, customer["headers"], [{"product_id": product_id, "quantity": 2},
+                                                      {"product_id": other["id"], "quantity": 1}])
     assert placed.status_code == 201, placed.text
     order = placed.json()
     lamp, mug = (line["line_id"] for line in order["items"])

@@ -8,11 +8,10 @@ from __future__ import annotations
 import time
 import uuid
 
-from tests.e2e.web.journeys import new_product, sign_in
+from tests.e2e.web.journeys import new_product, place_order, sign_in
 from tests.integration.checkout_helpers import (
     PASSWORD,
     admin,
-    checkout,
     confirm,
     get_order,
     new_customer,
@@ -24,7 +23,7 @@ DELIVERY_TIMEOUT = 60.0
 
 
 def paid_order(stack, customer: dict, product_id: str, quantity: int) -> dict:
-    placed = checkout(stack, customer["headers"], product_id, quantity)
+    placed = place_order(stack, customer["headers"], [{"product_id": product_id, "quantity": quantity}])
     assert placed.status_code == 201, placed.text
     order = placed.json()
     assert confirm(stack, order).status_code == 200

@@ -311,7 +311,7 @@ function DeliveryLog({ endpoint }: { endpoint: Endpoint }) {
       <ErrorAlert error={error ?? actionError} />
       <div aria-live="polite">{result ? <StatusMessage testId="redeliver-result">{result}</StatusMessage> : null}</div>
       <Loading when={loading} />
-      <div className="scroll">
+      <div className="scroll" tabIndex={0} role="region" aria-label={t("webhooks.deliveries_of", { url: endpoint.url })}>
         <table>
           <caption className="visually-hidden">{t("webhooks.deliveries_of", { url: endpoint.url })}</caption>
           <thead>
