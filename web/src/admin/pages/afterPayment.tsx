@@ -244,6 +244,19 @@ export function ShipmentsCard({ order, onChange, statusText }: { order: AfterPay
 // ---------------------------------------------------------------------------------------------- refunds
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The payment confirms a refund asynchronously: show the order, then follow it while a refund is pending (up to
+ * half a minute); the last order read. */
+async function followRefunds(order: AfterPayment, onChange: Update): Promise<AfterPayment> {
+  let fresh = order;
+  onChange(fresh);
+  for (let i = 0; i < 40 && (fresh.refunds ?? []).some((r) => r.status === "pending"); i++) {
+    await sleep(750);
+    fresh = await api<AfterPayment>(`/api/v1/orders/${order.id}`);
+    onChange(fresh);
+  }
+  return fresh;
+}
+
 export function RefundsCard({ order, onChange, statusText }: { order: AfterPayment; onChange: Update; statusText: (s: string) => string }) {
   const { t } = useTranslation();
   const [amount, setAmount] = useState("");
@@ -260,17 +273,11 @@ export function RefundsCard({ order, onChange, statusText }: { order: AfterPayme
       const text = JSON.stringify(body);
       // the same refund tried again (e.g. after a timeout) keeps its Idempotency-Key: it never refunds twice
       if (!attempt.current || attempt.current.body !== text) attempt.current = { key: newIdempotencyKey(), body: text };
-      let fresh = await api<AfterPayment>(`/api/v1/orders/${order.id}/refunds`, { method: "POST", body, idempotencyKey: attempt.current.key });
+      const answer = await api<AfterPayment>(`/api/v1/orders/${order.id}/refunds`, { method: "POST", body, idempotencyKey: attempt.current.key });
       attempt.current = null;
       setAmount("");
       setReason("");
-      onChange(fresh);
-      // the payment confirms the refund asynchronously: follow the order (up to half a minute)
-      for (let i = 0; i < 40 && (fresh.refunds ?? []).some((r) => r.status === "pending"); i++) {
-        await sleep(750);
-        fresh = await api<AfterPayment>(`/api/v1/orders/${order.id}`);
-        onChange(fresh);
-      }
+      const fresh = await followRefunds(answer, onChange);
       return t("order.result_status", { status: statusText(fresh.status) });
     });
   };
@@ -363,8 +370,9 @@ function ReturnEntry({ order, entry, onChange }: { order: AfterPayment; entry: O
 
   const step = (path: string, body?: unknown) =>
     action.run(async () => {
-      const answer = await api<AfterPayment>(`${base}/${path}`, { method: "POST", body: body ?? {} });
-      onChange(answer);
+      let answer = await api<AfterPayment>(`${base}/${path}`, { method: "POST", body: body ?? {} });
+      if (path === "refund") answer = await followRefunds(answer, onChange);
+      else onChange(answer);
       const now = answer.returns?.find((r) => r.id === entry.id)?.status ?? entry.status;
       return t("fulfilment.return_result", { status: returnStatus(now) });
     });
