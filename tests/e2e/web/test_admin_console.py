@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 
+from tests.e2e.web.browser import money_text
 from tests.e2e.web.journeys import fill, new_product, place_order, sign_in
 from tests.integration.checkout_helpers import admin, confirm, new_customer, wait_for_status
 
@@ -99,6 +100,14 @@ def test_an_admin_runs_the_shop_and_the_audit_log_shows_it(stack, shop):
     page.locator("[data-testid=order-status][data-status=partially_refunded]").wait_for(timeout=30_000)
     assert "5" in refund.inner_text()
     shop.look(page, "admin-order-refunded-in-part")
+
+    # the dashboard counts what was refunded apart from what was earned
+    page.goto("/admin/")
+    euros = page.locator("[data-testid=revenue-row][data-currency=EUR]")
+    euros.wait_for()
+    assert int(money_text(euros.get_by_test_id("revenue-refunded").inner_text()) or 0) > 0
+    assert int(money_text(euros.get_by_test_id("revenue-gross").inner_text())) > int(
+        money_text(euros.get_by_test_id("revenue-net").inner_text()))
 
     # the audit log: the product, its localization, both shipments and the refund, by the admin
     wanted = {"product.created": f"product:{product_id}", "product.localized": f"product:{product_id}",

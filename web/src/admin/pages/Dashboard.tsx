@@ -127,27 +127,29 @@ export default function Dashboard() {
                     </BarChart>
                   </ResponsiveContainer>
                 </figure>
-                <table>
-                  <caption className="visually-hidden">{t("dashboard.revenue")}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("dashboard.currency")}</th>
-                      <th scope="col">{t("dashboard.gross")}</th>
-                      <th scope="col">{t("dashboard.refunded")}</th>
-                      <th scope="col">{t("dashboard.net")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {revenue.map((row) => (
-                      <tr key={row.currency} data-testid="revenue-row" data-currency={row.currency}>
-                        <th scope="row">{row.currency}</th>
-                        <td data-testid="revenue-gross"><MoneyText money={row.gross} /></td>
-                        <td data-testid="revenue-refunded"><MoneyText money={row.refunded} /></td>
-                        <td data-testid="revenue-net"><MoneyText money={row.net} /></td>
+                <div className="scroll" tabIndex={0} role="region" aria-label={t("dashboard.revenue")}>
+                  <table>
+                    <caption className="visually-hidden">{t("dashboard.revenue")}</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">{t("dashboard.currency")}</th>
+                        <th scope="col">{t("dashboard.gross")}</th>
+                        <th scope="col">{t("dashboard.refunded")}</th>
+                        <th scope="col">{t("dashboard.net")}</th>
                       </tr>
-                    ))}
-                  </tbody>
-                </table>
+                    </thead>
+                    <tbody>
+                      {revenue.map((row) => (
+                        <tr key={row.currency} data-testid="revenue-row" data-currency={row.currency}>
+                          <th scope="row">{row.currency}</th>
+                          <td data-testid="revenue-gross"><MoneyText money={row.gross} /></td>
+                          <td data-testid="revenue-refunded"><MoneyText money={row.refunded} /></td>
+                          <td data-testid="revenue-net"><MoneyText money={row.net} /></td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
               </>
             )}
           </section>
