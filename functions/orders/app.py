@@ -2,7 +2,7 @@
 tax table and promotion codes."""
 from meridian import idempotency, shopper
 from meridian.api import ServiceApp, json_response
-from meridian.apidoc import REQUIRED_IDEMPOTENCY_KEY, Page, header, optional
+from meridian.apidoc import IDEMPOTENCY_KEY, REQUIRED_IDEMPOTENCY_KEY, Page, header, optional
 from meridian.auth import authenticate, principal, require_role
 from meridian.errors import Forbidden, NotFound
 from meridian.lazy import lazy_module
@@ -10,7 +10,6 @@ from meridian.pagination import decode_cursor, page, page_limit
 from meridian.service_auth import require_service
 from meridian.validation import load
 from orders import cancellation, queries, repository, stats
-from orders.state_machine import FULFILLED
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("orders.schemas")
@@ -80,26 +79,117 @@ def get_order(order_id):
            errors=(409,))
 @require_role("customer")
 def cancel_order(order_id):
-    """Cancel a pending order: its payment intent is cancelled, its stock and codes given back. Body: {reason?}."""
+    """Cancel a pending order: its payment intent is cancelled, its stock and codes given back. An admin may also
+    cancel a paid order nothing of which shipped: it is refunded in full. Body: {reason?}."""
     body = load(schemas.CancelSchema(), app.optional_json_body())
     return cancellation.cancel_by_request(order_id, principal(), note=body["reason"])
+
+
+@app.route("/{order_id}/shipments", methods=["POST"], body="ShipmentSchema", responses={201: "OrderAnswer"},
+           errors=(409,))
+@require_role("admin")
+def ship_order(order_id):
+    """Record a parcel (admin): `{items: [{line_id, quantity}], carrier, tracking_number, tracking_url?}` → the
+    order, partially_fulfilled or fulfilled, with the shipment listed; the shopper gets a shipment e-mail.
+    400 naming the field for an unknown line or more than is left to ship; 409 when the order does not ship."""
+    from orders import shipments
+
+    body = load(schemas.ShipmentSchema(), app.json_body())
+    order = shipments.ship_by_admin(order_id, principal(), items=body["items"], carrier=body["carrier"],
+                                    tracking_number=body["tracking_number"], tracking_url=body["tracking_url"])
+    return json_response(order, 201)
 
 
 @app.route("/{order_id}/fulfil", methods=["POST"], body=optional("FulfilSchema"), responses={200: "OrderAnswer"},
            errors=(409,))
 @require_role("admin")
 def fulfil_order(order_id):
-    """Mark a paid order fulfilled (admin). Body: {carrier?, tracking_number?}, kept in its history."""
+    """Ship everything not shipped yet (admin): one shipment with {carrier?, tracking_number?, tracking_url?}."""
+    from orders import shipments
+
     body = load(schemas.FulfilSchema(), app.optional_json_body())
-    shipped = " ".join(part for part in (body["carrier"], body["tracking_number"]) if part)
-    return queries.move_by_admin(order_id, FULFILLED, principal(),
-                                 reason=f"fulfilled ({shipped})" if shipped else "fulfilled")
+    return shipments.ship_by_admin(order_id, principal(), items=None, carrier=body["carrier"],
+                                   tracking_number=body["tracking_number"], tracking_url=body["tracking_url"])
+
+
+@app.route("/{order_id}/refunds", methods=["POST"], body="OrderRefundSchema", params=[IDEMPOTENCY_KEY],
+           responses={202: "OrderAnswer"}, errors=(409, 422))
+@require_role("admin")
+def refund_order(order_id):
+    """Refund the order, all or part (admin): `{amount?, reason, lines?}` → 202, the order with the refund listed
+    `pending` until the payment confirms it (then partially_refunded or refunded). 400 naming `amount` beyond
+    what is left (the total less what was refunded or is pending); 409 when the order may not be refunded or
+    another refund is pending. Idempotency-Key: a replay answers the first result and refunds nothing again."""
+    from orders import refunds
+
+    body = app.json_body()
+    request = load(schemas.OrderRefundSchema(), body)
+    status, answer = refunds.refund_once(order_id, principal(), request, key=app.header("Idempotency-Key"), body=body)
+    return json_response(answer, status)
+
+
+# ---------------------------------------------------------------------------- returns (returns.py)
+@app.route("/{order_id}/returns", methods=["POST"], body="ReturnRequestSchema", responses={201: "OrderAnswer"},
+           errors=(409,))
+@require_role("customer")
+def request_return(order_id):
+    """Return shipped lines (the order's customer, or an admin): {items: [{line_id, quantity, reason?}], note?}
+    → 201 the order with the return `requested`. 409 once the return window closed, or on a cancelled or
+    refunded order."""
+    from orders import returns
+
+    body = load(schemas.ReturnRequestSchema(), app.json_body())
+    return json_response(returns.request(order_id, principal(), items=body["items"], note_text=body["note"]), 201)
+
+
+@app.route("/{order_id}/returns/{return_id}/approve", methods=["POST"], responses={200: "OrderAnswer"},
+           errors=(409,))
+@require_role("admin")
+def approve_return(order_id, return_id):
+    """Approve a requested return (admin)."""
+    from orders import returns
+
+    return returns.approve(order_id, return_id, principal())
+
+
+@app.route("/{order_id}/returns/{return_id}/reject", methods=["POST"], body="ReturnRejectSchema",
+           responses={200: "OrderAnswer"}, errors=(409,))
+@require_role("admin")
+def reject_return(order_id, return_id):
+    """Reject a requested or approved return (admin): {reason}."""
+    from orders import returns
+
+    body = load(schemas.ReturnRejectSchema(), app.json_body())
+    return returns.reject(order_id, return_id, principal(), reason=body["reason"])
+
+
+@app.route("/{order_id}/returns/{return_id}/receive", methods=["POST"], body="ReturnReceiveSchema",
+           responses={200: "OrderAnswer"}, errors=(409, 422))
+@require_role("admin")
+def receive_return(order_id, return_id):
+    """The approved return came back (admin): {items: [{line_id, quantity, restock}]}; restocked units go back
+    in stock once."""
+    from orders import returns
+
+    body = load(schemas.ReturnReceiveSchema(), app.json_body())
+    return returns.receive(order_id, return_id, principal(), items=body["items"])
+
+
+@app.route("/{order_id}/returns/{return_id}/refund", methods=["POST"], body=optional("ReturnRefundSchema"),
+           responses={200: "OrderAnswer"}, errors=(409,))
+@require_role("admin")
+def refund_return(order_id, return_id):
+    """Refund a received return (admin): {amount?, reason?}; amount defaults to the received lines' prices."""
+    from orders import returns
+
+    body = load(schemas.ReturnRefundSchema(), app.optional_json_body())
+    return returns.refund(order_id, return_id, principal(), amount=body["amount"], reason=body["reason"])
 
 
 @app.route("/internal/stats", methods=["GET"])
 @require_service("admin")
 def order_stats():
-    """Orders by status and revenue per currency (paid + fulfilled) for the admin dashboard."""
+    """Orders by status, and revenue per currency (gross, refunded, net) for the admin dashboard."""
     return stats.order_stats()
 
 

@@ -65,8 +65,14 @@ def cancel_payment(payment_id):
 @app.route("/internal/payments/{payment_id}/refund", methods=["POST"])
 @require_service("orders")
 def refund_for_order(payment_id):
-    """Refund a payment in full (an order that was paid after it was cancelled)."""
-    return json_response(service.refund_in_full(payment_id), 202)
+    """Refund a payment for its order: `{amount, idempotency_key}` (a refund of the order: 400 naming `amount`
+    beyond what is left, 409 while another refund is pending), or `{}`: all that is left (an order paid after
+    it was cancelled; a payment already refunded is answered as it is)."""
+    request = load(schemas.InternalRefundRequest(), app.optional_json_body())
+    if request["amount"] is None and request["idempotency_key"] is None:
+        return json_response(service.refund_in_full(payment_id), 202)
+    return json_response(service.refund(payment_id, request["amount"], idempotency_key=request["idempotency_key"]),
+                         202)
 
 
 @app.route("/internal/payments", methods=["GET"])

@@ -10,7 +10,7 @@ from meridian.idempotency import run_once
 from meridian.lazy import lazy_module
 from meridian.service_auth import require_service
 from meridian.validation import load
-from products import catalog, pim, quotes, reservations, views
+from products import catalog, pim, quotes, reservations, restocks, views
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("products.schemas")
@@ -162,6 +162,15 @@ def commit_reservation(reservation_id):
 def release_reservation(reservation_id):
     """Give the reserved units back to stock (idempotent)."""
     return views.reservation_view(reservations.release(_uuid(reservation_id)))
+
+
+@app.route("/internal/restocks", methods=["POST"])
+@require_service("orders")
+def restock():
+    """Put returned units back in stock, once per restock_id (a repeat answers the first restock)."""
+    data = load(schemas.RestockSchema(), app.json_body())
+    item, _ = restocks.restock(data["restock_id"], data["items"], caller="orders")
+    return json_response(views.restock_view(item), 201)
 
 
 @app.route("/internal/quotes", methods=["POST"])

@@ -17,6 +17,10 @@ STACK_NAME = os.environ.get("STACK_NAME", "meridian")
 FX_STUB_PORT = int(os.environ.get("FX_STUB_PORT", "8091"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8092"))
 SANDBOX_CONTROL_PORT = int(os.environ.get("SANDBOX_CONTROL_PORT", "8093"))   # its test controls: loopback, no nginx
+# a merchant's webhook endpoint stand-in (loopback, no nginx), the one loopback target webhooks may have here
+WEBHOOK_RECEIVER_PORT = int(os.environ.get("WEBHOOK_RECEIVER_PORT", "8094"))
+# the first retry of a merchant webhook waits at most this (AWS: the template's 30): a test sees a retry in seconds
+WEBHOOK_RETRY_BASE_SECONDS = os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "1")
 
 # the web app (web/: storefront at /, admin console at /admin/), built by `make web` into WEB_DIST
 WEB_DIST = Path(os.environ.get("MERIDIAN_WEB_DIST", ROOT / "web" / "dist"))

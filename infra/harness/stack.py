@@ -1,8 +1,8 @@
 """This shop's dev stack: `DevStack(settings).start()` … `.stop()`.
 
 The generic local AWS (infra/localaws/stack.py: DynamoDB Local, moto, provisioning, IAM,
-Lambda runtime, nginx) plus what is this shop's own: the FX feed stub and the sandbox
-payment gateway (local stand-ins for outside services), the gateway's shop settings
+Lambda runtime, nginx) plus what is this shop's own: the FX feed stub, the sandbox
+payment gateway and the webhook test receiver (local stand-ins for outside services), the gateway's shop settings
 (sign-in rate limit, the webhook path, internal APIs blocked, problem type URIs), the merged
 OpenAPI check and the seed data. `python -m infra.harness.stack_cli up|down|status|logs`
 runs it detached for `make up`.
@@ -34,13 +34,14 @@ class StackSettings(LocalAwsSettings):
     shop's path matcher and problem type base."""
     PORTS: ClassVar[dict[str, str]] = {
         **LocalAwsSettings.PORTS, "fx_port": "FX_STUB_PORT", "sandbox_port": "SANDBOX_PORT",
-        "sandbox_control_port": "SANDBOX_CONTROL_PORT"}
+        "sandbox_control_port": "SANDBOX_CONTROL_PORT", "webhook_receiver_port": "WEBHOOK_RECEIVER_PORT"}
 
     state_dir: Path = config.STATE_DIR
     stack_name: str = config.STACK_NAME
     fx_port: int = config.FX_STUB_PORT
     sandbox_port: int = config.SANDBOX_PORT
     sandbox_control_port: int = config.SANDBOX_CONTROL_PORT
+    webhook_receiver_port: int = config.WEBHOOK_RECEIVER_PORT
     auth_rate: str = config.GATEWAY_AUTH_RATE
     auth_burst: int = config.GATEWAY_AUTH_BURST
     run_seeds: bool = True
@@ -77,6 +78,10 @@ class DevStack(LocalAwsStack):
             parameters["FxProviderUrl"] = f"http://127.0.0.1:{s.fx_port}/eurofxref-daily.xml"
         if "sandbox" in self.processes:
             parameters.update(PaymentGateway="sandbox", PaymentGatewayUrl=f"http://127.0.0.1:{s.sandbox_port}")
+        if "webhook_receiver" in self.processes:
+            # the one loopback origin merchant webhooks may target here, and retries within seconds
+            parameters.update(WebhookTestReceiverOrigin=self.webhook_receiver_url,
+                              WebhookRetryBaseSeconds=config.WEBHOOK_RETRY_BASE_SECONDS)
         return parameters
 
     def function_url_paths(self) -> dict[str, str]:
@@ -114,6 +119,12 @@ class DevStack(LocalAwsStack):
         return f"http://127.0.0.1:{self.settings.sandbox_control_port}" if "sandbox" in self.processes else None
 
     @property
+    def webhook_receiver_url(self) -> str | None:
+        """The merchant-endpoint stand-in (infra/harness/webhook_receiver): loopback only, not in nginx."""
+        return f"http://127.0.0.1:{self.settings.webhook_receiver_port}" if "webhook_receiver" in self.processes \
+            else None
+
+    @property
     def credentials_path(self) -> Path:
         return self.state_dir / CREDENTIALS_FILE
 
@@ -123,7 +134,8 @@ class DevStack(LocalAwsStack):
 
     # ------------------------------------------------------------------ stand-ins for outside services
     def _start_stubs(self) -> None:
-        """FX feed stub and sandbox payment gateway (started now, waited for after the runtime)."""
+        """FX feed stub, sandbox payment gateway and webhook test receiver (started now, waited for after the
+        runtime)."""
         s = self.settings
         self.spawn("fx_stub", [sys.executable, "-m", "infra.harness.fx_stub", "--port", str(s.fx_port)])
         self.spawn("sandbox", [
@@ -133,10 +145,13 @@ class DevStack(LocalAwsStack):
             "--aws-endpoint", self.aws_endpoint,
             "--webhook-secret-id", self.template.physical_name("WebhookSecret"),
             "--api-key-secret-id", self.template.physical_name("PaymentGatewayApiKeySecret")])
+        self.spawn("webhook_receiver", [sys.executable, "-m", "infra.harness.webhook_receiver",
+                                        "--port", str(s.webhook_receiver_port)])
         self.refresh_context()
 
     def _wait_stubs(self) -> None:
-        for name, port in (("fx_stub", self.settings.fx_port), ("sandbox", self.settings.sandbox_port)):
+        for name, port in (("fx_stub", self.settings.fx_port), ("sandbox", self.settings.sandbox_port),
+                           ("webhook_receiver", self.settings.webhook_receiver_port)):
             if name in self.processes:
                 began = time.monotonic()
                 wait_until(lambda p=port: port_open(p), what=name, timeout=30, process=self.processes[name])
@@ -170,7 +185,7 @@ class DevStack(LocalAwsStack):
     def state(self, status: str) -> dict:
         return {**super().state(status),
                 "fx_stub_url": self.fx_stub_url, "sandbox_url": self.sandbox_url,
-                "sandbox_control_url": self.sandbox_control_url,
+                "sandbox_control_url": self.sandbox_control_url, "webhook_receiver_url": self.webhook_receiver_url,
                 "credentials_file": str(self.credentials_path)}
 
 

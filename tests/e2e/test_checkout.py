@@ -189,7 +189,7 @@ def test_customer_cancels_a_pending_order(stack, admin_headers, shopper):
     assert confirm(stack, order).status_code == 400                  # the intent is cancelled at the gateway
 
 
-def test_admin_refund_moves_the_order_to_refunded(stack, admin_headers, shopper):
+def test_a_refund_at_the_payment_moves_the_order_to_refunded_and_is_listed_on_it(stack, admin_headers, shopper):
     order = checkout(stack, shopper["headers"], new_product(stack, admin_headers)).json()
     confirm(stack, order)
     wait_for_status(stack, shopper["headers"], order["id"], "paid")
@@ -199,6 +199,10 @@ def test_admin_refund_moves_the_order_to_refunded(stack, admin_headers, shopper)
     assert response.status_code == 202, response.text
     refunded = wait_for_status(stack, shopper["headers"], order["id"], "refunded")
     assert [h["status"] for h in refunded["history"]] == ["pending_payment", "paid", "refunded"]
+    # a refund made at the payment is listed on the order as one of its refunds
+    assert [(r["amount"], r["reason"], r["status"]) for r in refunded["refunds"]] == [
+        (order["total"], "refunded at the payment", "succeeded")]
+    assert refunded["refunded_total"] == order["total"]
 
 
 def test_admin_actions_and_money_movements_are_in_the_audit_log(stack, admin_headers, shopper):

@@ -43,7 +43,7 @@ def _access_log(stack, request_id: str, timeout: float = 15.0) -> dict:
 
 
 def test_seven_services_are_served():
-    assert SERVICES == ["admin", "auth", "localization", "orders", "payments", "products", "users"]
+    assert SERVICES == ["admin", "auth", "localization", "orders", "payments", "products", "users", "webhooks"]
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -26,7 +26,7 @@ from infra.localaws.provision import provision
 from infra.localaws.template import LocalContext, Template
 
 API_BASE_URL = "http://services.test/Prod"   # the SSM parameter's value: the template's API URL, locally
-SERVICE_PACKAGES = ("auth", "users", "products", "orders", "payments", "localization", "admin")
+SERVICE_PACKAGES = ("auth", "users", "products", "orders", "payments", "localization", "admin", "webhooks")
 
 
 def pytest_configure(config):

@@ -78,9 +78,18 @@ class FxFreshnessAnswer(Answer):
     stale = fields.Boolean(required=True, allow_none=True)
 
 
+class RevenueAnswer(Answer):
+    gross = fields.String(required=True, metadata={"description": "Totals of the orders that were paid."})
+    refunded = fields.String(required=True, metadata={"description": "What was refunded of them."})
+    net = fields.String(required=True, metadata={"description": "gross − refunded."})
+
+
 class DashboardAnswer(Answer):
     orders_by_status = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, allow_none=True)
-    revenue = fields.Dict(required=True, allow_none=True, metadata={"description": "Currency → amount."})
+    revenue = fields.Dict(required=True, allow_none=True, metadata={"description": "Currency → net amount."})
+    revenue_breakdown = fields.Dict(keys=fields.String(), values=fields.Nested(RevenueAnswer), required=True,
+                                    allow_none=True,
+                                    metadata={"description": "Currency → {gross, refunded, net} amounts."})
     fx = fields.Nested(FxFreshnessAnswer, required=True)
     queues = fields.Dict(keys=fields.String(), values=fields.Nested(QueueDepthsAnswer), required=True)
 

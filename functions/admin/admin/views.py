@@ -26,6 +26,7 @@ def dashboard_view(orders: dict, fx: dict, queue_depths: dict) -> dict[str, Any]
     return {
         "orders_by_status": orders.get("orders_by_status") if orders["available"] else None,
         "revenue": orders.get("revenue") if orders["available"] else None,
+        "revenue_breakdown": orders.get("revenue_breakdown") if orders["available"] else None,
         "fx": {"available": fx["available"], "as_of": fx.get("as_of"), "source": fx.get("source"),
                "stale": fx.get("stale")},
         "queues": queue_depths,

@@ -3,7 +3,8 @@
   ORDER#<id> / ORDER                 the order (gsi1: USER#<user> / <created_at>#<id>;
                                      gsi2: STATUS#<status> / <expires_at or updated_at>#<id>)
                                      with `history`: one append-only entry per status move
-  ORDER#<id> / EMAIL#<kind>          marker: this email was sent (sent once)
+  ORDER#<id> / EMAIL#<kind>          marker: this email was sent (sent once; kinds: confirmation,
+                                     shipment:<shipment id>, refund:<refund id>)
   CART#<id> / CART                   a cart (gsi1: CARTS#<user> / <updated_at>, while a customer's cart is open;
                                      `ttl`: deleted by DynamoDB once idle past CART_IDLE_HOURS)
   SHIPPING / ZONE#<id>               a shipping zone with its methods
@@ -104,6 +105,66 @@ class HistoryEntry(MapAttribute):
     actor = UnicodeAttribute()
 
 
+class ShippedLine(MapAttribute):
+    line_id = UnicodeAttribute()
+    quantity = NumberAttribute()
+
+
+class ShipmentAttribute(MapAttribute):
+    """What one parcel held and how it travels (shipments.py); appended, never changed."""
+    id = UnicodeAttribute()
+    items = ListAttribute(of=ShippedLine, default=list)
+    carrier = UnicodeAttribute(null=True)
+    tracking_number = UnicodeAttribute(null=True)
+    tracking_url = UnicodeAttribute(null=True)
+    shipped_at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+
+
+class RefundAttribute(MapAttribute):
+    """One refund of the order (refunds.py): pending until the payment says the money went back."""
+    id = UnicodeAttribute()
+    amount = UnicodeAttribute()               # order currency
+    reason = UnicodeAttribute()
+    lines = ListAttribute(of=ShippedLine, default=list)
+    status = UnicodeAttribute()               # pending | succeeded | failed
+    requested_at = UnicodeAttribute()
+    settled_at = UnicodeAttribute(null=True)  # succeeded or failed at
+    actor = UnicodeAttribute()
+    source = UnicodeAttribute()               # order | payment | cancellation | return:<id>
+
+
+class ReturnLine(MapAttribute):
+    line_id = UnicodeAttribute()
+    quantity = NumberAttribute()              # asked back
+    reason = UnicodeAttribute(null=True)
+    received = NumberAttribute(null=True)     # once received: how many came back
+    restock = BooleanAttribute(null=True)     # once received: whether they went back in stock
+
+
+class ReturnStep(MapAttribute):
+    status = UnicodeAttribute()
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+
+
+class ReturnAttribute(MapAttribute):
+    """One return of the order (returns.py): its lines, where it stands, and each of its steps."""
+    id = UnicodeAttribute()
+    status = UnicodeAttribute()               # returns.TRANSITIONS: requested → approved | rejected …
+    items = ListAttribute(of=ReturnLine, default=list)
+    note = UnicodeAttribute(null=True)
+    requested_at = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    rejected_reason = UnicodeAttribute(null=True)
+    restock_id = UnicodeAttribute(null=True)  # received with units back in stock: the products restock
+    refund_id = UnicodeAttribute(null=True)   # refunded: the order's refund (refunds.py)
+    refund_amount = UnicodeAttribute(null=True)
+    history = ListAttribute(of=ReturnStep, default=list)
+
+
 class OrderModel(Model):
     Meta = table_meta(TABLE_NAME)
 
@@ -129,6 +190,10 @@ class OrderModel(Model):
     history = ListAttribute(of=HistoryEntry)  # append-only (list_append in the same update as the change)
     fulfillment_status = UnicodeAttribute(null=True)  # unfulfilled (None on older orders) | partially_… | fulfilled
     version = NumberAttribute(null=True)      # + 1 with every change (state_machine.py); events carry it
+    shipments = ListAttribute(of=ShipmentAttribute, null=True)   # appended by shipments.py
+    refunds = ListAttribute(of=RefundAttribute, null=True)       # refunds.py
+    refunded_total = DecimalAttribute(null=True)  # what the payment gave back so far (payment.refunded)
+    returns = ListAttribute(of=ReturnAttribute, null=True)       # returns.py (rewritten with each step)
     # the quote it was placed at (pricing.py); absent on orders placed before carts existed
     subtotal = DecimalAttribute(null=True)
     discount_total = DecimalAttribute(null=True)

@@ -3,20 +3,22 @@
     payment.succeeded → paid, stock committed, confirmation email queued
                         (an order cancelled meanwhile is refunded instead)
     payment.failed    → cancelled, stock and codes released, its cart open again (another card, a new order)
-    payment.refunded  → refunded (when the whole amount was refunded)
+    payment.refunded  → the refunds it covers succeed; partially_refunded or refunded (refunds.settle)
 
 Every reaction is safe to repeat: moves are conditional (a repeat is refused and
 ignored), commit/release are idempotent at the products service, the email is sent once.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from meridian.errors import DomainError
 from meridian.observability import count, logger
 
-from . import carts, emails, payments_api, products_api, repository
+from . import carts, emails, payments_api, products_api, refunds, repository
 from .cancellation import release_holds
 from .models import OrderModel
-from .state_machine import CANCELLED, PAID, PENDING_PAYMENT, REFUNDED, move_unless_moved
+from .state_machine import CANCELLED, PAID, PENDING_PAYMENT, move_unless_moved
 
 
 def mark_paid(order: OrderModel, *, actor: str, reason: str = "payment succeeded") -> str:
@@ -57,13 +59,21 @@ def _close_intent(order: OrderModel) -> None:
                        extra={"order_id": order.id, "error": exc.detail})
 
 
-def mark_refunded(order: OrderModel, *, actor: str, fully: bool) -> str:
-    if not fully:
-        logger.info("partial refund; the order stays as it is", extra={"order_id": order.id})
-        return "ignored"
-    if order.status == PAID:
-        order = move_unless_moved(order, REFUNDED, reason="payment refunded", actor=actor)
-    return "refunded" if order.status == REFUNDED else "ignored"
+def mark_refunded(order: OrderModel, *, actor: str, fully: bool, refunded_amount: Decimal | None = None) -> str:
+    """The payment gave back `refunded_amount` in all (an event without it: the whole order when `fully`,
+    otherwise nothing can be said). refunds.settle decides what the order records and where it moves."""
+    if refunded_amount is None:
+        if not fully:
+            logger.warning("payment.refunded without refunded_amount; ignored", extra={"order_id": order.id})
+            return "ignored"
+        refunded_amount = order.total
+    return refunds.settle(order, refunded_amount=refunded_amount, fully=fully, actor=actor)
+
+
+def _refunded_amount(detail: dict) -> Decimal | None:
+    found = detail.get("refunded_amount")
+    amount = found.get("amount") if isinstance(found, dict) else found
+    return None if amount is None else Decimal(str(amount))
 
 
 def apply(detail_type: str, detail: dict) -> str:
@@ -73,6 +83,7 @@ def apply(detail_type: str, detail: dict) -> str:
     if detail_type == "payment.failed":
         return mark_failed(order, actor="payments", reason=f"payment failed ({detail.get('reason') or 'declined'})")
     if detail_type == "payment.refunded":
-        return mark_refunded(order, actor="payments", fully=bool(detail.get("fully_refunded")))
+        return mark_refunded(order, actor="payments", fully=bool(detail.get("fully_refunded")),
+                             refunded_amount=_refunded_amount(detail))
     logger.warning("unknown payment event", extra={"detail_type": detail_type})
     return "ignored"

@@ -41,6 +41,15 @@ def cancel(payment_id: str) -> dict:
     return _result(response, "cancel a payment")
 
 
+def refund(payment_id: str, amount: Decimal, key: str) -> dict:
+    """Refund `amount` of the payment (refunds.py), once per `key`: the payment with its `refund`; PaymentRefused
+    (409) when payments refuses it (another refund pending, the payment not refundable), ValidationFailed (400)
+    when the amount is beyond what is left."""
+    response = client().post(f"/internal/payments/{payment_id}/refund", internal=True,
+                             json={"amount": format(amount, "f"), "idempotency_key": key})
+    return _result(response, "refund a payment")
+
+
 def refund_in_full(payment_id: str) -> dict:
     response = client().post(f"/internal/payments/{payment_id}/refund", internal=True, json={})
     return _result(response, "refund a payment")

@@ -1,4 +1,5 @@
-"""The products service's internal reservations API, as orders uses it (reservation id = order id).
+"""The products service's internal reservations API, as orders uses it (reservation id = order id), and its
+restocks (returned units back in stock; restock id = the return's id).
 
 What orders sends and reads here is pinned by tests/unit/contracts/test_orders_products_internal_api.py
 against products' real API.
@@ -71,6 +72,17 @@ def release(reservation_id: str) -> bool:
 def commit(reservation_id: str) -> bool:
     """The reserved stock is sold (idempotent)."""
     return _settle("commit", reservation_id)
+
+
+def restock(restock_id: str, items: list[dict]) -> dict:
+    """Put returned units ([{product_id, sku?, quantity}]) back in stock, once for `restock_id` (a repeat
+    answers the first restock): {restock_id, created_at, items: [{product_id, sku, quantity}]}. 503 when
+    products is down (the return is not received; the admin retries with the same id)."""
+    body = {"restock_id": restock_id, "items": [{"product_id": str(i["product_id"]), "quantity": int(i["quantity"]),
+                                                 **({"sku": i["sku"]} if i.get("sku") else {})} for i in items]}
+    response = client().post("/internal/restocks", internal=True, json=body)
+    return response.result("restock returned units", errors={400: ValidationFailed, 422: Unprocessable},
+                           field="items", shape=dict)
 
 
 def quote(items: list[dict], locale: str) -> list[dict]:

@@ -58,7 +58,8 @@ def save_change(order: OrderModel, entry: HistoryEntry, *, changes: dict, append
         actions += [OrderModel.status.set(target), OrderModel.gsi2pk.set(f"STATUS#{target}"),
                     OrderModel.gsi2sk.set(f"{now}#{order.id}")]
     actions += [getattr(OrderModel, name).set(value) for name, value in changes.items()]
-    actions += [getattr(OrderModel, name).set(getattr(OrderModel, name).append(items))
+    # a list an older order lacks (shipments, refunds, …) starts empty
+    actions += [getattr(OrderModel, name).set((getattr(OrderModel, name) | []).append(items))
                 for name, items in appends.items()]
     same_version = (OrderModel.version == version) if order.version is not None else OrderModel.version.does_not_exist()
     try:
@@ -152,9 +153,11 @@ def count_by_status(status: str) -> int:
 
 
 def totals_by_status(status: str):
-    """(currency, total) of every order with `status` (gsi2 query, only those two attributes returned)."""
-    for order in OrderModel.by_status.query(f"STATUS#{status}", attributes_to_get=["currency", "total"]):
-        yield order.currency, order.total
+    """(currency, total, refunded_total or None) of every order with `status` (gsi2 query, only those
+    attributes returned)."""
+    for order in OrderModel.by_status.query(f"STATUS#{status}",
+                                            attributes_to_get=["currency", "total", "refunded_total"]):
+        yield order.currency, order.total, order.refunded_total
 
 
 # ---------------------------------------------------------------------------- carts

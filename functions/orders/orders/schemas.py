@@ -241,17 +241,104 @@ class PromotionSchema(Schema):
 
 
 class FulfilSchema(Schema):
-    """How a paid order was shipped (the whole order: partial fulfilment is not offered, so `items` is a 400)."""
+    """Ship everything not shipped yet, in one parcel (POST /orders/{id}/shipments ships a part)."""
     OPENAPI_EXAMPLE = {"carrier": "DHL", "tracking_number": "00340434161094042557"}
 
     carrier = Text(load_default=None, validate=validate.Length(max=100))
     tracking_number = Text(load_default=None, validate=validate.Length(max=100))
+    tracking_url = fields.Url(load_default=None, schemes={"https", "http"}, validate=validate.Length(max=500))
+
+
+class OrderLineRefSchema(Schema):
+    line_id = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                            metadata={"description": "The order line's `line_id`."})
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+class ShipmentSchema(Schema):
+    """One parcel: which lines (and how many of each) it holds, its carrier and tracking number."""
+    OPENAPI_EXAMPLE = {"items": [{"line_id": "0", "quantity": 1}], "carrier": "DHL",
+                       "tracking_number": "00340434161094042557",
+                       "tracking_url": "https://www.dhl.com/track?id=00340434161094042557"}
+
+    items = fields.List(fields.Nested(OrderLineRefSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_LINES))
+    carrier = Text(required=True, validate=validate.Length(max=100))
+    tracking_number = Text(required=True, validate=validate.Length(max=100))
+    tracking_url = fields.Url(load_default=None, schemes={"https", "http"}, validate=validate.Length(max=500))
+
+
+class OrderRefundSchema(Schema):
+    """A refund of the order: `amount` in the order's currency (left out: all that is left to refund), why,
+    and optionally which lines it is for."""
+    OPENAPI_EXAMPLE = {"amount": "10.00", "reason": "Arrived damaged.", "lines": [{"line_id": "0", "quantity": 1}]}
+
+    amount = MinorUnitAmount(currency=None, load_default=None)
+    reason = Text(required=True, validate=validate.Length(min=1, max=500))
+    lines = fields.List(fields.Nested(OrderLineRefSchema), load_default=None,
+                        validate=validate.Length(min=1, max=MAX_LINES))
+
+    @validates_schema
+    def positive(self, data, **kwargs):
+        if data.get("amount") is not None and data["amount"] <= 0:
+            raise ValidationError({"amount": ["Must be greater than zero."]})
 
 
 class CancelSchema(Schema):
     OPENAPI_EXAMPLE = {"reason": "Ordered the wrong size."}
 
     reason = Text(load_default=None, validate=validate.Length(max=200))
+
+
+# ---------------------------------------------------------------------------- returns (returns.py)
+LINE_ID = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                        metadata={"description": "The order line (its `line_id`)."})
+
+
+class ReturnLineSchema(Schema):
+    line_id = LINE_ID
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+    reason = Text(load_default=None, validate=validate.Length(max=200))
+
+
+class ReturnRequestSchema(Schema):
+    """Shipped lines to send back (within the return window), each at most what shipped and is not already in a
+    return."""
+    OPENAPI_EXAMPLE = {"items": [{"line_id": "0", "quantity": 1, "reason": "Too small."}], "note": "Box unopened."}
+
+    items = fields.List(fields.Nested(ReturnLineSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_LINES))
+    note = Text(load_default=None, validate=validate.Length(max=500))
+
+
+class ReturnRejectSchema(Schema):
+    OPENAPI_EXAMPLE = {"reason": "Outside our returns policy."}
+
+    reason = Text(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ReceivedLineSchema(Schema):
+    line_id = LINE_ID
+    quantity = StrictInteger(required=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
+    restock = StrictBoolean(required=True, metadata={"description": "Put the units back in stock."})
+
+
+class ReturnReceiveSchema(Schema):
+    """What came back of each line of the return (at most its quantity) and whether it goes back in stock; a line
+    left out came back with nothing."""
+    OPENAPI_EXAMPLE = {"items": [{"line_id": "0", "quantity": 1, "restock": True}]}
+
+    items = fields.List(fields.Nested(ReceivedLineSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_LINES))
+
+
+class ReturnRefundSchema(Schema):
+    """Refund a received return: `amount` (order currency) defaults to the received lines' unit prices ×
+    quantities, capped by what is left to refund."""
+    OPENAPI_EXAMPLE = {"reason": "Returned: too small."}
+
+    amount = MinorUnitAmount(None, load_default=None, above=0)
+    reason = Text(load_default=None, validate=validate.Length(min=1, max=500))
 
 
 class OrderQuery(Schema):
@@ -269,6 +356,8 @@ class OrdersQuery(PageQuerySchema):
 
 # ---------------------------------------------------------------------------- answers
 class OrderLineAnswer(Answer):
+    line_id = fields.String(required=True, metadata={"description": "How shipments, refunds and returns name "
+                                                                    "the line."})
     product_id = fields.String(required=True)
     sku = fields.String(required=True, allow_none=True)
     name = fields.String(required=True)
@@ -296,11 +385,85 @@ class HistoryAnswer(Answer):
     actor = fields.String(required=True, allow_none=True)
 
 
+class OrderLineRefAnswer(Answer):
+    line_id = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+
+
+class OrderShipmentAnswer(Answer):
+    id = fields.String(required=True)
+    items = fields.List(fields.Nested(OrderLineRefAnswer), required=True)
+    carrier = fields.String(required=True, allow_none=True)
+    tracking_number = fields.String(required=True, allow_none=True)
+    tracking_url = fields.String(required=True, allow_none=True)
+    shipped_at = fields.String(required=True)
+    actor = fields.String(required=True)
+
+
+class OrderRefundAnswer(Answer):
+    id = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+    reason = fields.String(required=True)
+    lines = fields.List(fields.Nested(OrderLineRefAnswer), required=True)
+    status = fields.String(required=True, metadata={"enum": ["pending", "succeeded", "failed"]})
+    requested_at = fields.String(required=True)
+    settled_at = fields.String(required=True, allow_none=True)
+    actor = fields.String(required=True)
+    source = fields.String(required=True, metadata={
+        "description": "order (refunded on the order), cancellation, payment (refunded at the payment), "
+                       "return:<id>."})
+
+
+class ReturnLineAnswer(Answer):
+    line_id = fields.String(required=True)
+    product_id = fields.String(required=True, allow_none=True)
+    sku = fields.String(required=True, allow_none=True)
+    name = fields.String(required=True, allow_none=True)
+    quantity = fields.Integer(required=True)
+    reason = fields.String(required=True, allow_none=True)
+    received = fields.Integer(required=True, allow_none=True, metadata={"description": "Once received."})
+    restock = fields.Boolean(required=True, allow_none=True, metadata={"description": "Once received."})
+
+
+class ReturnStepAnswer(Answer):
+    status = fields.String(required=True)
+    at = fields.String(required=True)
+    actor = fields.String(required=True)
+    reason = fields.String(required=True, allow_none=True)
+
+
+class ReturnRefundAnswer(Answer):
+    id = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+
+
+class ReturnAnswer(Answer):
+    id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["requested", "approved", "rejected", "received",
+                                                             "refunded"]})
+    items = fields.List(fields.Nested(ReturnLineAnswer), required=True)
+    note = fields.String(required=True, allow_none=True)
+    requested_at = fields.String(required=True)
+    requested_by = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    rejected_reason = fields.String(required=True, allow_none=True)
+    restock_id = fields.String(required=True, allow_none=True)
+    refund = fields.Nested(ReturnRefundAnswer, required=True, allow_none=True)
+    history = fields.List(fields.Nested(ReturnStepAnswer), required=True)
+
+
 class OrderAnswer(Answer):
     id = fields.String(required=True)
     user_id = fields.String(required=True)
     status = fields.String(required=True, metadata={"enum": list(STATUSES)})
+    version = fields.Integer(required=True, metadata={"description": "Grows by one with every change (as the "
+                                                                     "order events' version)."})
+    fulfillment_status = fields.String(required=True, metadata={
+        "enum": ["unfulfilled", "partially_fulfilled", "fulfilled"]})
     items = fields.List(fields.Nested(OrderLineAnswer), required=True)
+    shipments = fields.List(fields.Nested(OrderShipmentAnswer), required=True)
+    refunds = fields.List(fields.Nested(OrderRefundAnswer), required=True)
+    refunded_total = fields.Nested(MoneySchema, required=True)
     total = fields.Nested(MoneySchema, required=True)
     base_total = fields.Nested(MoneySchema, required=True)
     fx = fields.Nested(OrderFxAnswer, required=True)
@@ -310,6 +473,7 @@ class OrderAnswer(Answer):
     updated_at = fields.String(required=True)
     expires_at = fields.String(required=True, allow_none=True)
     history = fields.List(fields.Nested(HistoryAnswer), required=True)
+    returns = fields.List(fields.Nested(ReturnAnswer), required=True)
     order_token = fields.String(metadata={"description": "A guest's checkout only: GET /api/v1/orders/{id}?token= "
                                                          "opens the order (as the e-mail's link does)."})
 

@@ -7,6 +7,7 @@ from meridian.money import BASE_CURRENCY, Money
 from meridian.rates import rate_text
 
 from .models import OrderModel
+from .order_events import line_id
 from .state_machine import PENDING_PAYMENT
 
 
@@ -24,6 +25,22 @@ def _method(offer_or_chosen, currency: str, amount: Decimal | str) -> dict:
             "delivery": {"min_days": int(offer_or_chosen.min_days), "max_days": int(offer_or_chosen.max_days)}}
 
 
+def shipment_view(shipment) -> dict:
+    return {"id": shipment.id, "items": _lines(shipment.items), "carrier": shipment.carrier,
+            "tracking_number": shipment.tracking_number, "tracking_url": shipment.tracking_url,
+            "shipped_at": shipment.shipped_at, "actor": shipment.actor}
+
+
+def refund_view(refund, currency: str) -> dict:
+    return {"id": refund.id, "amount": _money(refund.amount, currency), "reason": refund.reason,
+            "lines": _lines(refund.lines), "status": refund.status, "requested_at": refund.requested_at,
+            "settled_at": refund.settled_at, "actor": refund.actor, "source": refund.source}
+
+
+def _lines(lines) -> list[dict]:
+    return [{"line_id": line.line_id, "quantity": int(line.quantity)} for line in lines or []]
+
+
 def order_view(order: OrderModel) -> dict:
     payment = {"id": order.payment_id, "intent_id": order.intent_id}
     if order.status == PENDING_PAYMENT:
@@ -36,10 +53,14 @@ def order_view(order: OrderModel) -> dict:
         "user_id": order.user_id,
         "status": order.status,
         "email": order.email,
-        "items": [{"product_id": line.product_id, "sku": line.sku, "name": line.name, "quantity": int(line.quantity),
+        "version": int(order.version or 0),
+        "fulfillment_status": order.fulfillment_status or "unfulfilled",
+        "items": [{"line_id": line_id(line, n), "product_id": line.product_id, "sku": line.sku, "name": line.name,
+                   "quantity": int(line.quantity),
                    "unit_price": _money(line.unit_price, currency),
                    "line_total": _money(line.line_total, currency),
-                   "base_unit_price": _money(line.base_unit_price, BASE_CURRENCY)} for line in order.items],
+                   "base_unit_price": _money(line.base_unit_price, BASE_CURRENCY)}
+                  for n, line in enumerate(order.items)],
         "subtotal": _money(subtotal, currency),
         "discount_total": _money(order.discount_total or 0, currency),
         "shipping_total": _money(order.shipping_total or 0, currency),
@@ -55,6 +76,10 @@ def order_view(order: OrderModel) -> dict:
         "fx": {"rate": order.fx.rate, "as_of": order.fx.as_of, "source": order.fx.source,
                "snapshot_id": order.fx.snapshot_id, "stale": bool(order.fx.stale)},
         "payment": payment,
+        "shipments": [shipment_view(s) for s in order.shipments or []],
+        "refunds": [refund_view(r, currency) for r in order.refunds or []],
+        "refunded_total": _money(order.refunded_total or 0, currency),
+        "returns": [return_view(ret, order) for ret in order.returns or []],
         "shipping_address": {k: v for k, v in order.shipping_address.as_dict().items() if v is not None},
         "cart_id": order.cart_id,
         "created_at": order.created_at,
@@ -64,6 +89,26 @@ def order_view(order: OrderModel) -> dict:
     view["history"] = [{"status": h.status, "at": h.at, "reason": h.reason, "actor": h.actor}
                        for h in (order.history or [])]
     return view
+
+
+def return_view(ret, order: OrderModel) -> dict:
+    """One return of the order (returns.py) with its lines (named as the order names them) and its steps."""
+    lines = {line_id(line, n): line for n, line in enumerate(order.items)}
+    currency = order.currency
+    items = []
+    for item in ret.items:
+        line = lines.get(item.line_id)
+        items.append({"line_id": item.line_id, "product_id": line.product_id if line else None,
+                      "sku": line.sku if line else None, "name": line.name if line else None,
+                      "quantity": int(item.quantity), "reason": item.reason,
+                      "received": None if item.received is None else int(item.received),
+                      "restock": item.restock})
+    refund = ({"id": ret.refund_id, "amount": _money(ret.refund_amount, currency)} if ret.refund_id else None)
+    return {"id": ret.id, "status": ret.status, "items": items, "note": ret.note,
+            "requested_at": ret.requested_at, "requested_by": ret.requested_by, "updated_at": ret.updated_at,
+            "rejected_reason": ret.rejected_reason, "restock_id": ret.restock_id, "refund": refund,
+            "history": [{"status": step.status, "at": step.at, "actor": step.actor, "reason": step.reason}
+                        for step in ret.history or []]}
 
 
 def cart_view(quoted, *, cart_token: str | None = None) -> dict:

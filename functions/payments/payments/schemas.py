@@ -22,6 +22,12 @@ class RefundRequest(Schema):
             raise ValidationError({"amount": ["Must be greater than zero."]})
 
 
+class InternalRefundRequest(RefundRequest):
+    """orders' refund of an order: the amount (its payment's currency) and orders' key for it, which the
+    gateway's idempotency key is made of (a repeat never refunds twice)."""
+    idempotency_key = fields.String(load_default=None, validate=validate.Length(min=1, max=255))
+
+
 class TaxRate(fields.Field):
     """A tax rate: a plain decimal string from 0 to 1 ("0.19"); loads a Decimal."""
     OPENAPI = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "example": "0.19"}

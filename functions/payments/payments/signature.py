@@ -1,61 +1,16 @@
 """Stripe's webhook signatures: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>…][,v0=<hex>]`.
 
-v1 is HMAC-SHA256 of "<t>.<raw body>" under the endpoint's signing secret (the whole
-`whsec_…` string is the key, as Stripe uses it). A signature is valid when one v1 matches
-(constant-time compare) and t is within the tolerance of now, either way. Several v1
-values arrive while an endpoint's secret is being rolled (Stripe signs with the old and
-the new one): any one of them matching our secret is enough. Other schemes (v0, Stripe's
-test-mode scheme) are ignored. The sandbox gateway signs the same way, with the same header.
+The rule (HMAC-SHA256 of "<t>.<raw body>", several v1 while a secret rolls, the tolerance) is the
+layer's `meridian.signature`, shared with the webhooks service that signs merchants' deliveries the
+same way; this module names what is the payments service's own: the header and the path gateways
+POST to. The sandbox gateway signs the same way, with the same header.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
+from meridian.signature import SCHEME, InvalidSignature, compute, sign
+from meridian.signature import verify as verify_webhook_signature
 
 HEADER = "Stripe-Signature"
 WEBHOOK_PATH = "/webhooks/payments"   # where gateways POST events (the function URL; the dev harness names it too)
-SCHEME = "v1"
 
-
-class InvalidSignature(Exception):
-    pass
-
-
-def compute(secret: str, timestamp: int, raw_body: bytes) -> str:
-    return hmac.new(secret.encode(), f"{timestamp}.".encode() + raw_body, hashlib.sha256).hexdigest()
-
-
-def sign(secret: str, raw_body: bytes, *, timestamp: int | None = None) -> str:
-    """The header value Stripe (and the sandbox) sends for `raw_body` (used by tests)."""
-    t = int(time.time()) if timestamp is None else timestamp
-    return f"t={t},{SCHEME}={compute(secret, t, raw_body)}"
-
-
-def verify_webhook_signature(header: str | None, raw_body: bytes, secret: str, *, tolerance: int = 300,
-                             now: int | None = None) -> int:
-    """The signed timestamp when `header` is a valid signature of `raw_body`; InvalidSignature otherwise."""
-    if not header:
-        raise InvalidSignature("missing signature header")
-    if not secret:
-        raise InvalidSignature("no webhook secret is configured")
-    timestamp, candidates = None, []
-    for part in header.split(","):
-        key, _, value = part.strip().partition("=")
-        if key == "t":
-            if timestamp is not None or not (value.isascii() and value.isdigit()):
-                raise InvalidSignature("malformed timestamp")
-            timestamp = int(value)
-        elif key == SCHEME and value:
-            candidates.append(value)
-    if timestamp is None or not candidates:
-        raise InvalidSignature("malformed signature header")
-    expected = compute(secret, timestamp, raw_body)
-    # every candidate is compared (no early exit), each in constant time
-    matched = [hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in candidates]
-    if not any(matched):
-        raise InvalidSignature("no matching signature")
-    current = int(time.time()) if now is None else now
-    if abs(current - timestamp) > tolerance:
-        raise InvalidSignature("timestamp outside the tolerance")
-    return timestamp
+__all__ = ["HEADER", "SCHEME", "WEBHOOK_PATH", "InvalidSignature", "compute", "sign", "verify_webhook_signature"]

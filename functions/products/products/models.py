@@ -8,6 +8,7 @@ Item kinds (pk / sk):
   CLAIM#SLUG#<slug>, CLAIM#SLUG#<locale>#<slug>, CLAIM#SKU#<sku> / CLAIM
                                      uniqueness claims (conditional put)
   RESERVATION#<id> / META            a stock reservation of the orders service
+  RESTOCK#<id>     / META            returned units put back in stock (orders' returns), once per id
 
 Indexes:
   gsi1  CATALOG#<status>#<category> / <created_at>#<id>   listing by category
@@ -149,7 +150,28 @@ class ReservationItem(Model):
     due = Gsi1()
 
 
-_connection = share_connection(ProductItem, LocalizedDetailsItem, ClaimItem, ReservationItem)
+class RestockLine(MapAttribute):
+    product_id = UnicodeAttribute()
+    sku = UnicodeAttribute(null=True)       # as the product stores it (None: a product without one)
+    stock_key = UnicodeAttribute()
+    quantity = NumberAttribute()
+
+
+class RestockItem(Model):
+    """Units the orders service took back (a return received) and put back in stock: written in the same
+    transaction as the stock it adds, so a restock id adds its units once."""
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)    # RESTOCK#<id>
+    sk = UnicodeAttribute(range_key=True, default=META)
+    id = UnicodeAttribute()
+    caller = UnicodeAttribute(null=True)
+    request_hash = UnicodeAttribute()       # same id + different items → 422
+    lines = ListAttribute(of=RestockLine)
+    created_at = UnicodeAttribute()
+
+
+_connection = share_connection(ProductItem, LocalizedDetailsItem, ClaimItem, ReservationItem, RestockItem)
 
 
 def transaction() -> TransactWrite:

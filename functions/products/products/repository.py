@@ -38,6 +38,7 @@ from .models import (
     ProductItem,
     ReservationItem,
     ReservationLine,
+    RestockItem,
     catalog_partition,
     l10n_sk,
     product_pk,
@@ -418,3 +419,35 @@ def close(item: ReservationItem, now: _dt.datetime) -> None:
     """Out of the due index, with its table TTL."""
     item.update(actions=[ReservationItem.gsi1pk.remove(), ReservationItem.gsi1sk.remove(),
                          ReservationItem.expires_at.set(retention(now))])
+
+
+# --------------------------------------------------------------------------- restocks (orders' returns)
+def restock_pk(restock_id: str) -> str:
+    return f"RESTOCK#{restock_id}"
+
+
+def get_restock(restock_id: str) -> RestockItem | None:
+    try:
+        return RestockItem.get(restock_pk(restock_id), META, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def restock(item: RestockItem) -> list | None:
+    """ONE transaction: put the restock record (IF its id is new: reasons[0]) and the RESTOCK step (stock.py)
+    of its lines on each product (IF the product exists: reasons[1:], products in `by_product` order). None
+    once applied."""
+    grouped = by_product(item.lines)
+
+    def write(tx: TransactWrite) -> None:
+        tx.save(item, condition=RestockItem.pk.does_not_exist())
+        for product_id, lines in grouped.items():
+            actions = []
+            for line in lines:
+                key, qty = line.stock_key, int(line.quantity)
+                actions += [ProductItem.stock[key].set((ProductItem.stock[key] | 0) + qty),
+                            ProductItem.sold[key].set((ProductItem.sold[key] | 0) - qty)]
+            tx.update(ProductItem(product_pk(product_id), META), actions=actions,
+                      condition=ProductItem.pk.exists())
+
+    return transact(write)

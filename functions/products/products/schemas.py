@@ -239,6 +239,13 @@ class ReservationSchema(_Strict):
     ttl_seconds = StrictInteger(load_default=None, validate=validate.Range(60, 86400))
 
 
+class RestockSchema(_Strict):
+    """Units the orders service took back, to put back in stock once (restock_id: single-use)."""
+    restock_id = fields.UUID(required=True)
+    items = fields.List(fields.Nested(ReservationLineSchema), required=True,
+                        validate=validate.Length(1, MAX_RESERVATION_LINES))
+
+
 class QuoteLineSchema(_Strict):
     product_id = fields.UUID(required=True)
     sku = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(SKU, error="Not a valid SKU."))

@@ -8,6 +8,8 @@ item inside a reservation's transaction (repository.py writes them; reservations
     HOLD    stock.k -= q, holds.<rid|k> = q    IF status = active AND stock.k >= q AND no holds.<rid|k>
     SELL    sold.k  += q, REMOVE holds.<rid|k> IF holds.<rid|k> exists
     RETURN  stock.k += q, REMOVE holds.<rid|k> IF holds.<rid|k> exists
+    RESTOCK stock.k += q, sold.k -= q              IF the product exists (units sold, returned and put
+                                                   back: restocks.py, once per restock id)
 
 so stock never goes below zero and never disagrees with the reservations holding it. An admin sets
 the units available to reserve now (pim.set_inventory; units held are not included).
@@ -24,8 +26,8 @@ from meridian.errors import ValidationFailed
 
 from .models import SIMPLE_STOCK_KEY, ProductItem
 
-HOLD, SELL, RETURN = "hold", "sell", "return"
-STEPS = (HOLD, SELL, RETURN)
+HOLD, SELL, RETURN, RESTOCK = "hold", "sell", "return", "restock"
+STEPS = (HOLD, SELL, RETURN, RESTOCK)
 
 
 class Line(NamedTuple):

@@ -151,6 +151,13 @@ def reservation_view(item: ReservationItem) -> dict[str, Any]:
     }
 
 
+def restock_view(item) -> dict[str, Any]:
+    """A restock as the orders service reads it (internal API): the units put back, per line."""
+    return {"restock_id": item.id, "created_at": item.created_at,
+            "items": [{"product_id": line.product_id, "sku": line.sku, "quantity": int(line.quantity)}
+                      for line in item.lines]}
+
+
 def quote_view(quotes: list[Quote]) -> dict[str, Any]:
     """What each asked line costs now, in the order asked (internal API): a line products does not have is
     `found: false`."""

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 # every service with an HTTP API (template.yaml's Api events; a unit test keeps them equal)
-SERVICES = ("admin", "auth", "localization", "orders", "payments", "products", "users")
+SERVICES = ("admin", "auth", "localization", "orders", "payments", "products", "users", "webhooks")
 TITLE = "Meridian API"
 VERSION = "1.0.0"
 

@@ -3,10 +3,11 @@ storefront's pages by their test ids (web/src/store), the address form, the card
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from urllib.parse import urlparse
 
-from tests.integration.checkout_helpers import url
+from tests.integration.checkout_helpers import ADDRESS, url
 
 GOOD_CARD, DECLINED_CARD = "4242424242424242", "4000000000000002"
 THREE_DS_CARD = "4000002760003184"          # the sandbox asks for 3-D Secure, then it succeeds
@@ -32,6 +33,19 @@ def new_product(stack, admin_headers: dict, *, price: str = "24.00", stock: int 
                              headers=admin_headers, timeout=20)
         assert answer.status_code == 200, answer.text
     return {"id": created.json()["id"], "names": names}
+
+
+def place_order(stack, headers: dict, items: list[dict], *, currency: str = "EUR", attempts: int = 3):
+    """POST /api/v1/orders of `items` [{product_id, quantity}], as a client does: a 503 (the checkout's saga gave
+    up on a cold sibling and compensated) is tried again after its Retry-After, with a new key."""
+    body = {"items": items, "currency": currency, "shipping_address": ADDRESS}
+    for attempt in range(attempts):
+        placed = stack.session().post(url(stack, "/api/v1/orders"), json=body, timeout=30,
+                                      headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+        if placed.status_code != 503 or attempt == attempts - 1:
+            return placed
+        time.sleep(float(placed.headers.get("Retry-After") or 1))
+    return placed
 
 
 def new_code(stack, admin_headers: dict, percent: str = "10") -> str:

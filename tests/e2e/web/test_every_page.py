@@ -13,7 +13,8 @@ STORE_PAGES = ["/", "/cart", "/checkout", "/account/login", "/account/register",
                "/verify-email?token=not-a-token", "/reset-password?token=not-a-token", "/no/such/page"]
 CUSTOMER_PAGES = ["/account", "/account/addresses", "/account/orders"]
 ADMIN_PAGES = ["/admin/", "/admin/products", "/admin/products/new", "/admin/orders", "/admin/users", "/admin/audit",
-               "/admin/dead-letters", "/admin/rates", "/admin/shipping", "/admin/taxes", "/admin/promotions"]
+               "/admin/dead-letters", "/admin/rates", "/admin/shipping", "/admin/taxes", "/admin/promotions",
+               "/admin/webhooks"]
 
 
 def visit(shop, page, path: str, name: str) -> None:

@@ -231,8 +231,20 @@ def test_dashboard_reports_queue_depths_and_unavailable_parts(api, tokens, aws):
     sqs.send_message(QueueUrl=dlq, MessageBody="x")
     body = api.get("/api/v1/admin/dashboard", headers=tokens.header(role="admin")).json
     assert body["queues"]["audit"]["dead_letters"]["visible"] == 1
-    assert body["orders_by_status"] is None
+    assert body["orders_by_status"] is None and body["revenue_breakdown"] is None
     assert body["fx"] == {"available": True, "as_of": "2026-11-24", "source": "ecb", "stale": False}
+
+
+@responses.activate
+def test_dashboard_passes_on_revenue_gross_refunded_and_net(api, tokens, aws):
+    figures = {"EUR": {"gross": "100.00", "refunded": "30.00", "net": "70.00"}}
+    responses.add(responses.GET, f"{API_BASE_URL}/api/v1/orders/internal/stats",
+                  json={"orders_by_status": {"paid": 1, "partially_refunded": 1}, "revenue": {"EUR": "70.00"},
+                        "revenue_breakdown": figures})
+    responses.add(responses.GET, f"{API_BASE_URL}/api/v1/localization/rates", status=503)
+    body = api.get("/api/v1/admin/dashboard", headers=tokens.header(role="admin")).json
+    assert body["revenue_breakdown"] == figures and body["revenue"] == {"EUR": "70.00"}
+    assert body["orders_by_status"] == {"paid": 1, "partially_refunded": 1}
 
 
 @responses.activate

@@ -97,6 +97,14 @@ def unknown_reservation(reservation_id: str) -> Example:
                  "detail": f"Reservation {reservation_id} does not exist.", "reservation_id": reservation_id}
 
 
+def restocked(request: dict, catalog: dict[str, dict]) -> Example:
+    """201: every line of `request` (the body orders POSTs to /internal/restocks) back in stock; a repeat of the
+    restock_id answers the same."""
+    items = [{"product_id": line["product_id"], "sku": line.get("sku") or catalog[line["product_id"]].get("sku"),
+              "quantity": line["quantity"]} for line in request["items"]]
+    return 201, {"restock_id": request["restock_id"], "created_at": CREATED_AT, "items": items}
+
+
 def shape(value: Any) -> Any:
     """A JSON value's shape: dicts by key, lists by their first element, scalars by type."""
     if isinstance(value, dict):

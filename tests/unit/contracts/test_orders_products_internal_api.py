@@ -198,3 +198,26 @@ def test_a_bad_quote_request_is_a_400_naming_the_field(orders_side, catalog):
     status, body, content_type = quote(orders_side, {"locale": "xx", "items": [{"product_id": next(iter(catalog))}]})
     assert status == 400 and "locale" in body["errors"]
     assert contract.CONTENT_TYPES["problem"] in content_type
+
+
+def test_restock_puts_returned_units_back_once_and_answers_the_same_again(orders_side, catalog, products):
+    kettle = next(iter(catalog))
+    order_id, lines = str(uuid.uuid4()), [{"product_id": kettle, "quantity": 2}]
+    orders_side.reserve(order_id, lines, ttl_seconds=TTL_SECONDS)
+    orders_side.commit(order_id)
+    return_id = str(uuid.uuid4())
+    request = {"restock_id": return_id, "items": [{"product_id": kettle, "quantity": 1}]}
+    example = contract.restocked(request, catalog)
+    for _ in range(2):                               # once per restock id: a repeat answers the first restock
+        body = orders_side.restock(return_id, [{"product_id": kettle, "sku": None, "quantity": 1}])
+        assert_matches(example, last_answer(orders_side), orders_side.calls[-1].response.headers["Content-Type"])
+        assert body["items"] == example[1]["items"] and body["restock_id"] == return_id
+    inventory = ApiClient(products).get(f"/api/v1/products/{kettle}/inventory",
+                                        headers=TokenFactory().header(role="admin")).json["items"][0]
+    assert (inventory["available"], inventory["sold"]) == (catalog[kettle]["stock"] - 1, 1)
+
+
+def test_restock_of_an_unknown_product_is_a_bad_line(orders_side, catalog):
+    with pytest.raises(ValidationFailed) as bad:
+        orders_side.restock(str(uuid.uuid4()), [{"product_id": str(uuid.uuid4()), "quantity": 1}])
+    assert bad.value.status == 400 and set(bad.value.extra["errors"]) == {"items.0.product_id"}

@@ -18,7 +18,7 @@ def test_every_http_function_may_publish_admin_actions_and_the_audit_queue_takes
 def test_every_queue_consumer_hands_its_last_attempt_to_its_own_dlq():
     template = Template()
     consumers = [spec for spec in template.functions() if spec.events_of("SQS")]
-    assert len(consumers) == 6
+    assert len(consumers) == 8
     for spec in consumers:
         [source] = spec.events_of("SQS").values()
         queue = source["Properties"]["Queue"]["Fn::GetAtt"][0]

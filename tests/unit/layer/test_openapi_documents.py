@@ -17,7 +17,7 @@ from openapi_spec_validator import validate
 
 FUNCTIONS = {"admin": "AdminFunction", "auth": "AuthFunction", "localization": "LocalizationFunction",
              "orders": "OrdersFunction", "payments": "PaymentsFunction", "products": "ProductsFunction",
-             "users": "UsersFunction"}
+             "users": "UsersFunction", "webhooks": "WebhooksFunction"}
 METHODS = ("get", "put", "post", "patch", "delete")
 
 

@@ -40,6 +40,7 @@ class ProductsStub:
         self.starting_stock: dict[str, int] = {}
         self.reservations: dict[str, dict] = {}      # held, committed or released (a 201 answered)
         self.refused: dict[str, dict] = {}           # answered 409 (replayed as such)
+        self.restocks: dict[str, contract.Example] = {}   # restock id → its first answer
         self.calls: list[tuple[str, str]] = []
         self.queued: list[contract.Example] = []
 
@@ -60,7 +61,9 @@ class ProductsStub:
         reservations orders holds or bought (from the recorded calls, not a rule of products)."""
         taken = sum(line["quantity"] for found in self.reservations.values() if found["status"] != "released"
                     for line in found["items"] if line["product_id"] == product_id)
-        return self.starting_stock[product_id] - taken
+        back = sum(line["quantity"] for status, body in self.restocks.values() if status == 201
+                   for line in body["items"] if line["product_id"] == product_id)
+        return self.starting_stock[product_id] - taken + back
 
     def status(self, reservation_id: str) -> str | None:
         found = self.reservations.get(reservation_id)
@@ -74,6 +77,10 @@ class ProductsStub:
             self.calls.append((request.method, path))
             if path.endswith("/internal/reservations"):
                 return self._answer(*self._reserve(body))
+            if path.endswith("/internal/restocks"):   # once per restock id: a repeat answers the first
+                if body["restock_id"] not in self.restocks:
+                    self.restocks[body["restock_id"]] = contract.restocked(body, self.catalog)
+                return self._answer(*self.restocks[body["restock_id"]])
             if path.endswith("/internal/quotes"):   # the catalog's prices and the stock left after orders' calls
                 return self._answer(*contract.quoted(body, {pid: {**product, "stock": self.stock(pid)}
                                                             for pid, product in self.catalog.items()}))
@@ -116,6 +123,8 @@ class FakePayments:
         self.by_id: dict[str, dict] = {}
         self.down = False                 # answer 503 like a payments service whose gateway is down
         self.refunds: list[str] = []
+        self.refund_bodies: list[dict] = []      # what each refund call asked ({} for "all that is left")
+        self.refuse_refunds = False              # answer 409 as payments does while a refund is pending
         self.cancels: list[str] = []
 
     def succeed(self, payment_id: str) -> None:
@@ -152,8 +161,12 @@ class FakePayments:
                 payment["status"] = "canceled"
                 self.cancels.append(payment_id)
                 return 200, json_headers, json.dumps(payment)
+            if self.refuse_refunds:
+                return 409, {"Content-Type": "application/problem+json"}, json.dumps(
+                    {"status": 409, "detail": "A refund_pending payment cannot be refunded."})
             payment["status"] = "refund_pending"
             self.refunds.append(payment_id)
+            self.refund_bodies.append(json.loads(request.body or b"{}"))
             return 202, json_headers, json.dumps(payment)
 
 

@@ -76,7 +76,23 @@ def test_failed_cancels_and_releases_stock(on_payment_event, order, services, pr
     assert services.payments.cancels == [order["payment"]["id"]]        # the intent is closed: no second card
 
 
-def test_refunded_moves_a_paid_order_to_refunded(on_payment_event, order):
+def test_refunded_moves_a_paid_order_to_partially_refunded_then_refunded(on_payment_event, order):
+    on_payment_event(sqs_event(bus_event("payment.succeeded", order)), LambdaContext())
+    part = {"amount": "3.00", "currency": order["total"]["currency"]}
+    on_payment_event(sqs_event(bus_event("payment.refunded", order, fully_refunded=False, refunded_amount=part)),
+                     LambdaContext())
+    assert status_and_history(order["id"]) == ("partially_refunded", ["pending_payment", "paid",
+                                                                      "partially_refunded"])
+    on_payment_event(sqs_event(bus_event("payment.refunded", order, fully_refunded=True,
+                                         refunded_amount=order["total"])), LambdaContext())
+    assert status_and_history(order["id"]) == ("refunded", ["pending_payment", "paid", "partially_refunded",
+                                                            "refunded"])
+    from orders import repository
+
+    assert str(repository.get(order["id"]).refunded_total) == order["total"]["amount"]
+
+
+def test_a_refund_event_without_its_amount_still_moves_a_fully_refunded_order(on_payment_event, order):
     on_payment_event(sqs_event(bus_event("payment.succeeded", order)), LambdaContext())
     on_payment_event(sqs_event(bus_event("payment.refunded", order, fully_refunded=False)), LambdaContext())
     assert status_and_history(order["id"])[0] == "paid"

@@ -38,21 +38,26 @@ def place(checkout, product):
     return placed
 
 
-def test_counts_every_status_and_sums_paid_and_fulfilled_per_currency(api, place):
+def test_counts_every_status_and_sums_what_was_paid_per_currency(api, place):
     place("EUR")                                                     # pending: no revenue
     paid_eur = place("EUR", "paid", quantity=2)
     fulfilled_eur = place("EUR", "paid", "fulfilled", quantity=3)
     paid_jpy = place("JPY", "paid")
-    place("EUR", "paid", "refunded", quantity=5)                     # refunded: excluded
-    place("GBP", "cancelled")                                        # cancelled: excluded, no GBP key
+    refunded_eur = place("EUR", "paid", "refunded", quantity=5)      # paid, then all given back (older order:
+    place("GBP", "cancelled")                                        # no refunded_total) · cancelled: no GBP key
 
     response = api.get(STATS, headers=signed("admin"))
 
     assert response.status == 200, response.json
-    assert response.json["orders_by_status"] == {"pending_payment": 1, "paid": 2, "fulfilled": 1,
-                                                 "cancelled": 1, "refunded": 1}
-    assert response.json["revenue"] == {"EUR": str(money(paid_eur["total"]) + money(fulfilled_eur["total"])),
-                                        "JPY": paid_jpy["total"]["amount"]}
+    assert response.json["orders_by_status"] == {"pending_payment": 1, "paid": 2, "partially_fulfilled": 0,
+                                                 "fulfilled": 1, "partially_refunded": 0, "refunded": 1,
+                                                 "cancelled": 1}
+    kept = money(paid_eur["total"]) + money(fulfilled_eur["total"])
+    gross = kept + money(refunded_eur["total"])
+    assert response.json["revenue_breakdown"] == {
+        "EUR": {"gross": str(gross), "refunded": refunded_eur["total"]["amount"], "net": str(kept)},
+        "JPY": {"gross": paid_jpy["total"]["amount"], "refunded": "0", "net": paid_jpy["total"]["amount"]}}
+    assert response.json["revenue"] == {"EUR": str(kept), "JPY": paid_jpy["total"]["amount"]}
     assert all(isinstance(amount, str) for amount in response.json["revenue"].values())
     assert Decimal(response.json["revenue"]["EUR"]) > 0
 
@@ -60,9 +65,10 @@ def test_counts_every_status_and_sums_paid_and_fulfilled_per_currency(api, place
 def test_no_orders_gives_zero_counts_and_no_revenue(api):
     response = api.get(STATS, headers=signed("admin"))
     assert response.status == 200, response.json
-    assert response.json == {"orders_by_status": {"pending_payment": 0, "paid": 0, "fulfilled": 0,
-                                                  "cancelled": 0, "refunded": 0},
-                             "revenue": {}}
+    assert response.json == {"orders_by_status": {"pending_payment": 0, "paid": 0, "partially_fulfilled": 0,
+                                                  "fulfilled": 0, "partially_refunded": 0, "refunded": 0,
+                                                  "cancelled": 0},
+                             "revenue": {}, "revenue_breakdown": {}}
 
 
 def test_a_customer_or_admin_token_is_refused(api, tokens):

@@ -20,6 +20,7 @@ const Rates = lazy(() => import("./pages/Rates"));
 const Shipping = lazy(() => import("./pages/Shipping"));
 const Taxes = lazy(() => import("./pages/Taxes"));
 const Promotions = lazy(() => import("./pages/Promotions"));
+const Webhooks = lazy(() => import("./pages/Webhooks"));
 
 function useUser(): Claims | null {
   const [user, setUser] = useState<Claims | null>(session.user);
@@ -49,6 +50,7 @@ export function App() {
             <Route path="shipping" element={<Shipping />} />
             <Route path="taxes" element={<Taxes />} />
             <Route path="promotions" element={<Promotions />} />
+            <Route path="webhooks" element={<Webhooks />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>
@@ -140,6 +142,7 @@ function Nav() {
     ["/shipping", "nav.shipping"],
     ["/taxes", "nav.taxes"],
     ["/promotions", "nav.promotions"],
+    ["/webhooks", "nav.webhooks"],
   ];
   return (
     <nav aria-label={t("nav.label")} className="side">

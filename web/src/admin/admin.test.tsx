@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { revenueEntries } from "./pages/Dashboard";
+import { revenueEntries, revenueRows } from "./pages/Dashboard";
+import { leftToShip, lineErrors } from "./pages/afterPayment";
+import { ALL_EVENTS, WEBHOOK_EVENTS, chosenEvents } from "./pages/Webhooks";
 import { byField } from "./pages/ProductEdit";
 import en from "./locales/en.json";
 import de from "./locales/de.json";
@@ -43,5 +45,31 @@ describe("admin console helpers", () => {
       starts_at: "", ends_at: "", usage_limit: "", per_customer_limit: "2", combinable: true, active: true,
     });
     expect(body).toMatchObject({ code: "SAVE5", percent: null, amounts: { EUR: "5.00" }, minimum_subtotal: {}, starts_at: null, usage_limit: null, per_customer_limit: 2 });
+  });
+
+  it("shows revenue per currency as gross / refunded / net, the server's strings as sent", () => {
+    expect(revenueRows({ revenue: { EUR: "80.00" }, revenue_breakdown: { EUR: { gross: "100.00", refunded: "20.00", net: "80.00" } } })).toEqual([
+      { currency: "EUR", gross: { currency: "EUR", amount: "100.00" }, refunded: { currency: "EUR", amount: "20.00" }, net: { currency: "EUR", amount: "80.00" } },
+    ]);
+    // an answer without the breakdown: its revenue is gross and net, nothing refunded
+    expect(revenueRows({ revenue: { JPY: "3776" } })[0]).toMatchObject({ gross: { amount: "3776" }, refunded: { amount: "0" }, net: { amount: "3776" } });
+    expect(revenueRows(null)).toEqual([]);
+  });
+
+  it("offers to ship what each line has left after its shipments", () => {
+    const items = [{ line_id: "a", quantity: 2 }, { line_id: "b", quantity: 1 }] as never;
+    expect(leftToShip({ items, shipments: [] })).toEqual({ a: 2, b: 1 });
+    expect(leftToShip({ items, shipments: [{ items: [{ line_id: "a", quantity: 1 }] }, { items: [{ line_id: "b", quantity: 1 }] }] as never })).toEqual({ a: 1, b: 0 });
+  });
+
+  it("puts an items.<n> field error on the line the form sent n-th", () => {
+    expect(lineErrors({ "items.1.quantity": "too many", carrier: "required" }, ["a", "b"])).toEqual({ b: "too many" });
+    expect(lineErrors({ "items.5.quantity": "x" }, ["a"])).toEqual({});
+  });
+
+  it("subscribes to the events ticked, or to every one (later ones too) with *", () => {
+    expect(chosenEvents(false, ["order.paid", "order.placed", "nonsense"])).toEqual(["order.placed", "order.paid"]);
+    expect(chosenEvents(true, [])).toEqual([ALL_EVENTS]);
+    expect(WEBHOOK_EVENTS).toContain("return.refunded");
   });
 });

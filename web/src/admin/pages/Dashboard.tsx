@@ -1,4 +1,4 @@
-// The dashboard: orders by status, revenue per currency, FX freshness and queue depths, each as a
+// The dashboard: orders by status, revenue per currency (gross, refunded, net), FX freshness and queue depths, each as a
 // chart and as text (a table) for whoever cannot see the chart.
 import { useTranslation } from "react-i18next";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
@@ -13,6 +13,7 @@ interface Depth {
 interface DashboardAnswer {
   orders_by_status: Record<string, number> | null;
   revenue: Record<string, unknown> | null;
+  revenue_breakdown?: Record<string, { gross: string; refunded: string; net: string }> | null;
   fx: { available: boolean; as_of: string | null; source: string | null; stale: boolean | null };
   queues: Record<string, { queue: Depth; dead_letters: Depth }>;
 }
@@ -25,14 +26,41 @@ export function revenueEntries(revenue: Record<string, unknown> | null): Money[]
   });
 }
 
+export interface RevenueRow {
+  currency: string;
+  gross: Money;
+  refunded: Money;
+  net: Money;
+}
+
+/** Revenue per currency as gross / refunded / net (the server's strings); an answer without the breakdown
+ * (an older admin service) counts its revenue as gross and net, nothing refunded. */
+export function revenueRows(answer: Pick<DashboardAnswer, "revenue" | "revenue_breakdown"> | null): RevenueRow[] {
+  const money = (currency: string, amount: string): Money => ({ currency, amount });
+  if (answer?.revenue_breakdown)
+    return Object.entries(answer.revenue_breakdown).map(([currency, f]) => ({
+      currency,
+      gross: money(currency, f.gross),
+      refunded: money(currency, f.refunded),
+      net: money(currency, f.net),
+    }));
+  return revenueEntries(answer?.revenue ?? null).map((m) => ({ currency: m.currency, gross: m, refunded: money(m.currency, "0"), net: m }));
+}
+
 export default function Dashboard() {
   const { t } = useTranslation();
   const locale = useLocale();
   const { data, error, loading } = useLoad((signal) => api<DashboardAnswer>("/api/v1/admin/dashboard", { signal }), []);
   const statuses = Object.entries(data?.orders_by_status ?? {}).map(([status, count]) => ({ status, label: t(`status.${status}`, { defaultValue: status }), count }));
-  const revenue = revenueEntries(data?.revenue ?? null);
+  const revenue = revenueRows(data);
   // the chart's bar heights only; every figure shown to the person is the server's string via formatMoney
-  const revenueChart = revenue.map((money) => ({ currency: money.currency, value: Number(money.amount), money }));
+  const revenueChart = revenue.map((row) => ({
+    currency: row.currency,
+    gross: Number(row.gross.amount),
+    refunded: Number(row.refunded.amount),
+    net: Number(row.net.amount),
+    row,
+  }));
   const queues = Object.entries(data?.queues ?? {});
   const stale = data?.fx.stale ? "stale" : "fresh";
 
@@ -87,30 +115,41 @@ export default function Dashboard() {
                       <CartesianGrid strokeDasharray="3 3" />
                       <XAxis dataKey="currency" fontSize={12} />
                       <YAxis fontSize={12} />
-                      <Tooltip formatter={(_value, _name, item) => formatMoney((item.payload as { money: Money }).money, locale)} />
-                      <Bar dataKey="value" name={t("dashboard.revenue")} fill="#2e7d4f" />
+                      <Tooltip
+                        formatter={(_value, _name, item) => {
+                          const key = item.dataKey as "gross" | "refunded" | "net";
+                          return formatMoney((item.payload as { row: RevenueRow }).row[key], locale);
+                        }}
+                      />
+                      <Bar dataKey="gross" name={t("dashboard.gross")} fill="#1f5fa8" />
+                      <Bar dataKey="refunded" name={t("dashboard.refunded")} fill="#b3261e" />
+                      <Bar dataKey="net" name={t("dashboard.net")} fill="#2e7d4f" />
                     </BarChart>
                   </ResponsiveContainer>
                 </figure>
-                <table>
-                  <caption className="visually-hidden">{t("dashboard.revenue")}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("dashboard.currency")}</th>
-                      <th scope="col">{t("dashboard.amount")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {revenue.map((money) => (
-                      <tr key={money.currency}>
-                        <th scope="row">{money.currency}</th>
-                        <td>
-                          <MoneyText money={money} />
-                        </td>
+                <div className="scroll" tabIndex={0} role="region" aria-label={t("dashboard.revenue")}>
+                  <table>
+                    <caption className="visually-hidden">{t("dashboard.revenue")}</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">{t("dashboard.currency")}</th>
+                        <th scope="col">{t("dashboard.gross")}</th>
+                        <th scope="col">{t("dashboard.refunded")}</th>
+                        <th scope="col">{t("dashboard.net")}</th>
                       </tr>
-                    ))}
-                  </tbody>
-                </table>
+                    </thead>
+                    <tbody>
+                      {revenue.map((row) => (
+                        <tr key={row.currency} data-testid="revenue-row" data-currency={row.currency}>
+                          <th scope="row">{row.currency}</th>
+                          <td data-testid="revenue-gross"><MoneyText money={row.gross} /></td>
+                          <td data-testid="revenue-refunded"><MoneyText money={row.refunded} /></td>
+                          <td data-testid="revenue-net"><MoneyText money={row.net} /></td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
               </>
             )}
           </section>

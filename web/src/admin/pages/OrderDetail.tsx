@@ -1,26 +1,16 @@
-// One order: lines, totals, taxes, payment and history; fulfil, cancel, refund (in full or in part).
-import { useRef, useState, type FormEvent } from "react";
+// One order: lines, totals, taxes, payment and history; ship (in parts: afterPayment.tsx), cancel, refunds on
+// the order (in full or in part, with a reason) and its returns.
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
-import { api, newIdempotencyKey } from "../../shared/api";
-import { describeError } from "../../shared/i18n";
-import { formatMoney, type Money } from "../../shared/money";
-import { DateTime, ErrorAlert, Field, Loading, MoneyText, StatusMessage, useLoad, useLocale } from "../ui";
+import { api } from "../../shared/api";
+import type { Money } from "../../shared/money";
+import { DateTime, ErrorAlert, Loading, MoneyText, StatusMessage, useLoad } from "../ui";
+import { RefundsCard, ReturnsCard, ShipmentsCard, type AfterPayment } from "./afterPayment";
 
-interface Line {
-  product_id: string;
-  sku: string | null;
-  name: string;
-  quantity: number;
-  unit_price: Money;
-  line_total: Money;
-}
-interface Order {
-  id: string;
+interface Order extends AfterPayment {
   user_id: string;
-  status: string;
-  items: Line[];
-  total: Money;
+  version?: number;
   base_total: Money;
   fx: { rate: string; as_of: string | null; source: string | null; stale: boolean };
   payment: { id: string; intent_id: string } | null;
@@ -44,12 +34,9 @@ interface Payment {
   } | null;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export default function OrderDetail() {
   const { id = "" } = useParams();
   const { t } = useTranslation();
-  const locale = useLocale();
   const { data: order, setData: setOrder, error: loadError, loading } = useLoad((signal) => api<Order>(`/api/v1/orders/${id}`, { signal }), [id]);
   const paymentId = order?.payment?.id;
   const { data: payment, setData: setPayment, error: paymentError } = useLoad(
@@ -59,15 +46,12 @@ export default function OrderDetail() {
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [amount, setAmount] = useState("");
-  const refundAttempt = useRef<{ key: string; body: string } | null>(null);
-  const fields = error ? describeError(error, t).fields : {};
 
-  async function refreshAll(): Promise<Order> {
-    const fresh = await api<Order>(`/api/v1/orders/${id}`);
-    setOrder(fresh);
-    if (fresh.payment?.id) setPayment(await api<Payment>(`/api/v1/payments/${fresh.payment.id}`));
-    return fresh;
+  /** A newer order from an action: shown, and the payment (its refunded amount) read again. */
+  function update(fresh: AfterPayment) {
+    setOrder(fresh as Order);
+    const next = (fresh as Order).payment?.id;
+    if (next) void api<Payment>(`/api/v1/payments/${next}`).then(setPayment, () => undefined);
   }
 
   async function act(run: () => Promise<string>) {
@@ -99,35 +83,6 @@ export default function OrderDetail() {
       return t("order.result_status", { status: statusText(answer.status) });
     });
 
-  const refund = (event: FormEvent) => {
-    event.preventDefault();
-    if (!paymentId) return;
-    void act(async () => {
-      const body = amount.trim() ? { amount: amount.trim() } : {};
-      const text = JSON.stringify(body);
-      if (!refundAttempt.current || refundAttempt.current.body !== text) refundAttempt.current = { key: newIdempotencyKey(), body: text };
-      const answer = await api<Payment & { refund?: { amount: Money; status: string } }>(`/api/v1/payments/${paymentId}/refund`, {
-        method: "POST",
-        body,
-        idempotencyKey: refundAttempt.current.key,
-      });
-      refundAttempt.current = null;
-      setAmount("");
-      setPayment(answer);
-      // the refund settles asynchronously: follow the order for a few seconds
-      const before = order?.status;
-      let fresh = await refreshAll();
-      for (let i = 0; i < 8 && fresh.status === before && answer.refund?.status !== "succeeded"; i++) {
-        await sleep(750);
-        fresh = await refreshAll();
-      }
-      return t("order.result_refund", {
-        amount: answer.refund?.amount ? formatMoney(answer.refund.amount, locale) : "",
-        status: statusText(fresh.status),
-      });
-    });
-  };
-
   return (
     <>
       <p>
@@ -155,23 +110,6 @@ export default function OrderDetail() {
                 {t("order.cancel")}
               </button>
             </div>
-            {paymentId ? (
-              <form onSubmit={refund} noValidate className="inline-form">
-                <Field
-                  label={t("order.refund_amount", { currency: order.total.currency })}
-                  name="amount"
-                  value={amount}
-                  onChange={setAmount}
-                  errors={fields}
-                  inputMode="decimal"
-                  testId="refund-amount"
-                  hint={t("order.refund_hint")}
-                />
-                <button type="submit" data-testid="refund" disabled={busy}>
-                  {t("order.refund")}
-                </button>
-              </form>
-            ) : null}
             <div aria-live="polite">{result ? <StatusMessage testId="action-result">{result}</StatusMessage> : null}</div>
           </section>
 
@@ -189,7 +127,7 @@ export default function OrderDetail() {
               </thead>
               <tbody>
                 {order.items.map((line, index) => (
-                  <tr key={`${line.product_id}-${line.sku}-${index}`}>
+                  <tr key={`${line.line_id}-${index}`} data-testid="order-line" data-line={line.line_id}>
                     <td>{line.name}</td>
                     <td>{line.sku ?? "—"}</td>
                     <td>{line.quantity}</td>
@@ -204,6 +142,10 @@ export default function OrderDetail() {
               </tbody>
             </table>
           </section>
+
+          <ShipmentsCard order={order} onChange={update} statusText={statusText} />
+          <RefundsCard order={order} onChange={update} statusText={statusText} />
+          <ReturnsCard order={order} onChange={update} />
 
           <div className="grid">
             <section className="card" aria-labelledby="totals">

@@ -6,7 +6,7 @@ import { api } from "../../shared/api";
 import type { Money } from "../../shared/money";
 import { DateTime, ErrorAlert, Field, Loading, MoneyText, Pager, shortId, useLoad } from "../ui";
 
-export const ORDER_STATUSES = ["pending_payment", "paid", "fulfilled", "cancelled", "refunded"];
+export const ORDER_STATUSES = ["pending_payment", "paid", "partially_fulfilled", "fulfilled", "partially_refunded", "refunded", "cancelled"];
 
 interface OrderRow {
   id: string;

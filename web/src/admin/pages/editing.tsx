@@ -94,7 +94,7 @@ export function fromLocalInput(text: string): string | null {
   return Number.isNaN(date.getTime()) ? text : date.toISOString();
 }
 
-export function Checkbox({ label, name, checked, onChange, errors }: { label: string; name: string; checked: boolean; onChange: (value: boolean) => void; errors?: Record<string, string> }) {
+export function Checkbox({ label, name, checked, onChange, errors, testId }: { label: string; name: string; checked: boolean; onChange: (value: boolean) => void; errors?: Record<string, string>; testId?: string }) {
   const id = useId();
   const message = errors?.[name];
   return (
@@ -103,6 +103,7 @@ export function Checkbox({ label, name, checked, onChange, errors }: { label: st
         id={id}
         type="checkbox"
         name={name}
+        data-testid={testId}
         checked={checked}
         aria-invalid={message ? true : undefined}
         aria-describedby={message ? `${id}-error` : undefined}

@@ -6,6 +6,8 @@ import type { DescribedError } from "../../shared/i18n";
 import { storeGuestCart } from "../cart";
 import { dropPending, getOrder, loadPending, paymentWindowEnd, type Order } from "../orders";
 import { KeepLink, useStore } from "../context";
+import { OrderShipments } from "../OrderShipments";
+import { ReturnRequest, type ReturnsView } from "../ReturnRequest";
 import { Totals } from "../Totals";
 import { FormError, Loading, Price, When, useDescribe } from "../ui";
 
@@ -154,6 +156,8 @@ export function OrderPage() {
         <h2 id="order-totals-heading">{t("totals.title")}</h2>
         <Totals quote={order} totalTestId="order-total" />
       </section>
+      <OrderShipments order={order as ReturnsView} />
+      <ReturnRequest order={order as ReturnsView} onChange={(fresh) => setOrder(fresh as unknown as Order)} canRequest={!!user} />
       <section aria-labelledby="history-heading">
         <h2 id="history-heading">{t("order.history")}</h2>
         <ol className="history">
