@@ -126,6 +126,8 @@ class OrderModel(Model):
     updated_at = UnicodeAttribute()
     expires_at = UnicodeAttribute()           # pending_payment after this → cancelled by reconciliation
     history = ListAttribute(of=HistoryEntry)  # append-only (list_append in the same update as the move)
+    last_payment_error = UnicodeAttribute(null=True)   # the last decline code while pending (payment_events)
+    last_payment_event = UnicodeAttribute(null=True)   # the gateway event noted last (a repeat is not noted again)
     # the quote it was placed at (pricing.py); absent on orders placed before carts existed
     subtotal = DecimalAttribute(null=True)
     discount_total = DecimalAttribute(null=True)

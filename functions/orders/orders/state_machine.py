@@ -76,3 +76,23 @@ def move_unless_moved(order: OrderModel, target: str, *, reason: str, actor: str
         return move(order, target, reason=reason, actor=actor)
     except MoveRefused:
         return repository.get(order.id)
+
+
+def note(order: OrderModel, *, reason: str, actor: str, event: str | None = None, changes: dict | None = None,
+         appends: dict | None = None, data: dict | None = None) -> OrderModel:
+    """PLACEHOLDER on the orphans branch until the lead's state_machine.note lands on main (take main's on merge):
+    a step that keeps the status, recorded in history with `changes` set in the same conditional write."""
+    from meridian.dynamo import condition_failed
+    from pynamodb.exceptions import UpdateError
+
+    entry = history_entry(order.status, reason=reason, actor=actor, at=iso(), from_status=order.status)
+    actions = [OrderModel.updated_at.set(entry.at), OrderModel.history.set(OrderModel.history.append([entry]))]
+    actions += [getattr(OrderModel, name).set(value) for name, value in (changes or {}).items()]
+    try:
+        order.update(actions=actions, condition=(OrderModel.status == order.status)
+                     & (OrderModel.updated_at == order.updated_at))
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+        raise MoveRefused(order.id, repository.get(order.id).status, order.status) from None
+    return order
