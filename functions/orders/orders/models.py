@@ -46,6 +46,7 @@ StatusIndex = generic_index(2, "StatusIndex")
 
 
 class OrderLine(MapAttribute):
+    line_id = UnicodeAttribute(null=True)     # how shipments, refunds and returns name it (older orders: its index)
     product_id = UnicodeAttribute()
     sku = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)
@@ -125,7 +126,9 @@ class OrderModel(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     expires_at = UnicodeAttribute()           # pending_payment after this → cancelled by reconciliation
-    history = ListAttribute(of=HistoryEntry)  # append-only (list_append in the same update as the move)
+    history = ListAttribute(of=HistoryEntry)  # append-only (list_append in the same update as the change)
+    fulfillment_status = UnicodeAttribute(null=True)  # unfulfilled (None on older orders) | partially_… | fulfilled
+    version = NumberAttribute(null=True)      # + 1 with every change (state_machine.py); events carry it
     last_payment_error = UnicodeAttribute(null=True)   # the last decline code while pending (payment_events)
     last_payment_event = UnicodeAttribute(null=True)   # the gateway event noted last (a repeat is not noted again)
     # the quote it was placed at (pricing.py); absent on orders placed before carts existed

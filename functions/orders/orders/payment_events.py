@@ -21,7 +21,7 @@ from meridian.observability import count, logger
 from . import carts, emails, payments_api, products_api, repository, state_machine
 from .cancellation import release_holds
 from .models import OrderModel
-from .state_machine import CANCELLED, PAID, PENDING_PAYMENT, REFUNDED, MoveRefused, move_unless_moved
+from .state_machine import CANCELLED, PAID, PENDING_PAYMENT, REFUNDED, MoveRefused, OrderChanged, move_unless_moved
 
 
 def mark_paid(order: OrderModel, *, actor: str, reason: str = "payment succeeded") -> str:
@@ -68,7 +68,7 @@ def _note(order: OrderModel, *, actor: str, reason: str, event: str | None, even
                                changes={**changes, **({"last_payment_event": event_id} if event_id else {})},
                                data={"reason": reason})
             return "noted"
-        except MoveRefused:                         # written meanwhile: read it again and decide again
+        except (OrderChanged, MoveRefused):         # written meanwhile: read it again and decide again
             order = repository.get(order.id)
     raise Conflict("The order kept changing; the event is retried.")
 

@@ -191,7 +191,8 @@ def price(lines: Sequence[LineInput], *, currency: str, rate: Decimal, tax: TaxR
 def order_fields(quote: Quote, snapshot: RateSnapshot, method=None) -> dict:
     """What an order stores of its quote: the lines, every figure of the total, and the rate it is charged at."""
     return {
-        "items": [OrderLine(product_id=line.product_id, sku=line.sku, name=line.name, quantity=line.quantity,
+        "items": [OrderLine(line_id=line.line_id, product_id=line.product_id, sku=line.sku, name=line.name,
+                            quantity=line.quantity,
                             base_unit_price=format(line.base_unit_price, "f"), unit_price=format(line.unit_price, "f"),
                             line_total=format(line.line_total, "f")) for line in quote.lines],
         "total": quote.total, "base_total": quote.base_total, "subtotal": quote.subtotal,

@@ -1,9 +1,9 @@
 """Reading and writing the orders table: the only module that touches it.
 
 An order is ONE item with its append-only history (see models.py): a new order is one conditional
-put, a status move one conditional update (the new status on condition that the status is still
-the one read, its history entry appended in the same write). Which moves are allowed, and what
-they record, is state_machine.py's; this module only writes them.
+put, a change one conditional update (on condition that status and version are still the ones
+read; its history entry appended in the same write). Which changes are allowed, and what they
+record, is state_machine.py's; this module only writes them.
 """
 from __future__ import annotations
 
@@ -45,21 +45,28 @@ def create(order: OrderModel, first: HistoryEntry) -> None:
     order.save(condition=OrderModel.pk.does_not_exist())
 
 
-def save_move(order: OrderModel, entry: HistoryEntry) -> bool:
-    """Move `order` from its status as read to `entry.status`, appending `entry`, in ONE conditional update;
-    False when the order's status is no longer the one read (nothing written)."""
+def save_change(order: OrderModel, entry: HistoryEntry, *, changes: dict, appends: dict) -> bool:
+    """Write one change of `order` (state_machine.py): `entry.status` as its status, its version + 1, `entry`
+    appended to its history, `changes` ({attribute: value}) set and `appends` ({list attribute: [items]})
+    appended, in ONE update on condition that the status and version are still the ones read; False when
+    they are not (nothing written). A new status re-sorts the order in its status's partition (gsi2)."""
     current, target, now = order.status, entry.status, entry.at
+    version = int(order.version or 0)
+    actions = [OrderModel.version.set(version + 1), OrderModel.updated_at.set(now),
+               OrderModel.history.set(OrderModel.history.append([entry]))]
+    if target != current:
+        actions += [OrderModel.status.set(target), OrderModel.gsi2pk.set(f"STATUS#{target}"),
+                    OrderModel.gsi2sk.set(f"{now}#{order.id}")]
+    actions += [getattr(OrderModel, name).set(value) for name, value in changes.items()]
+    actions += [getattr(OrderModel, name).set(getattr(OrderModel, name).append(items))
+                for name, items in appends.items()]
+    same_version = (OrderModel.version == version) if order.version is not None else OrderModel.version.does_not_exist()
     try:
-        order.update(actions=[OrderModel.status.set(target), OrderModel.updated_at.set(now),
-                              OrderModel.gsi2pk.set(f"STATUS#{target}"),
-                              OrderModel.gsi2sk.set(f"{now}#{order.id}"),
-                              OrderModel.history.set(OrderModel.history.append([entry]))],
-                     condition=OrderModel.status == current)
+        order.update(actions=actions, condition=(OrderModel.status == current) & same_version)
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
         return False
-    order.status, order.updated_at = target, now
     return True
 
 

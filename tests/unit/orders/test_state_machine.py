@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import threading
 import uuid
 
+import boto3
 import pytest
 
 
@@ -23,8 +26,13 @@ def placed(checkout, services):
 def test_transitions_are_exactly_the_contracts(orders_app):
     from orders import state_machine as sm
 
-    expected = {("pending_payment", "paid"), ("paid", "fulfilled"), ("pending_payment", "cancelled"),
-                ("paid", "refunded")}
+    expected = {("pending_payment", "paid"), ("pending_payment", "cancelled"),
+                ("paid", "partially_fulfilled"), ("paid", "fulfilled"), ("paid", "partially_refunded"),
+                ("paid", "refunded"), ("paid", "cancelled"),
+                ("partially_fulfilled", "fulfilled"), ("partially_fulfilled", "partially_refunded"),
+                ("partially_fulfilled", "refunded"),
+                ("fulfilled", "partially_refunded"), ("fulfilled", "refunded"),
+                ("partially_refunded", "refunded")}
     for pair in itertools.product(sm.STATUSES, repeat=2):
         assert sm.allowed(*pair) == (pair in expected), pair
 
@@ -41,8 +49,10 @@ def test_a_move_updates_status_and_appends_history(placed):
     assert history[0][2].startswith("customer:")
 
 
-@pytest.mark.parametrize("path,target", [(["cancelled"], "paid"), (["paid"], "cancelled"),
-                                         (["paid", "refunded"], "paid"), ([], "fulfilled"), ([], "refunded")])
+@pytest.mark.parametrize("path,target", [(["cancelled"], "paid"), (["paid", "fulfilled"], "cancelled"),
+                                         (["paid", "refunded"], "paid"), ([], "fulfilled"), ([], "refunded"),
+                                         (["paid", "partially_refunded"], "fulfilled"),
+                                         (["paid", "refunded"], "partially_refunded")])
 def test_refused_moves_are_409_and_change_nothing(placed, path, target):
     from orders import repository
     from orders.state_machine import MoveRefused, move
@@ -55,6 +65,67 @@ def test_refused_moves_are_409_and_change_nothing(placed, path, target):
         move(repository.get(order_id), target, reason="nope", actor="test")
     assert refused.value.status == 409
     assert (repository.get(order_id).status, len(repository.get(order_id).history)) == before
+
+
+@pytest.fixture
+def order_events(aws):
+    """What a consumer of the bus's meridian.orders events receives (a rule to a queue of the test's own)."""
+    events, sqs = boto3.client("events", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+    bus = os.environ["EVENT_BUS_NAME"]
+    queue = sqs.create_queue(QueueName=f"order-events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="test-order-events", EventBusName=bus,
+                    EventPattern=json.dumps({"source": ["meridian.orders"]}))
+    events.put_targets(Rule="test-order-events", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+
+    def received() -> list[dict]:
+        found = []
+        while batch := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+            found += [json.loads(m["Body"]) for m in batch]
+            sqs.delete_message_batch(QueueUrl=queue, Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                                                              for n, m in enumerate(batch)])
+        return found
+
+    return received
+
+
+def test_every_change_bumps_the_version_and_is_published_with_it(placed, order_events):
+    """place → version 1 (order.placed), a note → 2 (its event, status kept), a move → 3 (order.paid); each event
+    names the order, its version and status, and carries no client secret."""
+    from orders import repository
+    from orders.state_machine import move, note
+
+    order_id = placed()
+    assert repository.get(order_id).version == 1
+    note(repository.get(order_id), reason="payment failed (card_declined)", actor="payments",
+         event="order.payment_failed", data={"reason": "card_declined"})
+    move(repository.get(order_id), "paid", reason="payment succeeded", actor="payments")
+    order = repository.get(order_id)
+    assert (order.version, order.status) == (3, "paid")
+    assert [(h.status, h.reason) for h in order.history][1:] == [("pending_payment", "payment failed (card_declined)"),
+                                                                 ("paid", "payment succeeded")]
+    received = [(e["detail-type"], e["detail"]["version"], e["detail"]["status"], e["detail"]["previous_status"])
+                for e in order_events() if e["detail"]["order_id"] == order_id]
+    assert received == [("order.placed", 1, "pending_payment", None),
+                        ("order.payment_failed", 2, "pending_payment", "pending_payment"),
+                        ("order.paid", 3, "paid", "pending_payment")]
+    assert order.client_secret not in json.dumps(received)
+
+
+def test_a_note_on_an_order_changed_meanwhile_is_refused_and_writes_nothing(placed, order_events):
+    from orders import repository
+    from orders.state_machine import OrderChanged, note
+
+    order_id = placed()
+    stale = repository.get(order_id)
+    note(repository.get(order_id), reason="first", actor="test")
+    with pytest.raises(OrderChanged) as refused:
+        note(stale, reason="second", actor="test", event="order.payment_failed", changes={"email": "x@example.com"})
+    assert refused.value.status == 409
+    order = repository.get(order_id)
+    assert order.version == 2 and order.email != "x@example.com"
+    assert [h.reason for h in order.history][-1] == "first"
+    assert [e["detail-type"] for e in order_events()] == ["order.placed"]
 
 
 def test_a_move_that_lost_a_race_is_refused(placed):
