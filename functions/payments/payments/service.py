@@ -147,7 +147,9 @@ def abandon(order_id: str) -> dict:
         return {"order_id": order_id, "payment": None}
     if claim.amount is None:           # a claim of an older release: no amount to repeat the gateway call with
         raise Conflict("This order's payment claim cannot be repeated at the gateway; cancel it by its payment.")
-    payment, _ = _payment_of_claim(order_id, claim, metadata=dict(claim.intent_metadata or {}), breakdown=None)
+    stored = claim.intent_metadata
+    metadata = stored.as_dict() if hasattr(stored, "as_dict") else dict(stored or {})
+    payment, _ = _payment_of_claim(order_id, claim, metadata=metadata, breakdown=None)
     payment = _cancel(payment.id)
     count("PaymentsAbandoned")
     logger.info("payment abandoned", extra={"order_id": order_id, "payment_id": payment.id,

@@ -257,7 +257,11 @@ def test_an_intent_the_gateway_made_after_our_timeout_is_found_and_cancelled(api
     sandbox.set_control({"delay_ms": 800})
     order_id = str(uuid.uuid4())
     path = "/api/v1/payments/internal/intents"
-    body = {"order_id": order_id, "user_id": "u", "amount": "12.00", "currency": "EUR"}
+    breakdown = {"subtotal": "49.98", "discount_total": "5.00", "shipping_total": "4.90", "tax_total": "7.96",
+                 "tax_included": True, "taxes": [{"name": "VAT", "rate": "0.19", "amount": "7.96"}],
+                 "lines": [{"product_id": str(uuid.UUID(int=7)), "sku": None, "name": "Mug", "quantity": 2,
+                            "unit_price": "24.99", "line_total": "49.98"}]}
+    body = {"order_id": order_id, "user_id": "u", "amount": "49.88", "currency": "EUR", "breakdown": breakdown}
     assert api.post(path, json=body, headers=internal("POST", path)).status == 503
     deadline = time.monotonic() + 5
     while not sandbox.ledger.intents and time.monotonic() < deadline:     # the gateway finishes late
@@ -274,6 +278,7 @@ def test_an_intent_the_gateway_made_after_our_timeout_is_found_and_cancelled(api
     assert answer.status == 200 and answer.json["payment"]["intent_id"] == late["id"]
     assert answer.json["payment"]["status"] == "canceled" and late["status"] == "canceled"
     assert len(sandbox.ledger.intents) == 1                               # the same intent, not a second one
+    assert late["metadata"]["tax_total"] == "7.96"                        # asked with the very same parameters
     assert open_before(api, "claimed", iso()).json["items"] == []          # the claim has its payment now
 
 
