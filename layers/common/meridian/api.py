@@ -248,14 +248,19 @@ class ServiceApp(Chalice):
 
     def warm_up(self) -> dict:
         """A warm-up invocation (`{"source": "warm-up"}`; never an HTTP event): what the first request
-        would do lazily is done now — the lazy modules (meridian.lazy), the API's base URL (SSM) and the service
-        secret (Secrets Manager) — so that first request is as fast as the next. What provisioned concurrency
-        gives on AWS; the local runtime sends it to each HTTP worker after its cold start is measured.
+        would do lazily is done now — the lazy modules (meridian.lazy), the API's base URL (SSM) and, for a service
+        with internal routes (which verifies its siblings' signatures, so its role may read it), the service
+        secret (Secrets Manager) — so that first request is as fast as the next. Nothing it may not read.
+        What provisioned concurrency gives on AWS; the local runtime sends it to each HTTP worker after its cold
+        start is measured.
         Best effort: a dependency that cannot answer yet is read on the first request as before."""
         from . import config, lazy, service_auth
 
         loaded = lazy.load_all()
-        for step in (config.api_base_url, service_auth.warm):
+        steps = [config.api_base_url]
+        if any("/internal/" in path for path in self.routes):   # it verifies its siblings' signatures
+            steps.append(service_auth.warm)
+        for step in steps:
             try:
                 step()
             except Exception as error:  # noqa: BLE001 - a warm-up never fails the worker

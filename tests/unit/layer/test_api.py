@@ -72,5 +72,14 @@ def test_a_warm_up_invocation_loads_what_the_first_request_would_and_routes_noth
     app = make_app()
     answer = app({"source": meridian_api.WARM_UP_SOURCE}, None)
     assert answer == {"warmed": "demo", "modules": ["demo.schemas"]}
-    assert read == ["lazy", "secret"]
+    assert read == ["lazy"]                     # no internal routes: its role need not read the service secret
     assert ApiClient(app).get("/api/v1/demo/things/a").json == {"id": "a"}
+
+    @app.route("/internal/things", methods=["GET"])
+    def internal_things():
+        """Siblings only."""
+        return {}
+
+    read.clear()
+    app({"source": meridian_api.WARM_UP_SOURCE}, None)
+    assert read == ["lazy", "secret"]
