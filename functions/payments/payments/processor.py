@@ -43,7 +43,7 @@ def _bus_detail(payment: PaymentModel, event: states.GatewayEvent) -> dict:
             "refunded_amount": Money(event.refunded_amount if event.refunded_amount is not None
                                      else payment.refunded_amount, payment.currency).to_json(),
             "fully_refunded": event.target == states.REFUNDED,
-            "reason": event.failure_reason, "gateway_event_id": event.id}
+            "reason": event.failure_reason, "decline_code": event.decline_code, "gateway_event_id": event.id}
 
 
 def _payment_of(event: states.GatewayEvent) -> PaymentModel | None:

@@ -100,7 +100,9 @@ def _move(payment: PaymentModel, target: str, **changes) -> PaymentModel:
 
 
 def cancel(payment_id: str) -> dict:
-    """Cancel a pending payment's intent at the gateway; 409 once it has succeeded. The payment as it is then."""
+    """Cancel an open payment's intent at the gateway (pending, failed after a decline, or waiting for the
+    shopper's authentication: no later card can then be charged); 409 once it has succeeded. The payment as
+    it is then."""
     return payment_view(_cancel(payment_id))
 
 
@@ -108,17 +110,7 @@ def _cancel(payment_id: str) -> PaymentModel:
     payment = repository.get_payment(payment_id)
     if payment.status == states.CANCELED:
         return payment
-    if payment.status == states.FAILED:
-        # a declined intent stays open at the gateway: close it so no later card can be charged
-        try:
-            gateway().cancel_intent(payment.intent_id)
-        except GatewayRejected:
-            pass
-        try:  # canceled now (it is no longer an open payment for reconciliation)
-            return _move(payment, states.CANCELED, failure_reason=payment.failure_reason or "canceled")
-        except Conflict:
-            return repository.get_payment(payment_id)
-    if payment.status != states.PENDING:
+    if payment.status not in states.OPEN:
         raise Conflict(f"The payment is {payment.status}; it can no longer be cancelled.")
     try:
         intent = gateway().cancel_intent(payment.intent_id)

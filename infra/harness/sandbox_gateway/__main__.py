@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 
-from .server import SandboxGateway
+from .server import PUBLIC_PREFIX, SandboxGateway
 
 
 def read_secret(endpoint: str, secret_id: str, *, region: str, wait_seconds: float = 30.0) -> str:
@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ca-bundle", default=os.environ.get("MERIDIAN_CA_BUNDLE"),
                         help="CA bundle to verify an https webhook URL (localhost is trusted without one)")
     parser.add_argument("--delivery-workers", type=int, default=8)
+    parser.add_argument("--public-prefix", default=PUBLIC_PREFIX,
+                        help="where the shop's gateway serves this API (the 3-D Secure challenge page's URL)")
     parser.add_argument("--verbose", action="store_true")
     ns = parser.parse_args(argv)
 
@@ -49,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     api_key = read_secret(ns.aws_endpoint, ns.api_key_secret_id, region=ns.region)
     gateway = SandboxGateway(port=ns.port, host=ns.host, control_port=ns.control_port, webhook_url=ns.webhook_url,
                              webhook_secret=secret, api_key=api_key,
-                             ca_bundle=ns.ca_bundle, delivery_workers=ns.delivery_workers, verbose=ns.verbose)
+                             ca_bundle=ns.ca_bundle, delivery_workers=ns.delivery_workers, verbose=ns.verbose,
+                             public_prefix=ns.public_prefix)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"sandbox gateway listening on http://{ns.host}:{gateway.port} (controls on {gateway.control_url}), "
           f"webhooks to {ns.webhook_url}", flush=True)

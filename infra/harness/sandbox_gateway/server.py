@@ -2,24 +2,63 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import secrets
 import threading
 import time
 import uuid
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .webhooks import WebhookSender
 
 API_VERSION = "sandbox"         # events carry an api_version, as Stripe's do
+PUBLIC_PREFIX = "/sandbox"      # where the shop's nginx serves this API, prefix stripped (infra/harness/stack.py)
 
+INSUFFICIENT_FUNDS = ("card_declined", "insufficient_funds", "Your card has insufficient funds.")
 CARD_OUTCOMES = {
     "4242424242424242": None,                                          # succeeds
     "4000000000000002": ("card_declined", "generic_decline", "Your card was declined."),
-    "4000000000009995": ("card_declined", "insufficient_funds", "Your card has insufficient funds."),
+    "4000000000009995": INSUFFICIENT_FUNDS,
+    # 3-D Secure (Stripe's regulatory test cards): the outcome once the shopper completed the challenge
+    "4000002760003184": None,                                          # always authenticate, then succeeds
+    "4000002500003155": None,                                          # authenticate (off-session too), succeeds
+    "4000008260003178": INSUFFICIENT_FUNDS,                            # authenticate, then insufficient funds
 }
+# cards that demand a challenge (strong customer authentication) before their outcome
+CHALLENGE_CARDS = frozenset({"4000002760003184", "4000002500003155", "4000008260003178"})
+AUTHENTICATION_FAILURE = {"type": "invalid_request_error", "code": "payment_intent_authentication_failure",
+                          "message": "The shopper failed to authenticate this payment (3-D Secure)."}
+MAX_RETURN_URL = 2048
+
+
+def checked_return_url(value) -> str | None:
+    """A confirm's `return_url`: a path on the shop's own origin ("/…", never "//…" or a backslash, which browsers
+    read as another host), or None. Anything else is 400: the challenge page must not redirect elsewhere."""
+    if value is None or value == "":
+        return None
+    if (not isinstance(value, str) or len(value) > MAX_RETURN_URL or not value.startswith("/")
+            or value.startswith("//") or "\\" in value or any(ord(c) < 0x21 or ord(c) == 0x7F for c in value)):
+        raise ApiError(400, "url_invalid", "return_url must be a path on this site (starting with a single '/').",
+                       extra={"param": "return_url"})
+    return value
+
+
+def with_outcome(return_url: str, intent_id: str, redirect_status: str) -> str:
+    """The return_url with `payment_intent` and `redirect_status` added to its query, as Stripe returns."""
+    parts = urlsplit(return_url)
+    extra = urlencode({"payment_intent": intent_id, "redirect_status": redirect_status})
+    return urlunsplit(("", "", parts.path, f"{parts.query}&{extra}" if parts.query else extra, parts.fragment))
+
+
+@dataclass
+class Page:
+    """A non-JSON answer (the challenge page): HTML, or a redirect's Location in `headers`."""
+    html: str = ""
+    headers: dict = field(default_factory=dict)
 
 
 class ApiError(Exception):
@@ -77,6 +116,7 @@ class Ledger:
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.idempotency: dict[str, tuple[str, int, dict]] = {}
+        self.challenges: dict[str, dict] = {}     # intent id → {card, return_url} while it requires_action
 
     # ---------------------------------------------------------------- helpers
     def _event(self, event_type: str, obj: dict, intent_id: str) -> None:
@@ -119,7 +159,7 @@ class Ledger:
                   "status": "requires_payment_method", "client_secret": f"{intent_id}_secret_{secrets.token_hex(12)}",
                   "metadata": {str(k): str(v) for k, v in (params.get("metadata") or {}).items()},
                   "created": int(time.time()), "amount_received": 0, "amount_refunded": 0,
-                  "last_payment_error": None, "cancellation_reason": None, "canceled_at": None,
+                  "last_payment_error": None, "next_action": None, "cancellation_reason": None, "canceled_at": None,
                   "latest_charge": None, "livemode": False, "capture_method": "automatic",
                   "confirmation_method": "automatic", "payment_method_types": ["card"],
                   "automatic_payment_methods": params.get("automatic_payment_methods") and {"enabled": True}}
@@ -140,35 +180,91 @@ class Ledger:
             if intent["status"] == "succeeded":
                 raise ApiError(400, "payment_intent_unexpected_state",
                                "You cannot cancel this PaymentIntent because it has a status of succeeded.")
-            intent.update(status="canceled", cancellation_reason="requested_by_customer", canceled_at=int(time.time()))
+            intent.update(status="canceled", cancellation_reason="requested_by_customer", canceled_at=int(time.time()),
+                          next_action=None)
+            self.challenges.pop(intent_id, None)
             self._event("payment_intent.canceled", intent, intent_id)
             return 200, dict(intent)
 
-    def confirm_intent(self, intent_id: str, params: dict) -> tuple[int, dict]:
+    def _check_secret(self, intent: dict, client_secret) -> None:
+        if not secrets.compare_digest(str(client_secret or "").encode(), intent["client_secret"].encode()):
+            raise ApiError(400, "payment_intent_authentication_failure", "The client_secret does not match.")
+
+    def confirm_intent(self, intent_id: str, params: dict, *, challenge_base: str = "") -> tuple[int, dict]:
+        """The shopper's confirm. A challenge card (CHALLENGE_CARDS) answers 200 with the intent in
+        `requires_action` and `next_action.redirect_to_url` → the challenge page under `challenge_base`."""
         card = str(params.get("card_number") or "").replace(" ", "")
         with self.lock:
             intent = self._intent(intent_id)
-            if not secrets.compare_digest(str(params.get("client_secret") or ""), intent["client_secret"]):
-                raise ApiError(400, "payment_intent_authentication_failure", "The client_secret does not match.")
+            self._check_secret(intent, params.get("client_secret"))
             if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
                 raise ApiError(400, "payment_intent_unexpected_state",
                                f"This PaymentIntent's status is {intent['status']}; it cannot be confirmed.")
+            return_url = checked_return_url(params.get("return_url"))
             if card not in CARD_OUTCOMES:
                 raise ApiError(402, "incorrect_number", "Use a test card number.", kind="card_error")
-            outcome = CARD_OUTCOMES[card]
-            if outcome is None:
-                charge_id = _new_id("ch")
-                intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=charge_id,
-                              last_payment_error=None)
-                self._event("payment_intent.succeeded", intent, intent_id)
+            if card in CHALLENGE_CARDS:
+                url = f"{challenge_base}/v1/payment_intents/{intent_id}/authenticate?" + urlencode(
+                    {"client_secret": intent["client_secret"]})
+                self.challenges[intent_id] = {"card": card, "return_url": return_url}
+                intent.update(status="requires_action", last_payment_error=None, next_action={
+                    "type": "redirect_to_url", "redirect_to_url": {"url": url, "return_url": return_url}})
+                self._event("payment_intent.requires_action", intent, intent_id)
                 return 200, dict(intent)
-            code, decline_code, message = outcome
-            intent.update(status="requires_payment_method",
-                          last_payment_error={"type": "card_error", "code": code, "decline_code": decline_code,
-                                              "message": message})
-            self._event("payment_intent.payment_failed", intent, intent_id)
-            raise ApiError(402, code, message, kind="card_error",
-                           extra={"decline_code": decline_code, "payment_intent": dict(intent)})
+            return self._settle(intent, card)
+
+    def _settle(self, intent: dict, card: str) -> tuple[int, dict]:
+        """A card's outcome (under the lock): succeeded, or declined back to requires_payment_method (402)."""
+        outcome = CARD_OUTCOMES[card]
+        if outcome is None:
+            charge_id = _new_id("ch")
+            intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=charge_id,
+                          last_payment_error=None, next_action=None)
+            self._event("payment_intent.succeeded", intent, intent["id"])
+            return 200, dict(intent)
+        code, decline_code, message = outcome
+        intent.update(status="requires_payment_method", next_action=None,
+                      last_payment_error={"type": "card_error", "code": code, "decline_code": decline_code,
+                                          "message": message})
+        self._event("payment_intent.payment_failed", intent, intent["id"])
+        raise ApiError(402, code, message, kind="card_error",
+                       extra={"decline_code": decline_code, "payment_intent": dict(intent)})
+
+    def challenge(self, intent_id: str, client_secret) -> dict:
+        """The intent a challenge page is for (its client_secret checked); 400 unless it requires_action."""
+        with self.lock:
+            intent = self._intent(intent_id)
+            self._check_secret(intent, client_secret)
+            if intent["status"] != "requires_action" or intent_id not in self.challenges:
+                raise ApiError(400, "payment_intent_unexpected_state",
+                               f"This PaymentIntent's status is {intent['status']}; there is nothing to authenticate.")
+            return dict(intent)
+
+    def authenticate(self, intent_id: str, client_secret, outcome: str) -> tuple[dict, str, str | None]:
+        """The shopper's answer to the challenge: `complete` → the card's own outcome (succeeded, or declined
+        as after a plain confirm, with the same events); `fail` → requires_payment_method with
+        last_payment_error `payment_intent_authentication_failure` and payment_intent.payment_failed.
+        Returns (the intent, redirect_status succeeded|failed, the return_url given at confirm)."""
+        if outcome not in ("complete", "fail"):
+            raise ApiError(400, "parameter_invalid", "outcome must be complete or fail.", extra={"param": "outcome"})
+        with self.lock:
+            intent = self._intent(intent_id)
+            self._check_secret(intent, client_secret)
+            pending = self.challenges.get(intent_id)
+            if intent["status"] != "requires_action" or pending is None:
+                raise ApiError(400, "payment_intent_unexpected_state",
+                               f"This PaymentIntent's status is {intent['status']}; there is nothing to authenticate.")
+            del self.challenges[intent_id]
+            if outcome == "fail":
+                intent.update(status="requires_payment_method", next_action=None,
+                              last_payment_error=dict(AUTHENTICATION_FAILURE))
+                self._event("payment_intent.payment_failed", intent, intent_id)
+                return dict(intent), "failed", pending["return_url"]
+            try:
+                answer = self._settle(intent, pending["card"])[1]
+            except ApiError:
+                return dict(intent), "failed", pending["return_url"]
+            return answer, "succeeded", pending["return_url"]
 
     # ---------------------------------------------------------------- refunds
     def create_refund(self, params: dict) -> tuple[int, dict]:
@@ -216,12 +312,13 @@ class SandboxGateway:
 
     def __init__(self, *, port: int, webhook_url: str, webhook_secret: str, api_key: str, host: str = "127.0.0.1",
                  control_port: int = 0, ca_bundle: str | None = None, delivery_workers: int = 8,
-                 verbose: bool = False):
+                 verbose: bool = False, public_prefix: str = PUBLIC_PREFIX):
         if not api_key:
             raise ValueError("the sandbox needs an API key: callers must prove they hold it")
         self.sender = WebhookSender(webhook_url, webhook_secret, workers=delivery_workers, ca_bundle=ca_bundle)
         self.ledger = Ledger(self.sender)
         self.api_key = api_key
+        self.public_prefix = "/" + public_prefix.strip("/") if public_prefix.strip("/") else ""
         self.default_webhook_url = webhook_url
         self.fail = False
         self.delay_ms = 0
@@ -304,7 +401,40 @@ class SandboxGateway:
         self.sender.stop()
 
 
-_INTENT = re.compile(r"^/v1/payment_intents/([A-Za-z0-9_]+)(/cancel|/confirm)?$")
+_INTENT = re.compile(r"^/v1/payment_intents/([A-Za-z0-9_]+)(/cancel|/confirm|/authenticate)?$")
+_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
+THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
+
+
+def _amount_text(amount: int, currency: str) -> str:
+    places = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
+    return f"{amount / 10 ** places:.{places}f} {currency.upper()}"
+
+
+def challenge_page(intent: dict) -> str:
+    """The 3-D Secure challenge: plain HTML, no script (nginx's CSP on /sandbox/ allows none inline); each
+    button POSTs the client_secret and its outcome back to this page's own path."""
+    secret = html.escape(intent["client_secret"], quote=True)
+    amount = html.escape(_amount_text(intent["amount"], intent["currency"]))
+    buttons = "".join(
+        f'<form method="post" action="authenticate"><input type="hidden" name="client_secret" value="{secret}">'
+        f'<input type="hidden" name="outcome" value="{outcome}"><button type="submit">{label}</button></form>'
+        for outcome, label in (("complete", "Complete authentication"), ("fail", "Fail authentication")))
+    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<title>3-D Secure test payment</title></head><body><main>"
+            "<h1>3-D Secure test payment</h1>"
+            f"<p>The sandbox gateway asks you to authenticate a payment of <strong>{amount}</strong>. "
+            "This is a test page: no bank is involved.</p>"
+            f"{buttons}</main></body></html>")
+
+
+def finished_page(redirect_status: str) -> str:
+    """After a challenge confirmed without a return_url: where the shopper's browser stays."""
+    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>3-D Secure</title></head>"
+            f"<body><main><h1>Authentication {html.escape(redirect_status)}</h1>"
+            "<p>You may close this page.</p></main></body></html>")
 _REFUND = re.compile(r"^/v1/refunds/([A-Za-z0-9_]+)$")
 
 
@@ -319,11 +449,19 @@ class _Handler(BaseHTTPRequestHandler):
         if self.gateway.verbose:
             super().log_message(fmt, *args)
 
-    def _send(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
+    def _send(self, status: int, body: dict | Page) -> None:
+        if isinstance(body, Page):
+            data = body.html.encode()
+            headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+                       "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+                       "Content-Security-Policy": "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
+                       **body.headers}
+        else:
+            data, headers = json.dumps(body).encode(), {"Content-Type": "application/json"}
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -357,7 +495,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch("POST")
 
     def _dispatch(self, method: str) -> None:
-        path = self.path.split("?", 1)[0].rstrip("/") or "/"
+        path, _, query = self.path.partition("?")
+        path = path.rstrip("/") or "/"
+        self.query = dict(parse_qsl(query, keep_blank_values=True))
         try:
             params = self._params() if method == "POST" else {}
             status, body = self.route(method, path, params)
@@ -374,15 +514,29 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class ApiHandler(_Handler):
-    """Stripe's API: the secret key for everything but the health check and a confirm by client_secret."""
+    """Stripe's API: the secret key for everything but the health check, and what the shopper's browser does
+    with an intent's client_secret (confirm it, answer its 3-D Secure challenge)."""
 
-    def route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
+    def challenge_base(self) -> str:
+        """Where the browser reaches this API: through the shop's gateway (it sets X-Forwarded-Proto) at
+        `<proto>://<Host><public_prefix>`, else directly at `http://<Host>`."""
+        host = self.headers.get("Host") or ""
+        if not _HOST.match(host):
+            host = f"127.0.0.1:{self.gateway.port}"
+        proto = (self.headers.get("X-Forwarded-Proto") or "").lower()
+        if proto in ("http", "https"):
+            return f"{proto}://{host}{self.gateway.public_prefix}"
+        return f"http://{host}"
+
+    def route(self, method: str, path: str, params: dict) -> tuple[int, dict | Page]:
         gateway, ledger = self.gateway, self.gateway.ledger
         if path == "/v1/health":
             return 200, {"status": "ok"}
         match = _INTENT.match(path)
-        confirming = bool(match) and match.group(2) == "/confirm" and method == "POST"
-        if not confirming and not gateway.authorized(self.headers.get("Authorization")):
+        action = match.group(2) if match else None
+        confirming = action == "/confirm" and method == "POST"
+        authenticating = action == "/authenticate" and method in ("GET", "POST")
+        if not (confirming or authenticating) and not gateway.authorized(self.headers.get("Authorization")):
             raise ApiError(401, "api_key_invalid", "Invalid API Key provided (Authorization: Bearer <secret key>).")
         if gateway.delay_ms:
             time.sleep(gateway.delay_ms / 1000)
@@ -404,7 +558,16 @@ class ApiHandler(_Handler):
             if action == "/cancel" and method == "POST":
                 return ledger.cancel_intent(intent_id)
             if confirming:
-                return ledger.confirm_intent(intent_id, params)
+                return ledger.confirm_intent(intent_id, params, challenge_base=self.challenge_base())
+            if authenticating and method == "GET":
+                return 200, Page(challenge_page(ledger.challenge(intent_id, self.query.get("client_secret"))))
+            if authenticating:
+                _, redirect_status, return_url = ledger.authenticate(intent_id, params.get("client_secret"),
+                                                                    str(params.get("outcome") or ""))
+                if return_url is None:
+                    return 200, Page(finished_page(redirect_status))
+                location = with_outcome(return_url, intent_id, redirect_status)
+                return 303, Page(headers={"Location": location})
         raise self.unknown(method, path)
 
 

@@ -2,12 +2,14 @@
 storefront's pages by their test ids (web/src/store), the address form, the card element."""
 from __future__ import annotations
 
+import re
 import uuid
 from urllib.parse import urlparse
 
 from tests.integration.checkout_helpers import url
 
 GOOD_CARD, DECLINED_CARD = "4242424242424242", "4000000000000002"
+THREE_DS_CARD = "4000002760003184"          # the sandbox asks for 3-D Secure, then it succeeds
 PAID_TIMEOUT_MS = 60_000
 
 
@@ -108,3 +110,21 @@ def order_from_url(page) -> tuple[str, str | None]:
     assert parsed.path.startswith("/orders/"), page.url
     token = dict(p.split("=", 1) for p in parsed.query.split("&") if "=" in p).get("token")
     return parsed.path.rsplit("/", 1)[-1], token
+
+
+def paying_order(page) -> str:
+    """On /checkout/pay/<id>: the order being paid."""
+    page.get_by_test_id("card-number").wait_for()
+    parsed = urlparse(page.url)
+    assert parsed.path.startswith("/checkout/pay/"), page.url
+    return parsed.path.rsplit("/", 1)[-1]
+
+
+def authenticate(shop, page, outcome: str, look_as: str) -> None:
+    """On the sandbox's 3-D Secure page (what a bank's challenge is): complete or fail it; back to the shop."""
+    page.wait_for_url(re.compile(r"/sandbox/v1/payment_intents/[A-Za-z0-9_]+/authenticate\?"))
+    shop.look(page, look_as)
+    label = {"complete": "Complete authentication", "fail": "Fail authentication"}[outcome]
+    page.get_by_role("button", name=label).click()
+    page.wait_for_url("**/orders/**")
+    page.locator("#root main").first.wait_for()

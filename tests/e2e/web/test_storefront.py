@@ -1,6 +1,7 @@
 """The storefront in a real browser (Debian's chromium), against the whole stack over HTTPS: a guest buys in
 de/EUR from the landing page to a paid order with VAT, a code and shipping, and sees on every page the total
-the gateway charged; an Arabic shopper (right to left, GBP) has a card declined, then pays with another."""
+the gateway charged; an Arabic shopper (right to left, GBP) has a card declined, then pays the same order with
+another."""
 from __future__ import annotations
 
 import pytest
@@ -15,6 +16,7 @@ from tests.e2e.web.journeys import (
     new_product,
     order_from_url,
     pay,
+    paying_order,
     ship_to,
     wait_paid,
 )
@@ -94,17 +96,21 @@ def test_an_arabic_shopper_reads_right_to_left_and_pays_after_a_declined_card(st
     page.get_by_test_id("checkout").click()
     ship_to(page, GB, "gb-standard", email="layla.web@example.com")
     page.get_by_test_id("place-order").click()
+    placed = paying_order(page)
 
     pay(page, DECLINED_CARD)
     error = page.get_by_test_id("payment-error")
     error.wait_for()
     assert "4000" not in error.inner_text() and error.get_attribute("role") == "alert"
     assert any(ch in error.inner_text() for ch in "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"), error.inner_text()   # in Arabic
+    page.get_by_test_id("payment-window").wait_for()                 # until when another card may be tried
     shop.look(page, "store-payment-declined-ar")
+    assert paying_order(page) == placed                             # the same order, its intent still open
     pay(page, GOOD_CARD)
     wait_paid(page)
     shop.look(page, "store-order-paid-ar")
     order_id, token = order_from_url(page)
+    assert order_id == placed
     order = stack.session().get(url(stack, f"/api/v1/orders/{order_id}?token={token}"), timeout=20).json()
     assert order["status"] == "paid" and order["total"]["currency"] == "GBP"
     assert order["items"][0]["product_id"] == product["id"] and order["items"][0]["quantity"] == 1

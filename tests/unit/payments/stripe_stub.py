@@ -305,6 +305,28 @@ class StripeStub:
                           payment_method=_id("pm"))
             return intent
 
+    def require_action(self, intent_id: str) -> dict:
+        """What Stripe does when Stripe.js confirms a card that demands 3-D Secure: the intent waits for the
+        shopper's bank (`handleNextAction` in the browser runs the challenge)."""
+        with self.lock:
+            intent = self.intents[intent_id]
+            intent.update(status="requires_action", payment_method=_id("pm"), next_action={
+                "type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect",
+                                                             "stripe_js": "https://hooks.stripe.com/3d_secure_2/"}})
+            return dict(intent)
+
+    def fail_authentication(self, intent_id: str) -> dict:
+        """The shopper failed (or abandoned) the challenge: Stripe's intent is back to requires_payment_method."""
+        with self.lock:
+            intent = self.intents[intent_id]
+            intent.update(status="requires_payment_method", next_action=None, payment_method=None,
+                          last_payment_error={"type": "invalid_request_error",
+                                              "code": "payment_intent_authentication_failure",
+                                              "doc_url": "https://stripe.com/docs/error-codes/"
+                                                         "payment-intent-authentication-failure",
+                                              "message": "The provided PaymentMethod has failed authentication."})
+            return dict(intent)
+
     def create_refund(self, form: dict) -> dict:
         if "payment_intent" not in form and "charge" not in form:
             raise StripeApiError(400, "One of the following params should be provided for this request: "

@@ -291,3 +291,20 @@ def test_open_payments_are_listed_by_status_before_a_cutoff(api, create_payment)
     assert open_before(api, "claimed", iso()).json["items"] == []           # its claim has its payment
     bad = open_before(api, "pending", "yesterday")
     assert bad.status == 400 and "before" in bad.json["errors"]
+
+
+def test_cancelling_a_payment_waiting_for_authentication_closes_its_intent(api, create_payment, sandbox):
+    payment = create_payment()
+    intent = sandbox.ledger.intents[payment["intent_id"]]
+    sandbox.ledger.confirm_intent(intent["id"], {"client_secret": intent["client_secret"],
+                                                 "card_number": "4000002760003184", "return_url": "/orders/x"})
+    from payments import repository
+    from payments.models import PaymentModel
+
+    repository.get_payment(payment["id"]).update(actions=[PaymentModel.status.set("requires_action")])
+    path = f"/api/v1/payments/internal/payments/{payment['id']}/cancel"
+    response = api.post(path, json={}, headers=internal("POST", path))
+    assert response.status == 200 and response.json["status"] == "canceled"
+    assert sandbox.ledger.intents[payment["intent_id"]]["status"] == "canceled"
+    again = api.post(path, json={}, headers=internal("POST", path))
+    assert again.status == 200 and again.json["status"] == "canceled"

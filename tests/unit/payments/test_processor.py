@@ -178,3 +178,69 @@ def test_a_crash_after_recording_the_event_is_finished_by_the_redelivery(process
     assert status(payment["id"]) == "succeeded"
     assert run(process, event) == {"batchItemFailures": []}              # and a third delivery changes nothing
     assert [e["detail-type"] for e in bus_events(aws)] == ["payment.succeeded"]
+
+
+# ---------------------------------------------------------------- strong customer authentication, retries, cancel
+def published_as(event: dict) -> str | None:
+    """The bus event the processor published for a gateway event (its marker, the outbox, says so: the bus rule
+    to OrdersEventsQueue carries only the types orders consumes)."""
+    from payments import repository
+
+    marker = repository.get_event(event["id"])
+    return marker.publish_type if marker is not None and marker.published else None
+
+
+def test_requires_action_is_applied_and_published(process, payment, aws):
+    needs = gateway_event("payment_intent.requires_action", payment, status="requires_action",
+                          next_action={"type": "redirect_to_url",
+                                       "redirect_to_url": {"url": "https://x/a", "return_url": "/o"}})
+    run(process, needs)
+    assert status(payment["id"]) == "requires_action"
+    assert published_as(needs) == "payment.requires_action"
+    succeeded = gateway_event("payment_intent.succeeded", payment)
+    run(process, succeeded)
+    assert status(payment["id"]) == "succeeded" and published_as(succeeded) == "payment.succeeded"
+
+
+def test_a_failed_challenge_is_a_failure_with_its_reason_and_another_card_may_follow(process, payment, aws):
+    needs = gateway_event("payment_intent.requires_action", payment, status="requires_action")
+    failed = gateway_event("payment_intent.payment_failed", payment, status="requires_payment_method",
+                           last_payment_error={"type": "invalid_request_error",
+                                               "code": "payment_intent_authentication_failure"})
+    run(process, needs, failed)
+    assert status(payment["id"]) == "failed"
+    [event] = bus_events(aws)
+    assert event["detail-type"] == "payment.failed"
+    assert event["detail"]["reason"] == "payment_intent_authentication_failure"
+    assert event["detail"]["decline_code"] is None
+    # a second card declined: failed again, published again with the new reason
+    declined = gateway_event("payment_intent.payment_failed", payment, status="requires_payment_method",
+                             last_payment_error={"code": "card_declined", "decline_code": "insufficient_funds"})
+    run(process, declined)
+    [again] = bus_events(aws)
+    assert (again["detail"]["reason"], again["detail"]["decline_code"]) == ("card_declined", "insufficient_funds")
+    # then a card that demands authentication, then it succeeds
+    run(process, gateway_event("payment_intent.requires_action", payment, status="requires_action"),
+        gateway_event("payment_intent.succeeded", payment))
+    assert status(payment["id"]) == "succeeded"
+    assert [e["detail-type"] for e in bus_events(aws)] == ["payment.succeeded"]
+
+
+def test_requires_action_after_success_is_ignored(process, payment, aws):
+    late = gateway_event("payment_intent.requires_action", payment, status="requires_action")
+    run(process, gateway_event("payment_intent.succeeded", payment), late)
+    assert status(payment["id"]) == "succeeded" and published_as(late) is None
+
+
+@pytest.mark.parametrize("before", [[], ["payment_intent.payment_failed"], ["payment_intent.requires_action"]])
+def test_canceled_is_published_as_payment_canceled(process, payment, aws, before):
+    """The intent is gone (not a decline): orders tells the two apart."""
+    for kind in before:
+        run(process, gateway_event(kind, payment, status="requires_payment_method"))
+    canceled = gateway_event("payment_intent.canceled", payment, status="canceled", cancellation_reason="abandoned")
+    run(process, canceled)
+    assert status(payment["id"]) == "canceled"
+    assert published_as(canceled) == "payment.canceled"
+    late = gateway_event("payment_intent.succeeded", payment)       # nothing moves a canceled payment again
+    run(process, late)
+    assert status(payment["id"]) == "canceled" and published_as(late) is None

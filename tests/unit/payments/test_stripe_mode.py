@@ -138,3 +138,46 @@ def test_a_stripe_signed_webhook_moves_the_payment(api, stripe_stub, aws, load_f
     from payments import repository
 
     assert repository.get_payment(payment["id"]).status == "succeeded"
+
+
+def deliver(aws, load_function, event_type: str, intent: dict) -> None:
+    """One event as Stripe delivers it (signed by the stripe library) through the receiver, the queue and the
+    processor."""
+    event = {"id": f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "api_version": "2026-10-28.endive",
+             "created": int(time.time()), "livemode": False, "pending_webhooks": 1,
+             "request": {"id": None, "idempotency_key": None}, "type": event_type, "data": {"object": intent}}
+    body = json.dumps(event).encode()
+    endpoint_secret = "whsec_" + uuid.uuid4().hex
+    boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(
+        SecretId=aws.physical_name("WebhookSecret"), SecretString=endpoint_secret)
+    from meridian import aws as meridian_aws
+
+    meridian_aws.forget_secrets()
+    header = stripe.WebhookSignature.generate_signature_header(body.decode(), endpoint_secret)
+    receive = load_function("PaymentsWebhookFunction")
+    assert receive(function_url_event(body, {"Stripe-Signature": header}), LambdaContext())["statusCode"] == 200
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    [message] = sqs.receive_message(QueueUrl=aws.queue_url("PaymentWebhooksQueue"),
+                                    MaxNumberOfMessages=10).get("Messages", [])
+    sqs.delete_message(QueueUrl=aws.queue_url("PaymentWebhooksQueue"), ReceiptHandle=message["ReceiptHandle"])
+    process = load_function("PaymentsEventProcessorFunction")
+    assert process(sqs_records(message["Body"], group=intent["id"]), LambdaContext()) == {"batchItemFailures": []}
+
+
+def test_stripes_3d_secure_events_move_the_payment_as_the_sandboxs_do(api, stripe_stub, aws, load_function):
+    """On Stripe, Stripe.js runs the challenge (`handleNextAction`); we only hear of it by webhook:
+    payment_intent.requires_action, then payment_failed (authentication failed) or succeeded."""
+    from payments import repository
+
+    payment = create(api)
+    deliver(aws, load_function, "payment_intent.requires_action", stripe_stub.require_action(payment["intent_id"]))
+    assert repository.get_payment(payment["id"]).status == "requires_action"
+    deliver(aws, load_function, "payment_intent.payment_failed",
+            stripe_stub.fail_authentication(payment["intent_id"]))
+    failed = repository.get_payment(payment["id"])
+    assert (failed.status, failed.failure_reason) == ("failed", "payment_intent_authentication_failure")
+    deliver(aws, load_function, "payment_intent.requires_action", stripe_stub.require_action(payment["intent_id"]))
+    path = f"/api/v1/payments/internal/payments/{payment['id']}/cancel"     # the payment window closed meanwhile
+    response = api.post(path, json={}, headers=internal("POST", path))
+    assert response.status == 200 and response.json["status"] == "canceled"
+    assert stripe_stub.intents[payment["intent_id"]]["status"] == "canceled"

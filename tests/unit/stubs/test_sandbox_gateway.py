@@ -299,3 +299,149 @@ def test_without_the_secret_key_only_a_confirm_by_client_secret_is_open(gateway,
     assert gateway.control_state()["webhook_url"] == receiver.url and len(gateway.ledger.intents) == 1
     assert confirm(gateway, intent, "4242424242424242").json()["status"] == "succeeded"
     assert requests.get(f"{gateway.control_url}/v1/control", timeout=5).json()["webhook_url"] == receiver.url
+
+
+# ---------------------------------------------------------------- 3-D Secure (requires_action)
+CHALLENGE_CARDS = ("4000002760003184", "4000002500003155")
+CHALLENGE_THEN_DECLINE = "4000008260003178"
+
+
+def confirm_3ds(gateway, intent, card, return_url="/orders/o1?token=t1", headers=None) -> requests.Response:
+    body = {"client_secret": intent["client_secret"], "card_number": card}
+    if return_url is not None:
+        body["return_url"] = return_url
+    return requests.post(f"{gateway.url}/v1/payment_intents/{intent['id']}/confirm", json=body,
+                         headers=headers or {}, timeout=5)
+
+
+def answer_challenge(url: str, client_secret: str, outcome: str) -> requests.Response:
+    """What the challenge page's buttons do: a form POST to the page's own path."""
+    return requests.post(url.split("?")[0], data={"client_secret": client_secret, "outcome": outcome},
+                         allow_redirects=False, timeout=5)
+
+
+@pytest.mark.parametrize("card", CHALLENGE_CARDS)
+def test_a_challenge_card_requires_action_then_completing_it_succeeds(gateway, receiver, card):
+    intent = create(gateway)
+    response = confirm_3ds(gateway, intent, card)
+    assert response.status_code == 200, response.text
+    pending = response.json()
+    assert pending["status"] == "requires_action"
+    next_action = pending["next_action"]
+    assert next_action["type"] == "redirect_to_url"
+    assert next_action["redirect_to_url"]["return_url"] == "/orders/o1?token=t1"
+    url = next_action["redirect_to_url"]["url"]
+    assert url.startswith(f"{gateway.url}/v1/payment_intents/{intent['id']}/authenticate?client_secret=")
+    page = requests.get(url, timeout=5)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "Complete authentication" in page.text and "Fail authentication" in page.text
+    assert "<script" not in page.text and "19.99 EUR" in page.text
+    assert 'action="authenticate"' in page.text and 'method="post"' in page.text
+    answer = answer_challenge(url, intent["client_secret"], "complete")
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"/orders/o1?token=t1&payment_intent={intent['id']}&redirect_status=succeeded"
+    receiver.wait_for(3)
+    assert receiver.types() == ["payment_intent.created", "payment_intent.requires_action",
+                                "payment_intent.succeeded"]
+    requires_action = receiver.events[1]["data"]["object"]
+    assert requires_action["status"] == "requires_action" and requires_action["next_action"]["type"] == \
+        "redirect_to_url"
+    paid = API.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", timeout=5).json()
+    assert (paid["status"], paid["next_action"], paid["amount_received"]) == ("succeeded", None, 1999)
+    # the challenge is over: the page and its buttons answer 400, nothing changes
+    assert requests.get(url, timeout=5).status_code == 400
+    assert answer_challenge(url, intent["client_secret"], "fail").status_code == 400
+    settled(gateway, delivered=3)
+    assert len(receiver.events) == 3
+
+
+def test_failing_the_challenge_leaves_the_intent_open_for_another_card(gateway, receiver):
+    intent = create(gateway)
+    url = confirm_3ds(gateway, intent, "4000002760003184").json()["next_action"]["redirect_to_url"]["url"]
+    answer = answer_challenge(url, intent["client_secret"], "fail")
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith(f"&payment_intent={intent['id']}&redirect_status=failed")
+    failed = API.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", timeout=5).json()
+    assert failed["status"] == "requires_payment_method" and failed["next_action"] is None
+    assert failed["last_payment_error"]["code"] == "payment_intent_authentication_failure"
+    receiver.wait_for(3)
+    assert receiver.types()[-1] == "payment_intent.payment_failed"
+    assert receiver.events[-1]["data"]["object"]["last_payment_error"]["code"] == \
+        "payment_intent_authentication_failure"
+    retried = confirm(gateway, intent, "4242424242424242")            # another card on the same intent
+    assert retried.status_code == 200 and retried.json()["status"] == "succeeded"
+    receiver.wait_for(4)
+    assert receiver.types()[-1] == "payment_intent.succeeded"
+
+
+def test_the_challenge_then_decline_card_is_declined_after_authentication(gateway, receiver):
+    intent = create(gateway)
+    url = confirm_3ds(gateway, intent, CHALLENGE_THEN_DECLINE).json()["next_action"]["redirect_to_url"]["url"]
+    answer = answer_challenge(url, intent["client_secret"], "complete")
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("redirect_status=failed")
+    declined = API.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", timeout=5).json()
+    assert declined["status"] == "requires_payment_method"
+    assert declined["last_payment_error"]["decline_code"] == "insufficient_funds"
+    receiver.wait_for(3)
+    assert receiver.types() == ["payment_intent.created", "payment_intent.requires_action",
+                                "payment_intent.payment_failed"]
+    assert confirm(gateway, intent, "4242424242424242").json()["status"] == "succeeded"
+
+
+def test_a_confirm_while_it_requires_action_is_refused_and_a_cancel_is_not(gateway, receiver):
+    intent = create(gateway)
+    url = confirm_3ds(gateway, intent, "4000002500003155").json()["next_action"]["redirect_to_url"]["url"]
+    again = confirm(gateway, intent, "4242424242424242")
+    assert again.status_code == 400 and again.json()["error"]["code"] == "payment_intent_unexpected_state"
+    assert API.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", timeout=5).json()["status"] == \
+        "requires_action"
+    canceled = API.post(f"{gateway.url}/v1/payment_intents/{intent['id']}/cancel", timeout=5).json()
+    assert canceled["status"] == "canceled" and canceled["next_action"] is None
+    assert answer_challenge(url, intent["client_secret"], "complete").status_code == 400
+
+
+def test_the_challenge_wants_the_client_secret_and_a_known_outcome(gateway, receiver):
+    intent = create(gateway)
+    url = confirm_3ds(gateway, intent, "4000002760003184").json()["next_action"]["redirect_to_url"]["url"]
+    bare = url.split("?")[0]
+    assert requests.get(bare, timeout=5).status_code == 400
+    assert requests.get(f"{bare}?client_secret=pi_x_secret_wrong", timeout=5).status_code == 400
+    assert answer_challenge(url, "pi_x_secret_wrong", "complete").status_code == 400
+    assert answer_challenge(url, intent["client_secret"], "maybe").status_code == 400
+    assert API.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", timeout=5).json()["status"] == \
+        "requires_action"
+
+
+@pytest.mark.parametrize("return_url", ["https://evil.test/", "//evil.test/x", "/\\evil.test", "orders/o1",
+                                        "javascript:alert(1)", "/a b", "/" + "a" * 2048])
+def test_return_url_must_be_a_path_on_this_site(gateway, receiver, return_url):
+    intent = create(gateway)
+    response = confirm_3ds(gateway, intent, "4000002760003184", return_url=return_url)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "return_url"
+    assert API.get(f"{gateway.url}/v1/payment_intents/{intent['id']}", timeout=5).json()["status"] == \
+        "requires_payment_method"
+    settled(gateway, delivered=1)
+    assert receiver.types() == ["payment_intent.created"]
+
+
+def test_without_a_return_url_the_challenge_ends_on_a_page_of_its_own(gateway):
+    intent = create(gateway)
+    url = confirm_3ds(gateway, intent, "4000002760003184", return_url=None).json()["next_action"][
+        "redirect_to_url"]["url"]
+    answer = answer_challenge(url, intent["client_secret"], "complete")
+    assert answer.status_code == 200 and "Authentication succeeded" in answer.text
+
+
+def test_through_the_shops_gateway_the_challenge_url_is_under_its_public_prefix(gateway):
+    """nginx serves the sandbox under /sandbox/ (prefix stripped) and says so with X-Forwarded-Proto."""
+    intent = create(gateway)
+    response = confirm_3ds(gateway, intent, "4000002760003184",
+                           headers={"Host": "shop.test:8443", "X-Forwarded-Proto": "https"})
+    url = response.json()["next_action"]["redirect_to_url"]["url"]
+    assert url.startswith(f"https://shop.test:8443/sandbox/v1/payment_intents/{intent['id']}/authenticate?")
+    other = create(gateway)
+    bad_host = confirm_3ds(gateway, other, "4000002760003184",
+                           headers={"Host": "evil.test/x?", "X-Forwarded-Proto": "https"})
+    assert bad_host.json()["next_action"]["redirect_to_url"]["url"].startswith(
+        f"https://127.0.0.1:{gateway.port}/sandbox/")

@@ -17,7 +17,9 @@ export interface Order extends Quote {
   created_at?: string;
   items: Quote["items"];
   history: HistoryEntry[];
-  payment?: { id: string; intent_id: string; client_secret?: string };
+  payment?: { id: string; intent_id: string; client_secret?: string; expires_at?: string | null };
+  /** While pending_payment: when its payment window closes (then reconciliation cancels it). */
+  expires_at?: string | null;
   order_token?: string;
   shipping_address?: Record<string, string | null> | null;
 }
@@ -64,6 +66,26 @@ export function pendingOf(order: Order, ref: CartRef): Pending {
   };
 }
 
+/** A pending order's payment, from the order itself (its client_secret is shown while it waits for payment):
+ * for a tab that lost its sessionStorage copy, e.g. back from the bank's page in another tab. */
+export function pendingFromOrder(order: Order, token: string | null): Pending | null {
+  if (order.status !== "pending_payment" || !order.payment?.client_secret) return null;
+  return {
+    orderId: order.id,
+    cartId: order.cart_id ?? "",
+    intentId: order.payment.intent_id,
+    clientSecret: order.payment.client_secret,
+    token: order.order_token ?? token,
+    cartToken: null,
+  };
+}
+
+/** When a pending order's payment window closes: the payment's own `expires_at`, else the order's. */
+export function paymentWindowEnd(order: Order): string | null {
+  if (order.status !== "pending_payment") return null;
+  return order.payment?.expires_at ?? order.expires_at ?? null;
+}
+
 export function getOrder(id: string, token: string | null): Promise<Order> {
   return api<Order>(`/api/v1/orders/${id}`, { query: { token } });
 }
@@ -78,25 +100,56 @@ export function isQuoteChanged(error: unknown): error is ApiError {
   return error instanceof ApiError && error.slug === "quote-changed";
 }
 
-export type ConfirmResult = { ok: true } | { ok: false; declined: boolean; code?: string; declineCode?: string };
+export type ConfirmResult =
+  | { kind: "succeeded" }
+  | { kind: "redirect"; url: string } // requires_action: the bank's page (3-D Secure)
+  | { kind: "failed"; declined: boolean; code?: string; declineCode?: string };
 
-/** The card goes from the browser straight to the gateway (never to our API, never with our token). */
-export async function confirmCard(pending: Pending, cardNumber: string): Promise<ConfirmResult> {
+interface IntentAnswer {
+  status?: string;
+  next_action?: { type?: string; redirect_to_url?: { url?: string } } | null;
+  error?: { type?: string; code?: string; decline_code?: string };
+}
+
+/** Where a `requires_action` intent sends the shopper (its bank's challenge): an http(s) URL, never a script. */
+function challengeUrl(answer: IntentAnswer): string | null {
+  const url = answer.next_action?.type === "redirect_to_url" ? answer.next_action.redirect_to_url?.url : undefined;
+  if (!url) return null;
+  try {
+    const target = new URL(url, window.location.href);
+    return target.protocol === "https:" || target.protocol === "http:" ? target.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The card goes from the browser straight to the gateway (never to our API, never with our token).
+ * `returnUrl` (a path on this site: the order page) is where the bank's challenge sends the shopper back. */
+export async function confirmCard(pending: Pending, cardNumber: string, returnUrl: string): Promise<ConfirmResult> {
   const response = await fetch(`/sandbox/v1/payment_intents/${encodeURIComponent(pending.intentId)}/confirm`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ client_secret: pending.clientSecret, card_number: cardNumber.replace(/\s+/g, "") }),
+    body: JSON.stringify({
+      client_secret: pending.clientSecret,
+      card_number: cardNumber.replace(/\s+/g, ""),
+      return_url: returnUrl,
+    }),
     credentials: "omit",
   });
-  if (response.ok) return { ok: true };
-  let body: { error?: { type?: string; code?: string; decline_code?: string } } = {};
+  let body: IntentAnswer = {};
   try {
     body = await response.json();
   } catch {
     /* not JSON */
   }
+  if (response.ok && body.status === "requires_action") {
+    const url = challengeUrl(body);
+    if (url) return { kind: "redirect", url };
+    return { kind: "failed", declined: false, code: "requires_action" };
+  }
+  if (response.ok) return { kind: "succeeded" };
   return {
-    ok: false,
+    kind: "failed",
     declined: response.status === 402 || body.error?.type === "card_error",
     code: body.error?.code,
     declineCode: body.error?.decline_code,

@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from "react";
-import { useParams } from "react-router";
+import { useParams, useSearchParams } from "react-router";
 import { useTranslation } from "react-i18next";
 import { api } from "../../shared/api";
 import type { DescribedError } from "../../shared/i18n";
 import { cartCall, storeGuestCart, type Address, type Cart, type Quote, type ShippingMethod } from "../cart";
-import { KeepLink, useGo, useStore } from "../context";
+import { KeepLink, useGo, useKeep, useStore } from "../context";
 import {
   confirmCard,
   dropPending,
@@ -13,15 +13,16 @@ import {
   loadPending,
   newIdempotencyKey,
   orderPath,
+  paymentWindowEnd,
+  pendingFromOrder,
   pendingOf,
   placeOrder,
   savePending,
-  sleep,
   type Order,
   type Pending,
 } from "../orders";
 import { Totals, Warnings } from "../Totals";
-import { Field, FormError, Loading, Price, SelectField, useDescribe } from "../ui";
+import { Field, FormError, Loading, Price, SelectField, When, useDescribe } from "../ui";
 
 const ADDRESS_FIELDS = ["name", "line1", "line2", "city", "region", "postal_code", "country"] as const;
 type AddressForm = Record<(typeof ADDRESS_FIELDS)[number], string>;
@@ -335,11 +336,16 @@ export function Checkout() {
 }
 
 // --------------------------------------------------------------------------------------------- payment
+/** The card step of one order. A declined card (402) leaves the SAME order pending and its intent open: the
+ * shopper may try another card until the payment window closes (shown). A card that asks the shopper's bank to
+ * confirm (3-D Secure: `requires_action`) goes to the bank's page, which comes back to the order page. */
 export function PayPage() {
   const { orderId = "" } = useParams();
+  const [params] = useSearchParams();
   const { t } = useTranslation();
   const describe = useDescribe();
   const go = useGo();
+  const keep = useKeep();
   const { setCart } = useStore();
   const [pending, setPending] = useState<Pending | null>(() => loadPending(orderId));
   const [order, setOrder] = useState<Order | null>(null);
@@ -348,50 +354,30 @@ export function PayPage() {
   const [status, setStatus] = useState("");
   const [declined, setDeclined] = useState<string | null>(null);
   const [error, setError] = useState<DescribedError | null>(null);
-  const [newQuote, setNewQuote] = useState<Quote | null>(null);
-  const retryKey = useRef<string | null>(null);
-  const mustReorder = useRef(false);
+  const [loaded, setLoaded] = useState(false);
 
   useEffect(() => {
     const current = loadPending(orderId);
+    const token = current?.token ?? params.get("token");
     setPending(current);
-    getOrder(orderId, current?.token ?? null)
-      .then(setOrder)
-      .catch((e) => setError(describe(e)));
+    getOrder(orderId, token)
+      .then((found) => {
+        setOrder(found);
+        if (!current) {
+          // this tab lost its copy (a new tab, back from the bank): the pending order itself says how to pay it
+          const fromOrder = pendingFromOrder(found, token);
+          if (fromOrder) savePending(fromOrder);
+          setPending(fromOrder);
+        }
+      })
+      .catch((e) => setError(describe(e)))
+      .finally(() => setLoaded(true));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [orderId]);
 
-  /** After a decline: the backend cancels the order and reopens the cart; then a new order for a new card. */
-  async function reorder(previous: Pending): Promise<Pending> {
-    setStatus(t("payment.preparing"));
-    for (let i = 0; i < 60; i++) {
-      const seen = await getOrder(previous.orderId, previous.token).catch(() => null);
-      if (seen && seen.status !== "pending_payment") break;
-      await sleep(1000);
-    }
-    const ref = { id: previous.cartId, token: previous.cartToken };
-    const key = (retryKey.current ??= newIdempotencyKey());
-    let lastError: unknown = null;
-    for (let i = 0; i < 10; i++) {
-      try {
-        const next = await placeOrder(ref, key);
-        retryKey.current = null;
-        const made = pendingOf(next, ref);
-        savePending(made);
-        dropPending(previous.orderId);
-        return made;
-      } catch (e) {
-        lastError = e;
-        if (isQuoteChanged(e)) {
-          setNewQuote((e.problem.quote as Quote | undefined) ?? null);
-          throw e;
-        }
-        // the cart may not be reopened yet
-        if (!(e instanceof Error && "status" in e && (e as { status: number }).status === 409)) throw e;
-        await sleep(1000);
-      }
-    }
-    throw lastError;
+  async function refreshOrder(current: Pending) {
+    const found = await getOrder(current.orderId, current.token).catch(() => null);
+    if (found) setOrder(found);
   }
 
   async function pay(event?: React.FormEvent) {
@@ -401,29 +387,31 @@ export function PayPage() {
     setError(null);
     setDeclined(null);
     try {
-      let current = pending;
-      if (mustReorder.current) {
-        current = await reorder(pending);
-        mustReorder.current = false;
-        setPending(current);
-        setNewQuote(null);
-        window.history.replaceState(window.history.state, "", window.location.href.replace(pending.orderId, current.orderId));
-      }
       setStatus(t("payment.processing"));
-      const result = await confirmCard(current, card);
-      if (result.ok) {
-        dropPending(current.orderId);
-        if (current.cartToken) storeGuestCart(null);
+      // back from the bank to the order page, in the shopper's locale and currency
+      const result = await confirmCard(pending, card, keep(orderPath(pending.orderId, pending.token)));
+      if (result.kind === "succeeded") {
+        dropPending(pending.orderId);
+        if (pending.cartToken) storeGuestCart(null);
         setCart(null);
-        go(orderPath(current.orderId, current.token), { replace: true, state: { paid: true } });
+        go(orderPath(pending.orderId, pending.token), { replace: true, state: { paid: true } });
         return;
       }
-      mustReorder.current = true;
+      if (result.kind === "redirect") {
+        // the bank's page (the sandbox's challenge) answers with a redirect to the order page
+        setStatus(t("payment.authenticating"));
+        window.location.assign(result.url);
+        return;
+      }
       setStatus("");
+      setCard("");
       if (result.declined) {
-        const detail = t(`payment.decline.${result.declineCode ?? result.code ?? "generic_decline"}`, { defaultValue: "" });
+        const code = result.declineCode ?? result.code ?? "generic_decline";
+        const detail = t(`payment.decline.${code}`, { defaultValue: "" });
         setDeclined([t("common:errors.card-declined"), detail, t("payment.tryAnother")].filter(Boolean).join(" "));
-      } else setDeclined(t("common:errors.unexpected"));
+      } else if (result.code === "payment_intent_unexpected_state") setDeclined(t("payment.closed"));
+      else setDeclined(t("common:errors.unexpected"));
+      await refreshOrder(pending);
     } catch (e) {
       setStatus("");
       setError(describe(e));
@@ -432,21 +420,32 @@ export function PayPage() {
     }
   }
 
-  if (!pending)
+  if (!pending || (order && order.status !== "pending_payment"))
     return (
       <>
         <h1 tabIndex={-1}>{t("payment.title")}</h1>
-        <p>{t("payment.missing")}</p>
-        <KeepLink to={orderPath(orderId, null)}>{t("payment.viewOrder")}</KeepLink>
+        <FormError error={error} />
+        {loaded || order ? (
+          <p data-testid="payment-closed">{order && order.status !== "pending_payment" ? t("payment.closed") : t("payment.missing")}</p>
+        ) : (
+          <Loading />
+        )}
+        <KeepLink to={orderPath(orderId, pending?.token ?? params.get("token"))}>{t("payment.viewOrder")}</KeepLink>
       </>
     );
 
+  const windowEnd = order ? paymentWindowEnd(order) : null;
   return (
     <>
       <h1 tabIndex={-1}>{t("payment.title")}</h1>
       {order && (
         <p>
-          {t("payment.amount")} <Price money={newQuote?.total ?? order.total} testId="order-total" />
+          {t("payment.amount")} <Price money={order.total} testId="order-total" />
+        </p>
+      )}
+      {windowEnd && (
+        <p data-testid="payment-window">
+          {t("payment.windowEnds")} <When at={windowEnd} />
         </p>
       )}
       <form noValidate className="stack narrow card-element" onSubmit={pay}>
@@ -468,17 +467,6 @@ export function PayPage() {
           <p role="alert" className="error" data-testid="payment-error">
             {declined}
           </p>
-        )}
-        {newQuote && (
-          <div data-testid="quote-changed" className="notice">
-            <p>{t("common:errors.quote-changed")}</p>
-            <p>
-              {t("checkout.newTotal")} <Price money={newQuote.total} />
-            </p>
-            <button type="button" data-testid="confirm-new-total" disabled={busy} onClick={() => void pay()}>
-              {t("checkout.confirmNewTotal")}
-            </button>
-          </div>
         )}
         <FormError error={error} />
       </form>

@@ -3,8 +3,9 @@ import { useLocation, useParams, useSearchParams } from "react-router";
 import { useTranslation } from "react-i18next";
 import { api } from "../../shared/api";
 import type { DescribedError } from "../../shared/i18n";
-import { getOrder, type Order } from "../orders";
-import { useStore } from "../context";
+import { storeGuestCart } from "../cart";
+import { dropPending, getOrder, loadPending, paymentWindowEnd, type Order } from "../orders";
+import { KeepLink, useStore } from "../context";
 import { Totals } from "../Totals";
 import { FormError, Loading, Price, When, useDescribe } from "../ui";
 
@@ -13,10 +14,13 @@ export function OrderPage() {
   const [params] = useSearchParams();
   const token = params.get("token");
   const location = useLocation();
-  const justPaid = !!(location.state as { paid?: boolean } | null)?.paid;
+  // back from the bank's 3-D Secure page (the gateway adds ?payment_intent=…&redirect_status=succeeded|failed)
+  const redirectStatus = params.get("redirect_status");
+  const authFailed = redirectStatus === "failed";
+  const justPaid = !!(location.state as { paid?: boolean } | null)?.paid || redirectStatus === "succeeded";
   const { t } = useTranslation();
   const describe = useDescribe();
-  const { user } = useStore();
+  const { user, setCart } = useStore();
   const [order, setOrder] = useState<Order | null>(null);
   const [error, setError] = useState<DescribedError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -32,6 +36,15 @@ export function OrderPage() {
         if (stopped) return;
         setOrder(found);
         setError(null);
+        const kept = loadPending(id);
+        if (kept && found.status !== "pending_payment") {
+          // paid (e.g. after the bank's page) or closed: this tab's copy of the payment and cart are done
+          dropPending(id);
+          if (found.status === "paid") {
+            if (kept.cartToken) storeGuestCart(null);
+            setCart(null);
+          }
+        }
         // after paying: ask every second until the payment is confirmed (webhook → paid)
         if (justPaid && found.status === "pending_payment" && polls++ < 120) timer = setTimeout(load, 1000);
         else setWaiting(false);
@@ -72,6 +85,8 @@ export function OrderPage() {
       </>
     );
 
+  const windowEnd = paymentWindowEnd(order);
+  const payPath = token ? `/checkout/pay/${order.id}?token=${encodeURIComponent(token)}` : `/checkout/pay/${order.id}`;
   return (
     <>
       <h1 tabIndex={-1}>{t("order.titleWithId", { id: order.id.slice(0, 8) })}</h1>
@@ -87,6 +102,23 @@ export function OrderPage() {
         </p>
       )}
       {waiting && order.status === "pending_payment" && <p aria-live="polite">{t("order.waiting")}</p>}
+      {authFailed && order.status === "pending_payment" && (
+        <p role="alert" className="error" data-testid="payment-error">
+          {t("order.authFailed")}
+        </p>
+      )}
+      {windowEnd && (
+        <p data-testid="payment-window">
+          {t("payment.windowEnds")} <When at={windowEnd} />
+        </p>
+      )}
+      {order.status === "pending_payment" && !waiting && (
+        <p>
+          <KeepLink to={payPath} data-testid="pay-order" className="button">
+            {t("order.pay")}
+          </KeepLink>
+        </p>
+      )}
       <FormError error={error} />
       <section aria-labelledby="lines-heading">
         <h2 id="lines-heading">{t("order.lines")}</h2>
