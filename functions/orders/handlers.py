@@ -38,7 +38,10 @@ def send_order_email(event, context):
 
 @logger.inject_lambda_context(clear_state=True)
 def reconcile(event, context):
-    """Scheduled: cancel expired pending orders, mark paid orders whose webhook was lost."""
+    """Scheduled: cancel expired pending orders, abandon orphaned intents, mark paid orders whose webhook was lost.
+    The run's time is the scheduled event's `time` (EventBridge's; now when absent)."""
+    from meridian.clock import parse_iso
     from orders import reconciliation
 
-    return reconciliation.reconcile()
+    at = (event or {}).get("time") if isinstance(event, dict) else None
+    return reconciliation.reconcile(parse_iso(at) if at else None)

@@ -2,6 +2,8 @@
 from meridian.api import ServiceApp, json_response
 from meridian.apidoc import IDEMPOTENCY_KEY, header, optional
 from meridian.auth import principal, require_role
+from meridian.clock import iso
+from meridian.errors import ValidationFailed
 from meridian.lazy import lazy_module
 from meridian.pagination import page_limit
 from meridian.service_auth import require_service
@@ -75,10 +77,36 @@ def refund_for_order(payment_id):
                          202)
 
 
+@app.route("/internal/orders/{order_id}/abandon", methods=["POST"])
+@require_service("orders")
+def abandon_order_payment(order_id):
+    """Orders gave up on this order: cancel whatever payment (and gateway intent) was made for it, even one whose
+    answer was lost; {"order_id", "payment": the payment or null}. 409 once it succeeded. Idempotent."""
+    return service.abandon(order_id)
+
+
 @app.route("/internal/payments", methods=["GET"])
 @require_service("orders")
 def list_payments():
-    """Payments in one status changed since a time (reconciliation)."""
-    query = app.query_params("status", "since", "limit", "cursor")
+    """Payments in one status changed since a time (reconciliation); with `before` (ISO 8601) instead: those
+    not changed since before it (`status=claimed`: claims that never got their payment)."""
+    query = app.query_params("status", "since", "before", "limit", "cursor")
+    limit = page_limit(query["limit"])
+    if query["before"]:
+        return service.list_open_before(query["status"] or "pending", before=iso_param("before", query["before"]),
+                                        limit=limit, cursor=query["cursor"])
     return service.list_by_status(query["status"] or "succeeded", since=query["since"],
-                                  limit=page_limit(query["limit"]), cursor=query["cursor"])
+                                  limit=limit, cursor=query["cursor"])
+
+
+def iso_param(name: str, value: str) -> str:
+    """A timestamp query parameter as our stored form (UTC, meridian.clock.iso); 400 naming it otherwise."""
+    import datetime as _dt
+
+    try:
+        parsed = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed({name: ["Must be an ISO 8601 date and time."]}) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
+    return iso(parsed)

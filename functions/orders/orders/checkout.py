@@ -15,8 +15,10 @@ reserved lines are priced by the same rule (pricing.py, taxes of the address; no
 
 If anything after the reservation fails (or its answer is lost), what was done is undone (the intent
 cancelled, the stock released, the codes given back, the cart reopened) and the error is answered (a
-gateway that is down → 503 + Retry-After). The order is written last, so no order is ever pending
-without an intent.
+gateway that is down → 503 + Retry-After). The intent call is safe to repeat (one intent per order) and
+retried; an intent whose answer never came is abandoned by order id (payments cancels whatever it made),
+and reconciliation abandons what that could not reach. The order is written last, so no order is ever
+pending without an intent.
 
 The Idempotency-Key is the shopper's (meridian.idempotency, scope `orders:checkout:<user>`, or
 `orders:checkout:cart:<cart>` for a guest): two shoppers may use the same key; the request body is what
@@ -65,10 +67,20 @@ def payment_window() -> _dt.timedelta:
     return _dt.timedelta(minutes=int_env("PAYMENT_EXPIRY_MINUTES", 30))
 
 
-def _compensate(order_id: str, payment: dict | None, codes: list[str] = ()) -> None:
-    if payment is not None:
+def _compensate(order_id: str, payment: dict | None, codes: list[str] = (), *, intent_asked: bool = False) -> None:
+    """Undo what a checkout did. An intent asked for whose answer never came (a timeout, a 503) may exist all
+    the same: payments is told to abandon the order's payment (it cancels whatever it made for the order);
+    if that fails too, reconciliation abandons it once the order's payment window and a grace have passed."""
+    if payment is not None or intent_asked:
         try:
-            payments_api.cancel(payment["id"])
+            if payment is not None:
+                payments_api.cancel(payment["id"])
+            else:
+                payments_api.abandon(order_id, retry=False)
+        except payments_api.PaymentRefused as exc:    # it succeeded: the money is not dropped here
+            count("CompensationFoundPaidIntent")
+            logger.error("compensation: the payment of an order never stored succeeded",
+                         extra={"order_id": order_id, "error": exc.detail})
         except Exception as exc:  # noqa: BLE001 - compensation is best effort; reconciliation and sweeps follow up
             logger.warning("compensation: could not cancel the payment", extra={"order_id": order_id,
                                                                                "error": str(exc)})
@@ -99,7 +111,7 @@ def _open_order(*, order_id: str, user_id: str, email: str | None, actor: str, c
             intent_id=payment["intent_id"], client_secret=payment["client_secret"], created_at=iso(now),
             updated_at=iso(now), expires_at=iso(now + window), **extra)
     except BaseException:
-        _compensate(order_id, payment, [d.code for d in quote.discounts])
+        _compensate(order_id, payment, [d.code for d in quote.discounts], intent_asked=True)
         raise
     count("OrdersPlaced", currency=currency)
     logger.info("order placed", extra={"order_id": order_id, "payment_id": payment["id"], "currency": currency})

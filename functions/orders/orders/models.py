@@ -194,6 +194,8 @@ class OrderModel(Model):
     refunds = ListAttribute(of=RefundAttribute, null=True)       # refunds.py
     refunded_total = DecimalAttribute(null=True)  # what the payment gave back so far (payment.refunded)
     returns = ListAttribute(of=ReturnAttribute, null=True)       # returns.py (rewritten with each step)
+    last_payment_error = UnicodeAttribute(null=True)   # the last decline code while pending (payment_events)
+    last_payment_event = UnicodeAttribute(null=True)   # the gateway event noted last (a repeat is not noted again)
     # the quote it was placed at (pricing.py); absent on orders placed before carts existed
     subtotal = DecimalAttribute(null=True)
     discount_total = DecimalAttribute(null=True)

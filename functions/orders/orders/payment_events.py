@@ -2,23 +2,28 @@
 
     payment.succeeded → paid, stock committed, confirmation email queued
                         (an order cancelled meanwhile is refunded instead)
-    payment.failed    → cancelled, stock and codes released, its cart open again (another card, a new order)
+    payment.failed    → a note: the order stays pending_payment (the intent stays open: another card may
+                        still pay until the payment window ends); the decline code is `payment.last_error`
+    payment.requires_action → a note: authentication required
+    payment.canceled  → cancelled, stock and codes released, its cart open again (the shopper starts over)
     payment.refunded  → the refunds it covers succeed; partially_refunded or refunded (refunds.settle)
 
 Every reaction is safe to repeat: moves are conditional (a repeat is refused and
-ignored), commit/release are idempotent at the products service, the email is sent once.
+ignored), a note is written once per gateway event (`last_payment_event`), commit/release are
+idempotent at the products service, the email is sent once. The payment window's end is
+reconciliation's (it cancels the intent, releases the holds and reopens the cart).
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
-from meridian.errors import DomainError
+from meridian.errors import Conflict
 from meridian.observability import count, logger
 
-from . import carts, emails, payments_api, products_api, refunds, repository
+from . import carts, emails, payments_api, products_api, refunds, repository, state_machine
 from .cancellation import release_holds
 from .models import OrderModel
-from .state_machine import CANCELLED, PAID, PENDING_PAYMENT, move_unless_moved
+from .state_machine import CANCELLED, PAID, PENDING_PAYMENT, MoveRefused, OrderChanged, move_unless_moved
 
 
 def mark_paid(order: OrderModel, *, actor: str, reason: str = "payment succeeded") -> str:
@@ -39,24 +44,47 @@ def mark_paid(order: OrderModel, *, actor: str, reason: str = "payment succeeded
     return "ignored"
 
 
-def mark_failed(order: OrderModel, *, actor: str, reason: str) -> str:
+def note_declined(order: OrderModel, *, actor: str, reason: str, event_id: str | None = None) -> str:
+    """A declined card keeps the order pending until its payment window ends: the shopper may try another card
+    on the same intent. The decline is a note (history, `payment.last_error`, order.payment_failed)."""
+    return _note(order, actor=actor, reason=f"payment failed ({reason})", event="order.payment_failed",
+                 event_id=event_id, changes={"last_payment_error": reason})
+
+
+def note_requires_action(order: OrderModel, *, actor: str, event_id: str | None = None) -> str:
+    """The card asks the shopper to authenticate (3-D Secure): noted, the order stays pending."""
+    return _note(order, actor=actor, reason="authentication required", event=None, event_id=event_id, changes={})
+
+
+def _note(order: OrderModel, *, actor: str, reason: str, event: str | None, event_id: str | None,
+          changes: dict) -> str:
+    """Note a payment step on a pending order, once per gateway event (a repeat changes nothing); an order that
+    is no longer pending ignores it (a late decline never undoes a payment)."""
+    for _ in range(3):
+        if order.status != PENDING_PAYMENT:
+            return "ignored"
+        if event_id and order.last_payment_event == event_id:
+            return "noted"
+        try:
+            state_machine.note(order, reason=reason, actor=actor, event=event,
+                               changes={**changes, **({"last_payment_event": event_id} if event_id else {})},
+                               data={"reason": reason})
+            return "noted"
+        except (OrderChanged, MoveRefused):         # written meanwhile: read it again and decide again
+            order = repository.get(order.id)
+    raise Conflict("The order kept changing; the event is retried.")
+
+
+def mark_canceled(order: OrderModel, *, actor: str, reason: str) -> str:
+    """The intent was cancelled (by us, the gateway or an operator): a pending order is cancelled, its stock and
+    codes go back and its cart opens again (the shopper starts over)."""
     if order.status == PENDING_PAYMENT:
         order = move_unless_moved(order, CANCELLED, reason=reason, actor=actor)
     if order.status == CANCELLED:
         release_holds(order)
-        _close_intent(order)
         carts.reopen_for(order)
         return "cancelled"
     return "ignored"
-
-
-def _close_intent(order: OrderModel) -> None:
-    """After a decline the gateway would still take another card: close the intent (best effort)."""
-    try:
-        payments_api.cancel(order.payment_id)
-    except DomainError as exc:
-        logger.warning("could not close the intent of a cancelled order",
-                       extra={"order_id": order.id, "error": exc.detail})
 
 
 def mark_refunded(order: OrderModel, *, actor: str, fully: bool, refunded_amount: Decimal | None = None) -> str:
@@ -78,10 +106,16 @@ def _refunded_amount(detail: dict) -> Decimal | None:
 
 def apply(detail_type: str, detail: dict) -> str:
     order = repository.get(detail["order_id"])          # unknown order → NotFound → retried, then DLQ
+    event_id = detail.get("gateway_event_id")
     if detail_type == "payment.succeeded":
         return mark_paid(order, actor="payments")
     if detail_type == "payment.failed":
-        return mark_failed(order, actor="payments", reason=f"payment failed ({detail.get('reason') or 'declined'})")
+        return note_declined(order, actor="payments", reason=detail.get("reason") or "declined", event_id=event_id)
+    if detail_type == "payment.canceled":
+        return mark_canceled(order, actor="payments",
+                             reason=f"payment canceled ({detail.get('reason') or 'canceled'})")
+    if detail_type == "payment.requires_action":
+        return note_requires_action(order, actor="payments", event_id=event_id)
     if detail_type == "payment.refunded":
         return mark_refunded(order, actor="payments", fully=bool(detail.get("fully_refunded")),
                              refunded_amount=_refunded_amount(detail))

@@ -376,6 +376,11 @@ class OrderPaymentAnswer(Answer):
     id = fields.String(required=True)
     intent_id = fields.String(required=True, metadata={"description": "The gateway's payment intent."})
     client_secret = fields.String(metadata={"description": "While pending_payment: confirms the intent."})
+    expires_at = fields.String(required=True, allow_none=True, metadata={
+        "description": "While pending_payment: the end of the payment window (until then another card may pay "
+                       "the same intent; then the order is cancelled and its cart reopened); otherwise null."})
+    last_error = fields.String(required=True, allow_none=True, metadata={
+        "description": "The last decline code of this order's payment (e.g. card_declined), or null."})
 
 
 class HistoryAnswer(Answer):

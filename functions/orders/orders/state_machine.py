@@ -123,3 +123,4 @@ def move_unless_moved(order: OrderModel, target: str, *, reason: str, actor: str
         return move(order, target, reason=reason, actor=actor, **extra)
     except MoveRefused:
         return repository.get(order.id)
+

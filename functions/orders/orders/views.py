@@ -42,7 +42,10 @@ def _lines(lines) -> list[dict]:
 
 
 def order_view(order: OrderModel) -> dict:
-    payment = {"id": order.payment_id, "intent_id": order.intent_id}
+    pending = order.status == PENDING_PAYMENT
+    # the payment window: until expires_at the shopper may try another card (a decline is last_error)
+    payment = {"id": order.payment_id, "intent_id": order.intent_id,
+               "expires_at": order.expires_at if pending else None, "last_error": order.last_payment_error}
     if order.status == PENDING_PAYMENT:
         payment["client_secret"] = order.client_secret
     currency = order.currency

@@ -2,7 +2,8 @@
 
   PAYMENT#<id>        / PAYMENT   the payment (gsi1: STATUS#<status> / <updated_at>#<id>)
   INTENT#<intent_id>  / INTENT    pointer: gateway intent → payment id
-  ORDER#<order_id>    / PAYMENT   pointer: order → payment id (one payment per order)
+  ORDER#<order_id>    / PAYMENT   pointer: order → payment id (one payment per order); while it has no payment
+                                  yet, in gsi1 as CLAIM#open / <created_at>#<order_id>
   EVENT#<event_id>    / EVENT     a gateway event, recorded before it is applied (exactly once)
 """
 from __future__ import annotations
@@ -96,6 +97,13 @@ class OrderPointer(Model):
     amount = DecimalAttribute(null=True)
     currency = UnicodeAttribute(null=True)
     breakdown_digest = UnicodeAttribute(null=True)   # the breakdown it was claimed with (breakdown.digest)
+    intent_metadata = MapAttribute(null=True)        # what the gateway intent is created with (a retry: the same)
+    created_at = UnicodeAttribute(null=True)
+    # while no payment record exists yet (a crash or a timeout between claim and gateway): gsi1 CLAIM#open /
+    # <created_at>#<order id>, removed once the payment is stored (a sparse index: only unfinished claims)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_status = StatusIndex()
 
     @staticmethod
     def key(order_id: str) -> str:

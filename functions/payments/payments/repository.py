@@ -39,12 +39,43 @@ def payment_for_order(order_id: str) -> PaymentModel | None:
         return None
 
 
-def page_by_status(status: str, *, since: str | None, limit: int,
-                   start: dict | None) -> tuple[list[PaymentModel], dict | None]:
-    """Payments in `status` changed at or after `since` (gsi1), oldest first, one page."""
-    condition = PaymentModel.gsi1sk >= since if since else None
+def page_by_status(status: str, *, since: str | None, limit: int, start: dict | None,
+                   before: str | None = None) -> tuple[list[PaymentModel], dict | None]:
+    """Payments in `status` changed at or after `since` and before `before` (gsi1), oldest first, one page.
+    (A payment's gsi1 time is its last change, never earlier than its creation: `before` finds payments
+    created before it that have not changed since.)"""
+    sort = PaymentModel.gsi1sk
+    if since and before:
+        condition = sort.between(since, before)
+    else:
+        condition = sort >= since if since else (sort < before if before else None)
     result = PaymentModel.by_status.query(f"STATUS#{status}", condition, limit=limit, last_evaluated_key=start)
+    found = [p for p in result if not before or p.gsi1sk < before]
+    return found, result.last_evaluated_key
+
+
+OPEN_CLAIMS = "CLAIM#open"
+
+
+def page_open_claims(*, before: str | None, limit: int,
+                     start: dict | None) -> tuple[list[OrderPointer], dict | None]:
+    """Claims without a payment yet (sparse gsi1 partition CLAIM#open) made before `before`, oldest first."""
+    condition = OrderPointer.gsi1sk < before if before else None
+    result = OrderPointer.by_status.query(OPEN_CLAIMS, condition, limit=limit, last_evaluated_key=start)
     return list(result), result.last_evaluated_key
+
+
+def get_claim(order_id: str) -> OrderPointer | None:
+    try:
+        return OrderPointer.get(OrderPointer.key(order_id), "PAYMENT", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def close_claim(claim: OrderPointer) -> None:
+    """The claim has its payment now: out of the open-claims index (idempotent)."""
+    if claim.gsi1pk is not None:
+        claim.update(actions=[OrderPointer.gsi1pk.remove(), OrderPointer.gsi1sk.remove()])
 
 
 def status_fields(status: str, now: str, payment_id: str) -> dict:
@@ -53,8 +84,11 @@ def status_fields(status: str, now: str, payment_id: str) -> dict:
 
 
 def claim_order(order_id: str, **details) -> OrderPointer:
-    """The order's claim on its one payment: a new one (a fresh payment id), or the one made before."""
-    claim = OrderPointer(OrderPointer.key(order_id), "PAYMENT", payment_id=str(uuid.uuid4()), **details)
+    """The order's claim on its one payment: a new one (a fresh payment id, open until its payment is stored:
+    close_claim), or the one made before."""
+    now = iso()
+    claim = OrderPointer(OrderPointer.key(order_id), "PAYMENT", payment_id=str(uuid.uuid4()), created_at=now,
+                         gsi1pk=OPEN_CLAIMS, gsi1sk=f"{now}#{order_id}", **details)
     try:
         claim.save(condition=OrderPointer.pk.does_not_exist())
         return claim

@@ -16,6 +16,8 @@ from .gateways import GatewayRejected, gateway, wire_problem
 from .models import PaymentModel
 from .views import intent_view, payment_view
 
+CLAIMED = "claimed"   # the listing's name for a claim without its payment yet (repository.page_open_claims)
+
 
 # ---------------------------------------------------------------------------- reads
 def payment_detail(payment_id: str, who) -> dict:
@@ -49,29 +51,45 @@ def create_intent(*, order_id: str, user_id: str, amount: Decimal, currency: str
     breakdown = price_breakdown.checked(breakdown, amount=amount, currency=currency)
     fingerprint = price_breakdown.digest(breakdown)
     claim = repository.claim_order(order_id, user_id=user_id, amount=amount, currency=currency,
-                                   breakdown_digest=fingerprint)
+                                   breakdown_digest=fingerprint,
+                                   intent_metadata=price_breakdown.metadata(breakdown))
     if (claim.user_id, claim.amount, claim.currency) != (user_id, amount, currency):
         raise Conflict("This order already has a payment for a different amount.")
     if claim.breakdown_digest != fingerprint:
         raise Conflict("This order already has a payment with a different breakdown of its amount.")
+    payment, created = _payment_of_claim(order_id, claim, metadata=price_breakdown.metadata(breakdown),
+                                         breakdown=breakdown)
+    return intent_view(payment), created
+
+
+def _payment_of_claim(order_id: str, claim, *, metadata: dict, breakdown: dict | None) -> tuple[PaymentModel, bool]:
+    """The claim's payment, creating its gateway intent (key order-<id>, the same request every time, so the
+    gateway answers the same intent) and the payment when there is none yet; then the claim is closed."""
     try:
-        return intent_view(repository.get_payment(claim.payment_id)), False
+        payment = repository.get_payment(claim.payment_id)
+        repository.close_claim(claim)
+        return payment, False
     except NotFound:
         pass
     payment_id = claim.payment_id
-    intent = gateway().create_intent(amount=amount, currency=currency, idempotency_key=f"order-{order_id}",
+    intent = gateway().create_intent(amount=claim.amount, currency=claim.currency,
+                                     idempotency_key=f"order-{order_id}",
                                      metadata={"order_id": order_id, "payment_id": payment_id,
-                                               **price_breakdown.metadata(breakdown)})
+                                               **metadata})
     payment = repository.new_payment(payment_id=payment_id, status=states.PENDING, now=iso(), order_id=order_id,
-                                     user_id=user_id, gateway=gateway().name, intent_id=intent.id,
-                                     client_secret=intent.client_secret, amount=amount, currency=currency,
-                                     refunded_amount=Decimal(0), breakdown=breakdown)
-    if not repository.create_payment(payment):  # a concurrent repeat finished first
-        return intent_view(repository.get_payment(payment_id)), False
-    count("PaymentIntentsCreated", gateway=payment.gateway)
-    logger.info("payment intent created", extra={"payment_id": payment_id, "order_id": order_id,
-                                                 "intent_id": intent.id})
-    return intent_view(payment), True
+                                     user_id=claim.user_id, gateway=gateway().name, intent_id=intent.id,
+                                     client_secret=intent.client_secret, amount=claim.amount,
+                                     currency=claim.currency, refunded_amount=Decimal(0),
+                                     breakdown=breakdown)
+    created = repository.create_payment(payment)
+    if not created:  # a concurrent repeat finished first
+        payment = repository.get_payment(payment_id)
+    repository.close_claim(claim)
+    if created:
+        count("PaymentIntentsCreated", gateway=payment.gateway)
+        logger.info("payment intent created", extra={"payment_id": payment_id, "order_id": order_id,
+                                                     "intent_id": intent.id})
+    return payment, created
 
 
 def _move(payment: PaymentModel, target: str, **changes) -> PaymentModel:
@@ -108,6 +126,41 @@ def _cancel(payment_id: str) -> PaymentModel:
         return _move(payment, states.CANCELED, failure_reason="canceled")
     except Conflict:
         return repository.get_payment(payment_id)
+
+
+def abandon(order_id: str) -> dict:
+    """Orders gave up on `order_id` (its checkout answered 503, or reconciliation found no order): whatever
+    payment was made for it is cancelled, even one whose answer never reached orders. No claim: nothing was
+    made ({"payment": null}). A claim without its payment yet (a crash or timeout between claim and gateway):
+    the intent is fetched-or-created with the same gateway idempotency key, so the one the gateway may have
+    made is the one cancelled. 409 once the payment succeeded (the money is never dropped here). Idempotent."""
+    claim = repository.get_claim(order_id)
+    if claim is None:
+        return {"order_id": order_id, "payment": None}
+    if claim.amount is None:           # a claim of an older release: no amount to repeat the gateway call with
+        raise Conflict("This order's payment claim cannot be repeated at the gateway; cancel it by its payment.")
+    stored = claim.intent_metadata
+    metadata = stored.as_dict() if hasattr(stored, "as_dict") else dict(stored or {})
+    payment, _ = _payment_of_claim(order_id, claim, metadata=metadata, breakdown=None)
+    payment = _cancel(payment.id)
+    count("PaymentsAbandoned")
+    logger.info("payment abandoned", extra={"order_id": order_id, "payment_id": payment.id,
+                                            "status": payment.status})
+    return {"order_id": order_id, "payment": payment_view(payment)}
+
+
+def list_open_before(status: str, *, before: str, limit: int, cursor: str | None) -> dict:
+    """Payments in `status` not changed since before `before`; `claimed`: claims without a payment yet (made
+    before `before`), as {order_id, payment_id, status: claimed, created_at}."""
+    if status == CLAIMED:
+        claims, last = repository.page_open_claims(before=before, limit=limit,
+                                                   start=pagination.decode_cursor(cursor, "payments-claims"))
+        return pagination.page([{"order_id": c.pk.removeprefix("ORDER#"), "payment_id": c.payment_id,
+                                 "status": CLAIMED, "created_at": c.created_at} for c in claims],
+                               last, "payments-claims")
+    payments, last = repository.page_by_status(status, since=None, before=before, limit=limit,
+                                               start=pagination.decode_cursor(cursor, "payments-status"))
+    return pagination.page([payment_view(p) for p in payments], last, "payments-status")
 
 
 def refund(payment_id: str, amount: Decimal | None, *, idempotency_key: str | None = None) -> dict:

@@ -40,6 +40,10 @@ HEALTH_PATH = "/__runtime/health"
 JSON_HEADERS = [("Content-Type", "application/json")]
 
 
+# what an API function's handler gets once before its first request (--warm-up), like a warmer's invocation
+WARM_UP_EVENT = {"source": "warm-up"}
+
+
 class HandlerTimeout(BaseException):
     """Raised by SIGALRM inside the handler; BaseException so `except Exception` cannot swallow it."""
 
@@ -86,6 +90,7 @@ class Worker:
         self.handler = None
         self.init_error: Outcome | None = None
         self.cold_start_ms: float | None = None
+        self.warm_up_ms: float | None = None          # None: not warmed (warm_up)
         self.invocations = 0
         self.log_stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
         self.resources = [events.ApiResource(path, method) for path, method in spec.api_resources]
@@ -112,9 +117,24 @@ class Worker:
             self._log_error(self.init_error, request_id=None)
         self.cold_start_ms = round((time.time() - self.started_at) * 1000, 1)
 
+    def warm_up(self) -> None:
+        """As provisioned concurrency readies an environment before traffic: one WARM_UP_EVENT invocation of an
+        API function's handler, after its cold start is measured (cold_start_ms stays the import) and before
+        it is ready, so the first request does not pay the function's lazy initialisation (imports, SDK
+        clients, first SSM and secret reads). Its time is `warm_up_ms`; it is not counted as an invocation.
+        The handler must answer it without side effects (meridian.api.ServiceApp does); an error is logged
+        and the worker serves as it would have."""
+        if self.init_error is not None or not self.resources:
+            return
+        began = time.time()
+        self.run(dict(WARM_UP_EVENT), request_id=f"warm-up-{uuid.uuid4()}")
+        self.invocations = 0
+        self.warm_up_ms = round((time.time() - began) * 1000, 1)
+
     def ready_report(self) -> dict[str, Any]:
         report = {"status": "ok" if self.init_error is None else "init_error", "function": self.spec.logical_id,
-                  "pid": os.getpid(), "cold_start_ms": self.cold_start_ms, "invocations": self.invocations}
+                  "pid": os.getpid(), "cold_start_ms": self.cold_start_ms, "invocations": self.invocations,
+                  "warm_up_ms": self.warm_up_ms}
         if self.init_error is not None:
             report["error"] = self.init_error.error_message
         return report
@@ -316,10 +336,12 @@ class Args:
     ready_fd: int | None = None
     spawned_at: float | None = None
     exit_with_parent: bool = False
+    warm_up: bool = False
 
 
 USAGE = ("usage: python -m infra.localaws.runtime.worker --function <LogicalId> --context <file>\n"
-         "       [--port P] [--host H] [--listen-fd FD] [--ready-fd FD] [--spawned-at EPOCH] [--exit-with-parent]")
+         "       [--port P] [--host H] [--listen-fd FD] [--ready-fd FD] [--spawned-at EPOCH] [--exit-with-parent]"
+         " [--warm-up]")
 _OPTIONS = {"--function": str, "--context": Path, "--port": int, "--host": str, "--listen-fd": int,
             "--ready-fd": int, "--spawned-at": float}
 
@@ -334,6 +356,8 @@ def parse_args(argv: list[str] | None = None) -> Args:
             sys.exit(0)
         if option == "--exit-with-parent":
             args.exit_with_parent = True
+        elif option == "--warm-up":
+            args.warm_up = True
         elif name in _OPTIONS and (inline or items):
             setattr(args, name[2:].replace("-", "_"), _OPTIONS[name](inline or items.pop(0)))
         else:
@@ -360,6 +384,8 @@ def main(argv: list[str] | None = None) -> None:
     worker = Worker(spec, started_at)
     worker.become_execution_environment()
     worker.import_handler()
+    if args.warm_up:
+        worker.warm_up()
     report = worker.ready_report()
     report["port"] = listener.getsockname()[1]
     line = json.dumps({"event": "ready", **report})

@@ -47,6 +47,8 @@ from .errors import (
 )
 from .observability import logger
 
+WARM_UP_SOURCE = "warm-up"   # a warm-up invocation's event: {"source": "warm-up"} (the local runtime sends it)
+
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 DEFAULT_CONTENT_TYPES = ["application/json"]          # what a route accepts unless it says (Chalice's default)
 
@@ -197,6 +199,8 @@ class ServiceApp(Chalice):
         return getattr(self, "_request_id", None)
 
     def __call__(self, event: dict, context: Any) -> dict:
+        if isinstance(event, dict) and event.get("source") == WARM_UP_SOURCE:
+            return self.warm_up()
         _current["app"] = self
         self.current_request = None          # Chalice's, once the request is dispatched
         request_id = http_headers.request_id_for(event, context)
@@ -241,6 +245,27 @@ class ServiceApp(Chalice):
         handler = _Dispatcher(self)
         self.current_request = handler.create_request_object(event, context)
         return handler(event, context)
+
+    def warm_up(self) -> dict:
+        """A warm-up invocation (`{"source": "warm-up"}`; never an HTTP event): what the first request
+        would do lazily is done now — the lazy modules (meridian.lazy), the API's base URL (SSM) and, for a service
+        with internal routes (which verifies its siblings' signatures, so its role may read it), the service
+        secret (Secrets Manager) — so that first request is as fast as the next. Nothing it may not read.
+        What provisioned concurrency gives on AWS; the local runtime sends it to each HTTP worker after its cold
+        start is measured.
+        Best effort: a dependency that cannot answer yet is read on the first request as before."""
+        from . import config, lazy, service_auth
+
+        loaded = lazy.load_all()
+        steps = [config.api_base_url]
+        if any("/internal/" in path for path in self.routes):   # it verifies its siblings' signatures
+            steps.append(service_auth.warm)
+        for step in steps:
+            try:
+                step()
+            except Exception as error:  # noqa: BLE001 - a warm-up never fails the worker
+                logger.info("warm-up step skipped", extra={"step": step.__name__, "error": type(error).__name__})
+        return {"warmed": self.service, "modules": loaded}
 
     # ------------------------------------------------------------------ built-in routes
     def _register_builtin_routes(self) -> None:

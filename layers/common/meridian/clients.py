@@ -1,6 +1,7 @@
 """The one client for calling sibling services' APIs.
 
-Every call has a timeout, retries idempotent requests with backoff + full jitter, goes
+Every call has a timeout, retries idempotent requests (and a POST its caller marks `idempotent=True`,
+when the callee acts once per key) with backoff + full jitter, goes
 through the callee's circuit breaker and forwards X-Request-Id. Internal calls
 (`internal=True`) carry a service signature (`meridian.service_auth`) over the path relative
 to the API root, the query and the body, made afresh for every attempt (the receiver refuses
@@ -186,10 +187,14 @@ class ServiceClient:
 
     def request(self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
                 headers: dict[str, str] | None = None, internal: bool = False,
-                authorization: str | None = None) -> ServiceResponse:
+                authorization: str | None = None, idempotent: bool | None = None,
+                timeout: tuple[float, float] | None = None) -> ServiceResponse:
         """Call `/api/v1/<service><path>`; 503 ServiceUnavailable when the callee is down.
 
-        `path` may carry a query string; `params` are added to it.
+        `path` may carry a query string; `params` are added to it. `idempotent=True`: the callee makes this
+        POST once per key it carries (e.g. an order id), so a timeout or a 5xx is retried like a GET; by default
+        only GET, HEAD, PUT, DELETE and OPTIONS are. `timeout`: this call's (connect, read), when it needs
+        more than the client's (resilience.timeout_for).
         """
         import requests
 
@@ -219,7 +224,7 @@ class ServiceClient:
                 # a fresh timestamp and nonce per attempt: the receiver refuses a nonce twice
                 attempt[service_auth.HEADER] = service_auth.sign(self.caller, method, relative, query=pairs,
                                                                  body=data or b"")
-            response = _http().request(method, url, data=data, headers=attempt, timeout=self.timeout)
+            response = _http().request(method, url, data=data, headers=attempt, timeout=timeout or self.timeout)
             body = response.json() if response.content and "json" in response.headers.get("Content-Type", "") else None
             answer = ServiceResponse(response.status_code, body, dict(response.headers), self.service)
             if response.status_code >= 500:
@@ -229,7 +234,9 @@ class ServiceClient:
         def guarded() -> ServiceResponse:
             return self.breaker.call(once)
 
-        retry_on = (requests.ConnectionError, requests.Timeout, UpstreamError) if method in IDEMPOTENT \
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT
+        retry_on = (requests.ConnectionError, requests.Timeout, UpstreamError) if idempotent \
             else (requests.ConnectionError,)
         try:
             return resilience.retry(guarded, attempts=self.attempts, base=0.05, cap=0.5, retry_on=retry_on)

@@ -48,3 +48,11 @@ def lazy_module(name: str) -> Any:
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         _proxies[name] = _LazyModule(name)
     return _proxies[name]
+
+
+def load_all() -> list[str]:
+    """Run every lazy module's code now (a warm-up: what provisioned concurrency does before the first request);
+    the names loaded."""
+    for proxy in list(_proxies.values()):
+        proxy._load()
+    return sorted(_proxies)

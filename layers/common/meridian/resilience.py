@@ -11,6 +11,16 @@ import pybreaker
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = (2.0, 3.0)  # (connect, read) seconds for outbound HTTP
+# what a sibling may add to its answer when its worker starts cold (Lambda init + the lazy imports of the
+# first request); provisioned concurrency (template.yaml) and the local runtime's warm-up take it away,
+# a scaled-out new worker still pays it
+COLD_START_ALLOWANCE = 2.0
+
+
+def timeout_for(work_seconds: float, *, connect: float = DEFAULT_TIMEOUT[0]) -> tuple[float, float]:
+    """(connect, read) for a call whose callee itself needs up to `work_seconds` (e.g. its own gateway timeout):
+    that, plus a cold start, plus half a second for the callee's own reads and writes."""
+    return connect, round(work_seconds + COLD_START_ALLOWANCE + 0.5, 2)
 
 _breakers: dict[str, pybreaker.CircuitBreaker] = {}
 

@@ -64,6 +64,12 @@ def _secret() -> bytes:
     return aws.secret_string(os.environ["SERVICE_SECRET_ARN"]).encode()
 
 
+def warm() -> None:
+    """Read the shared secret now (a warm-up), when this function has one."""
+    if os.environ.get("SERVICE_SECRET_ARN"):
+        _secret()
+
+
 # ------------------------------------------------------------------ canonical request
 def canonical_path(path: str) -> str:
     """`path` decoded, then percent-encoded one way (so an encoded and a decoded copy agree)."""

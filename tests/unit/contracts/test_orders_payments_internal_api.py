@@ -69,3 +69,19 @@ def test_a_breakdown_that_does_not_add_up_is_refused_and_older_calls_still_work(
     plain = orders_side.create_intent(order_id=str(uuid.uuid4()), user_id="u", amount=Decimal("50.00"),
                                       currency="EUR")
     assert plain["breakdown"] is None and plain["amount"] == {"amount": "50.00", "currency": "EUR"}
+
+
+def test_abandon_and_the_open_listing_are_what_orders_reads(orders_side, sandbox):  # noqa: F811
+    """reconciliation.abandon_orphans reads `order_id` of each listed item and calls abandon by order id."""
+    from meridian.clock import iso
+
+    order_id = str(uuid.uuid4())
+    payment = orders_side.create_intent(order_id=order_id, user_id="u", amount=Decimal("50.00"), currency="EUR",
+                                        breakdown=None)
+    listed = orders_side.open_before("pending", iso())
+    assert [(p["order_id"], p["id"]) for p in listed] == [(order_id, payment["id"])]
+    assert orders_side.open_before("claimed", iso()) == []
+    answer = orders_side.abandon(order_id)
+    assert answer["payment"]["id"] == payment["id"] and answer["payment"]["status"] == "canceled"
+    assert orders_side.abandon(str(uuid.uuid4()))["payment"] is None
+    assert orders_side.open_before("pending", iso()) == []

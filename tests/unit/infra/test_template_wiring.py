@@ -29,3 +29,18 @@ def test_every_queue_consumer_hands_its_last_attempt_to_its_own_dlq():
         assert spec.environment["MAX_RECEIVE_COUNT"] == template.parameter("MaxReceiveCount")
         assert {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": [dlq, "QueueName"]}}} in \
             _policies(template, spec.logical_id), spec.logical_id
+
+
+def test_orders_waits_for_an_intent_as_long_as_payments_waits_for_its_gateway_plus_a_cold_start():
+    """The intent call's timeout (meridian.resilience.timeout_for) is computed from the payments function's own
+    gateway timeout: every orders function that creates or abandons intents carries the same value, and the
+    checkout's worst case (two attempts, then one abandon) fits in the OrdersFunction's timeout."""
+    from meridian import resilience
+
+    template = Template()
+    gateway = template.function("PaymentsFunction").environment["PAYMENT_GATEWAY_TIMEOUT_SECONDS"]
+    for logical_id in ("OrdersFunction", "OrdersReconciliationFunction"):
+        assert template.function(logical_id).environment["PAYMENT_GATEWAY_TIMEOUT_SECONDS"] == gateway, logical_id
+    connect, read = resilience.timeout_for(float(gateway))
+    assert 3 * read + 2 < template.function("OrdersFunction").timeout
+    assert int(template.function("OrdersReconciliationFunction").environment["ORPHAN_GRACE_MINUTES"]) > 0

@@ -58,3 +58,28 @@ def test_openapi_lists_routes():
     doc = ApiClient(make_app()).get("/api/v1/demo/openapi.json").json
     assert doc["openapi"].startswith("3.")
     assert "/api/v1/demo/things/{thing_id}" in doc["paths"]
+
+
+def test_a_warm_up_invocation_loads_what_the_first_request_would_and_routes_nothing(aws, monkeypatch):
+    """The local runtime's warm-up event (as a warmer's invocation): lazy modules, the base URL and the service
+    secret are read now; it is never an HTTP event, so no route runs."""
+    from meridian import api as meridian_api
+    from meridian import lazy, service_auth
+
+    read = []
+    monkeypatch.setattr(lazy, "load_all", lambda: read.append("lazy") or ["demo.schemas"])
+    monkeypatch.setattr(service_auth, "warm", lambda: read.append("secret"))
+    app = make_app()
+    answer = app({"source": meridian_api.WARM_UP_SOURCE}, None)
+    assert answer == {"warmed": "demo", "modules": ["demo.schemas"]}
+    assert read == ["lazy"]                     # no internal routes: its role need not read the service secret
+    assert ApiClient(app).get("/api/v1/demo/things/a").json == {"id": "a"}
+
+    @app.route("/internal/things", methods=["GET"])
+    def internal_things():
+        """Siblings only."""
+        return {}
+
+    read.clear()
+    app({"source": meridian_api.WARM_UP_SOURCE}, None)
+    assert read == ["lazy", "secret"]

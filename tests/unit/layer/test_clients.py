@@ -145,3 +145,29 @@ def test_token_keys_are_fetched_from_the_jwks_below_the_api(aws):
     with responses.RequestsMock() as mock:
         mock.get(f"{API_BASE_URL}/api/v1/auth/.well-known/jwks.json", json=issued.jwks)
         assert source.key(issued.kid) is not None
+
+
+def test_a_post_the_caller_marks_idempotent_is_retried_with_its_own_timeout(aws):
+    """A callee that acts once per key (payments: one intent per order) may be asked again after a lost answer."""
+    import requests as _requests
+
+    with responses.RequestsMock() as mock:
+        mock.post(f"{API_BASE_URL}/api/v1/payments/internal/intents", body=_requests.Timeout("read timed out"))
+        mock.post(f"{API_BASE_URL}/api/v1/payments/internal/intents", status=503, json={"detail": "slow gateway"})
+        mock.post(f"{API_BASE_URL}/api/v1/payments/internal/intents", status=201, json={"id": "p1"})
+        got = ServiceClient("payments", attempts=3).post("/internal/intents", json={}, idempotent=True,
+                                                         timeout=(2.0, 4.0))
+        assert got.status == 201 and got.body == {"id": "p1"} and len(mock.calls) == 3
+    with responses.RequestsMock() as mock:
+        mock.post(f"{API_BASE_URL}/api/v1/payments/internal/intents", body=_requests.Timeout("read timed out"))
+        with pytest.raises(ServiceUnavailable):
+            ServiceClient("payments", attempts=3).post("/internal/intents", json={})
+        assert len(mock.calls) == 1                                   # not marked: a timeout is not retried
+
+
+def test_a_timeout_for_a_call_is_its_callees_work_plus_a_cold_start():
+    from meridian import resilience
+
+    connect, read = resilience.timeout_for(1.5)
+    assert connect == resilience.DEFAULT_TIMEOUT[0]
+    assert read == 1.5 + resilience.COLD_START_ALLOWANCE + 0.5

@@ -80,3 +80,24 @@ def test_http_function_cold_start_does_not_import_deferred_packages(logical_id):
     loaded = set(json.loads(out.stdout))
     assert "chalice" in loaded                     # the handler really was imported
     assert not loaded & set(DEFERRED), f"{logical_id} imports {sorted(loaded & set(DEFERRED))} at cold start"
+
+
+def test_load_all_runs_every_lazy_module_now(tmp_path, monkeypatch):
+    """A warm-up (meridian.api.ServiceApp.warm_up) loads what the first request would have loaded."""
+    from meridian import lazy
+
+    (tmp_path / "lazy_warm_pkg").mkdir()
+    (tmp_path / "lazy_warm_pkg" / "__init__.py").write_text("")
+    (tmp_path / "lazy_warm_pkg" / "later.py").write_text("import builtins\nbuiltins.lazy_warm_ran = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delattr("builtins.lazy_warm_ran", raising=False)
+    monkeypatch.setattr(lazy, "_proxies", {})            # only this test's (other tests' functions are gone)
+    try:
+        lazy_module("lazy_warm_pkg.later")
+        assert not hasattr(builtins, "lazy_warm_ran")
+        assert lazy.load_all() == ["lazy_warm_pkg.later"]
+        assert builtins.lazy_warm_ran is True
+    finally:
+        for name in ("lazy_warm_pkg.later", "lazy_warm_pkg"):
+            sys.modules.pop(name, None)
+        monkeypatch.delattr("builtins.lazy_warm_ran", raising=False)

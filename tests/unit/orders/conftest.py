@@ -12,10 +12,12 @@ import re
 import threading
 import uuid
 from decimal import Decimal
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import responses
 from meridian import fx
+from meridian.clock import iso
 
 from tests.lambda_testing import ApiClient, TokenFactory, signed_by
 
@@ -122,6 +124,9 @@ class FakePayments:
         self.by_order: dict[str, dict] = {}
         self.by_id: dict[str, dict] = {}
         self.down = False                 # answer 503 like a payments service whose gateway is down
+        self.lost_answers = 0             # create this many intents, then answer 503 as if the answer were lost
+        self.claims: dict[str, str] = {}  # order id → claimed at: a claim that never got its payment
+        self.abandoned: list[str] = []
         self.refunds: list[str] = []
         self.refund_bodies: list[dict] = []      # what each refund call asked ({} for "all that is left")
         self.refuse_refunds = False              # answer 409 as payments does while a refund is pending
@@ -140,18 +145,43 @@ class FakePayments:
                     {"status": 503, "detail": "The payment gateway is unavailable."})
             if path.endswith("/internal/intents"):
                 body = json.loads(request.body)
-                if body["order_id"] in self.by_order:
+                if body["order_id"] in self.by_order and not self.lost_answers:
                     return 200, json_headers, json.dumps(self.by_order[body["order_id"]])
-                payment_id = str(uuid.uuid4())
+                payment_id = self.by_order[body["order_id"]]["id"] if body["order_id"] in self.by_order \
+                    else str(uuid.uuid4())
                 payment = {"id": payment_id, "order_id": body["order_id"], "user_id": body["user_id"],
-                           "breakdown": body.get("breakdown"),
+                           "breakdown": body.get("breakdown"), "created_at": iso(),
                            "intent_id": f"pi_{uuid.uuid4().hex[:12]}", "client_secret": f"secret_{payment_id}",
                            "status": "pending", "amount": {"amount": body["amount"], "currency": body["currency"]}}
                 self.by_order[body["order_id"]] = self.by_id[payment_id] = payment
+                if self.lost_answers:
+                    self.lost_answers -= 1
+                    return 503, {"Content-Type": "application/problem+json", "Retry-After": "5"}, json.dumps(
+                        {"status": 503, "detail": "The payment gateway did not answer."})
                 return 201, json_headers, json.dumps(payment)
             if request.method == "GET" and path.endswith("/internal/payments"):
-                items = [p for p in self.by_id.values() if p["status"] == "succeeded"]
+                query = parse_qs(urlparse(request.url).query)
+                status, before = query.get("status", ["succeeded"])[0], query.get("before", [None])[0]
+                if status == "claimed":
+                    items = [{"order_id": order_id, "payment_id": str(uuid.uuid4()), "status": "claimed",
+                              "created_at": at} for order_id, at in self.claims.items() if not before or at < before]
+                else:
+                    items = [p for p in self.by_id.values() if p["status"] == status
+                             and (not before or p["created_at"] < before)]
                 return 200, json_headers, json.dumps({"items": items, "next_cursor": None})
+            abandon = re.search(r"/internal/orders/([^/]+)/abandon$", path)
+            if abandon:
+                order_id = abandon.group(1)
+                self.abandoned.append(order_id)
+                self.claims.pop(order_id, None)
+                payment = self.by_order.get(order_id)
+                if payment is None:
+                    return 200, json_headers, json.dumps({"order_id": order_id, "payment": None})
+                if payment["status"] == "succeeded":
+                    return 409, {"Content-Type": "application/problem+json"}, json.dumps(
+                        {"status": 409, "detail": "The payment is succeeded; it can no longer be cancelled."})
+                payment["status"] = "canceled"
+                return 200, json_headers, json.dumps({"order_id": order_id, "payment": payment})
             payment_id, action = re.search(r"/internal/payments/([^/]+)/(cancel|refund)$", path).groups()
             payment = self.by_id[payment_id]
             if action == "cancel":

@@ -270,7 +270,11 @@ def test_seen_price_changes_are_warned_once(api, services, shop):
     assert api.get(f"/api/v1/carts/{cart_id}", headers=guest).json["warnings"] == []
 
 
-def test_a_declined_payment_gives_the_cart_back_for_another_try(api, services, shop, load_function):
+def test_a_decline_keeps_the_cart_ordered_and_the_expiry_gives_it_back(api, services, shop, load_function):
+    """A declined card: the order stays pending (another card may pay it), so the cart stays ordered; when the
+    payment window ends, reconciliation cancels the order and gives the cart back for a new order."""
+    import datetime as _dt
+
     from tests.lambda_testing import LambdaContext
     from tests.unit.orders.test_payment_events import bus_event, sqs_event
 
@@ -283,7 +287,30 @@ def test_a_declined_payment_gives_the_cart_back_for_another_try(api, services, s
     on_payment_event = load_function("OrdersEventsFunction")
     on_payment_event(sqs_event(bus_event("payment.failed", first.json, reason="card_declined")), LambdaContext())
     cart = api.get(f"/api/v1/carts/{cart_id}", headers=guest).json
+    assert cart["status"] == "ordered" and services.products.stock(mug) == 3
+    load_function("OrdersReconciliationFunction")
+    from orders import reconciliation
+
+    report = reconciliation.reconcile(_dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(minutes=31))
+    assert report["expired_cancelled"] == 1
+    assert services.payments.cancels == [first.json["payment"]["id"]]
+    cart = api.get(f"/api/v1/carts/{cart_id}", headers=guest).json
     assert cart["status"] == "open" and services.products.stock(mug) == 5
-    second = order_cart(api, cart_id, guest)                          # another card: a new order from the cart
+    second = order_cart(api, cart_id, guest)                          # a new order from the same cart
     assert second.status == 201 and second.json["id"] != first.json["id"]
     assert second.json["total"] == first.json["total"] and services.products.stock(mug) == 3
+
+
+def test_a_canceled_intent_gives_the_cart_back(api, services, shop, load_function):
+    from tests.lambda_testing import LambdaContext
+    from tests.unit.orders.test_payment_events import bus_event, sqs_event
+
+    mug = services.products.add("10.00", name="Tasse", stock=5)
+    cart_id, guest = guest_cart(api)
+    api.post(f"/api/v1/carts/{cart_id}/items", json={"product_id": mug, "quantity": 2}, headers=guest)
+    ready_to_order(api, services, cart_id, guest)
+    first = order_cart(api, cart_id, guest)
+    on_payment_event = load_function("OrdersEventsFunction")
+    on_payment_event(sqs_event(bus_event("payment.canceled", first.json, reason="abandoned")), LambdaContext())
+    cart = api.get(f"/api/v1/carts/{cart_id}", headers=guest).json
+    assert cart["status"] == "open" and services.products.stock(mug) == 5

@@ -29,7 +29,8 @@ def test_checkout_prices_from_products_and_records_the_fx_snapshot(checkout, ser
     assert Decimal(order["fx"]["rate"]) == (Decimal(1) / rate).quantize(Decimal("1e-18")).normalize()
     payment = services.payments.by_order[order["id"]]
     assert order["payment"] == {"id": payment["id"], "intent_id": payment["intent_id"],
-                                "client_secret": payment["client_secret"]}
+                                "client_secret": payment["client_secret"], "expires_at": order["expires_at"],
+                                "last_error": None}
     assert payment["amount"] == order["total"]               # the intent is for exactly the order total
     assert [h["status"] for h in order["history"]] == ["pending_payment"]
     assert services.products.stock(widget) == 3 and services.products.stock(gadget) == 4
@@ -125,6 +126,40 @@ def test_payments_down_answers_503_and_releases_the_reservation(checkout, servic
     assert all(status == "released" for status in
                (r["status"] for r in services.products.reservations.values()))
     assert api.get("/api/v1/orders", headers=tokens.header(user)).json["items"] == []   # no order left behind
+
+
+def test_a_lost_intent_answer_is_retried_and_the_same_intent_used(checkout, services):
+    """payments makes one intent per order: orders may repeat the call after a lost answer (a timeout, a 5xx)."""
+    product = services.products.add("3.00", stock=2)
+    services.payments.lost_answers = 1
+    response = checkout(str(uuid.uuid4()), [{"product_id": product, "quantity": 1}])
+    assert response.status == 201, response.json
+    assert len(services.payments.by_order) == 1
+    assert response.json["payment"]["id"] == services.payments.by_order[response.json["id"]]["id"]
+    assert services.payments.abandoned == []
+
+
+def test_a_checkout_that_gives_up_abandons_the_intent_payments_made_anyway(checkout, services, api, tokens):
+    product = services.products.add("3.00", stock=2)
+    services.payments.lost_answers = 5                                   # every answer lost: orders gives up
+    user = str(uuid.uuid4())
+    response = checkout(user, [{"product_id": product, "quantity": 1}])
+    assert response.status == 503 and int(response.headers["retry-after"]) >= 1
+    [(order_id, payment)] = services.payments.by_order.items()          # made, though no answer came back
+    assert services.payments.abandoned == [order_id]
+    assert payment["status"] == "canceled"
+    assert services.products.stock(product) == 2
+    assert api.get("/api/v1/orders", headers=tokens.header(user)).json["items"] == []
+
+
+def test_the_intent_call_has_a_timeout_for_the_gateway_and_a_cold_start(monkeypatch, orders_app):
+    from meridian import resilience
+    from orders import payments_api
+
+    monkeypatch.setenv("PAYMENT_GATEWAY_TIMEOUT_SECONDS", "1.5")
+    connect, read = payments_api.intent_timeout()
+    assert read == 1.5 + resilience.COLD_START_ALLOWANCE + 0.5 and read > resilience.DEFAULT_TIMEOUT[1]
+    assert connect == resilience.DEFAULT_TIMEOUT[0]
 
 
 def test_failure_after_the_intent_cancels_it_and_releases_stock(checkout, services, monkeypatch):

@@ -63,17 +63,54 @@ def test_succeeded_marks_paid_commits_stock_and_queues_the_email_once(on_payment
     assert {m["order_id"] for m in queued} == {order["id"]}
 
 
-def test_failed_cancels_and_releases_stock(on_payment_event, order, services, product):
+def test_a_decline_keeps_the_order_pending_and_the_intent_open(on_payment_event, order, services, product, api,
+                                                                tokens):
     assert services.products.stock(product) == 8
-    result = on_payment_event(sqs_event(bus_event("payment.failed", order, reason="card_declined")), LambdaContext())
+    declined = bus_event("payment.failed", order, reason="card_declined", gateway_event_id="evt_1")
+    result = on_payment_event(sqs_event(declined, declined), LambdaContext())     # delivered twice: noted once
     assert result == {"batchItemFailures": []}
     status, history = status_and_history(order["id"])
-    assert (status, history) == ("cancelled", ["pending_payment", "cancelled"])
-    assert services.products.stock(product) == 10
+    assert (status, history) == ("pending_payment", ["pending_payment", "pending_payment"])
     from orders import repository
 
-    assert "card_declined" in repository.get(order["id"]).history[-1].reason
-    assert services.payments.cancels == [order["payment"]["id"]]        # the intent is closed: no second card
+    stored = repository.get(order["id"])
+    assert stored.history[-1].reason == "payment failed (card_declined)" and stored.history[-1].actor == "payments"
+    assert services.products.stock(product) == 8                         # still held: another card may pay
+    assert services.payments.cancels == []                               # the intent stays open
+    view = api.get(f"/api/v1/orders/{order['id']}", headers=tokens.header(order["user_id"])).json
+    assert view["payment"]["last_error"] == "card_declined"
+    assert view["payment"]["expires_at"] == order["expires_at"] and view["payment"]["client_secret"]
+
+
+def test_a_second_decline_is_noted_again_and_a_good_card_then_pays(on_payment_event, order, services):
+    on_payment_event(sqs_event(bus_event("payment.failed", order, reason="card_declined", gateway_event_id="e1")),
+                     LambdaContext())
+    on_payment_event(sqs_event(bus_event("payment.failed", order, reason="insufficient_funds",
+                                         gateway_event_id="e2")), LambdaContext())
+    from orders import repository
+
+    assert repository.get(order["id"]).last_payment_error == "insufficient_funds"
+    on_payment_event(sqs_event(bus_event("payment.succeeded", order)), LambdaContext())
+    assert status_and_history(order["id"]) == ("paid", ["pending_payment", "pending_payment", "pending_payment",
+                                                        "paid"])
+    assert services.products.status(order["id"]) == "committed"
+
+
+def test_requires_action_is_a_note(on_payment_event, order):
+    on_payment_event(sqs_event(bus_event("payment.requires_action", order, gateway_event_id="e3")), LambdaContext())
+    from orders import repository
+
+    stored = repository.get(order["id"])
+    assert stored.status == "pending_payment" and stored.history[-1].reason == "authentication required"
+
+
+def test_a_canceled_intent_cancels_the_pending_order_and_releases_stock(on_payment_event, order, services, product):
+    result = on_payment_event(sqs_event(*[bus_event("payment.canceled", order, reason="abandoned")] * 2),
+                              LambdaContext())
+    assert result == {"batchItemFailures": []}
+    assert status_and_history(order["id"]) == ("cancelled", ["pending_payment", "cancelled"])
+    assert services.products.stock(product) == 10
+    assert services.payments.cancels == []                               # already cancelled at the gateway
 
 
 def test_refunded_moves_a_paid_order_to_partially_refunded_then_refunded(on_payment_event, order):
@@ -101,7 +138,7 @@ def test_a_refund_event_without_its_amount_still_moves_a_fully_refunded_order(on
 
 
 def test_paid_after_cancel_is_refunded(on_payment_event, order, services):
-    on_payment_event(sqs_event(bus_event("payment.failed", order, reason="expired")), LambdaContext())
+    on_payment_event(sqs_event(bus_event("payment.canceled", order, reason="expired")), LambdaContext())
     on_payment_event(sqs_event(bus_event("payment.succeeded", order)), LambdaContext())
     assert status_and_history(order["id"])[0] == "cancelled"
     assert services.payments.refunds == [order["payment"]["id"]]

@@ -112,3 +112,56 @@ def test_the_scheduled_handler_runs(place, load_function):
     handler = load_function("OrdersReconciliationFunction")
     report = handler({"source": "aws.events", "detail-type": "Scheduled Event"}, LambdaContext())
     assert set(report) >= {"expired_cancelled", "paid_fixed", "refunds_started"}
+
+
+def orphan(services, *, minutes_ago: int, status: str = "pending") -> dict:
+    """A payment payments made for an order that was never stored (its checkout gave up)."""
+    from meridian.clock import iso
+
+    order_id = str(uuid.uuid4())
+    payment = {"id": str(uuid.uuid4()), "order_id": order_id, "status": status, "intent_id": "pi_x",
+               "created_at": iso(later(-minutes_ago))}
+    services.payments.by_order[order_id] = services.payments.by_id[payment["id"]] = payment
+    return payment
+
+
+def test_intents_orphaned_by_a_checkout_that_gave_up_are_abandoned(place, services, load_function):
+    old, declined, young = orphan(services, minutes_ago=45), orphan(services, minutes_ago=45, status="failed"), \
+        orphan(services, minutes_ago=5)
+    placed = place()                                                    # its order exists: never abandoned
+    services.payments.by_id[placed["payment"]["id"]]["created_at"] = old["created_at"]
+    services.payments.claims[str(uuid.uuid4())] = old["created_at"]    # a claim that never got its payment
+    load_function("OrdersReconciliationFunction")
+    from orders import reconciliation, repository
+
+    report = reconciliation.reconcile()
+    assert report["orphan_intents_cancelled"] == 3
+    assert set(services.payments.abandoned) >= {old["order_id"], declined["order_id"]}
+    assert young["order_id"] not in services.payments.abandoned       # may still be being placed
+    assert placed["id"] not in services.payments.abandoned
+    assert repository.get(placed["id"]).status == "pending_payment"
+    assert old["status"] == declined["status"] == "canceled" and young["status"] == "pending"
+    assert reconciliation.reconcile()["orphan_intents_cancelled"] == 0  # nothing left
+
+
+def test_an_orphaned_payment_that_succeeded_is_reported_not_cancelled(load_function, services):
+    paid = orphan(services, minutes_ago=45)
+    load_function("OrdersReconciliationFunction")
+    from orders import reconciliation
+
+    paid["status"] = "succeeded"
+    report = reconciliation.reconcile()
+    assert report["orphan_intents_cancelled"] == 0 and report["orphan_payments"] == 1
+    assert paid["status"] == "succeeded"
+
+
+def test_the_scheduled_run_takes_its_time_from_the_event(load_function, services):
+    from meridian.clock import iso
+
+    from tests.lambda_testing import LambdaContext
+
+    young = orphan(services, minutes_ago=5)
+    handler = load_function("OrdersReconciliationFunction")
+    report = handler({"source": "aws.events", "detail-type": "Scheduled Event", "time": iso(later(60))},
+                     LambdaContext())
+    assert report["orphan_intents_cancelled"] == 1 and young["status"] == "canceled"

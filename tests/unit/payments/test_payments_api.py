@@ -213,8 +213,84 @@ def test_cancelling_a_failed_payment_closes_its_intent(api, create_payment, sand
     repository.get_payment(payment["id"]).update(actions=[PaymentModel.status.set("failed")])
     path = f"/api/v1/payments/internal/payments/{payment['id']}/cancel"
     response = api.post(path, json={}, headers=internal("POST", path))
-    assert response.status == 200 and response.json["status"] == "canceled"
+    assert response.status == 200 and response.json["status"] == "canceled"      # no longer an open payment
     assert sandbox.ledger.intents[payment["intent_id"]]["status"] == "canceled"
+
+
+def abandon(api, order_id: str):
+    path = f"/api/v1/payments/internal/orders/{order_id}/abandon"
+    return api.post(path, json={}, headers=internal("POST", path))
+
+
+def open_before(api, status: str, before: str):
+    path = "/api/v1/payments/internal/payments"
+    return api.get(path, query={"status": status, "before": before}, headers=internal("GET", path))
+
+
+def test_abandon_cancels_the_orders_payment_once_and_nothing_without_one(api, create_payment, sandbox):
+    nothing = abandon(api, str(uuid.uuid4()))
+    assert nothing.status == 200 and nothing.json["payment"] is None
+    order_id = str(uuid.uuid4())
+    payment = create_payment(order_id=order_id)
+    first, again = abandon(api, order_id), abandon(api, order_id)
+    assert (first.status, again.status) == (200, 200)
+    assert first.json["payment"]["id"] == payment["id"] and again.json["payment"]["status"] == "canceled"
+    assert sandbox.ledger.intents[payment["intent_id"]]["status"] == "canceled"
+
+
+def test_abandon_refuses_a_payment_that_succeeded(api, create_payment, sandbox):
+    order_id = str(uuid.uuid4())
+    payment = create_payment(order_id=order_id)
+    _succeed(sandbox, payment)
+    assert abandon(api, order_id).status == 409
+    from payments import repository
+
+    assert repository.get_payment(payment["id"]).status == "succeeded"
+
+
+def test_an_intent_the_gateway_made_after_our_timeout_is_found_and_cancelled(api, sandbox, monkeypatch):
+    """The gateway answers after payments gave up (503): the claim has no payment, the intent exists anyway.
+    Abandon asks the gateway again with the same idempotency key, gets that intent, and cancels it."""
+    from meridian.clock import iso
+
+    monkeypatch.setenv("PAYMENT_GATEWAY_TIMEOUT_SECONDS", "0.3")
+    sandbox.set_control({"delay_ms": 800})
+    order_id = str(uuid.uuid4())
+    path = "/api/v1/payments/internal/intents"
+    breakdown = {"subtotal": "49.98", "discount_total": "5.00", "shipping_total": "4.90", "tax_total": "7.96",
+                 "tax_included": True, "taxes": [{"name": "VAT", "rate": "0.19", "amount": "7.96"}],
+                 "lines": [{"product_id": str(uuid.UUID(int=7)), "sku": None, "name": "Mug", "quantity": 2,
+                            "unit_price": "24.99", "line_total": "49.98"}]}
+    body = {"order_id": order_id, "user_id": "u", "amount": "49.88", "currency": "EUR", "breakdown": breakdown}
+    assert api.post(path, json=body, headers=internal("POST", path)).status == 503
+    deadline = time.monotonic() + 5
+    while not sandbox.ledger.intents and time.monotonic() < deadline:     # the gateway finishes late
+        time.sleep(0.05)
+    [late] = list(sandbox.ledger.intents.values())
+    sandbox.reset_control()
+    from meridian import resilience
+
+    resilience.reset_breakers()
+    claims = open_before(api, "claimed", iso()).json["items"]
+    assert [c["order_id"] for c in claims] == [order_id] and claims[0]["status"] == "claimed"
+    assert open_before(api, "claimed", "2000-01-01T00:00:00Z").json["items"] == []    # younger than the cutoff
+    answer = abandon(api, order_id)
+    assert answer.status == 200 and answer.json["payment"]["intent_id"] == late["id"]
+    assert answer.json["payment"]["status"] == "canceled" and late["status"] == "canceled"
+    assert len(sandbox.ledger.intents) == 1                               # the same intent, not a second one
+    assert late["metadata"]["tax_total"] == "7.96"                        # asked with the very same parameters
+    assert open_before(api, "claimed", iso()).json["items"] == []          # the claim has its payment now
+
+
+def test_open_payments_are_listed_by_status_before_a_cutoff(api, create_payment):
+    from meridian.clock import iso
+
+    payment = create_payment()
+    assert [p["id"] for p in open_before(api, "pending", iso()).json["items"]] == [payment["id"]]
+    assert open_before(api, "pending", "2000-01-01T00:00:00Z").json["items"] == []
+    assert open_before(api, "claimed", iso()).json["items"] == []           # its claim has its payment
+    bad = open_before(api, "pending", "yesterday")
+    assert bad.status == 400 and "before" in bad.json["errors"]
 
 
 def test_cancelling_a_payment_waiting_for_authentication_closes_its_intent(api, create_payment, sandbox):
