@@ -209,8 +209,8 @@ def test_a_failed_challenge_is_a_failure_with_its_reason_and_another_card_may_fo
                                                "code": "payment_intent_authentication_failure"})
     run(process, needs, failed)
     assert status(payment["id"]) == "failed"
-    [event] = bus_events(aws)
-    assert event["detail-type"] == "payment.failed"
+    needed, event = bus_events(aws)
+    assert (needed["detail-type"], event["detail-type"]) == ("payment.requires_action", "payment.failed")
     assert event["detail"]["reason"] == "payment_intent_authentication_failure"
     assert event["detail"]["decline_code"] is None
     # a second card declined: failed again, published again with the new reason
@@ -223,7 +223,7 @@ def test_a_failed_challenge_is_a_failure_with_its_reason_and_another_card_may_fo
     run(process, gateway_event("payment_intent.requires_action", payment, status="requires_action"),
         gateway_event("payment_intent.succeeded", payment))
     assert status(payment["id"]) == "succeeded"
-    assert [e["detail-type"] for e in bus_events(aws)] == ["payment.succeeded"]
+    assert [e["detail-type"] for e in bus_events(aws)] == ["payment.requires_action", "payment.succeeded"]
 
 
 def test_requires_action_after_success_is_ignored(process, payment, aws):
