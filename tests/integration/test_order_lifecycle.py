@@ -61,7 +61,8 @@ def test_ship_in_parts_then_refund_in_part_and_in_full(stack, admin_headers):
     assert confirm(stack, order).status_code == 200
     paid = wait_for_status(stack, shopper["headers"], order["id"], "paid")
     assert paid["fulfillment_status"] == "unfulfilled" and paid["refunds"] == [] and paid["returns"] == []
-    first, second = (line["line_id"] for line in paid["items"])
+    line_of = {line["product_id"]: line["line_id"] for line in paid["items"]}   # the order keeps its own order
+    first, second = line_of[mug], line_of[cup]
     before = dashboard(stack, admin_headers)["revenue_breakdown"].get("EUR") or {"gross": "0", "refunded": "0"}
 
     # ship one line, then the rest
