@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from meridian.fields import Answer, PageQuerySchema
+from meridian.fields import Answer, PageQuerySchema, StrictBoolean
 from meridian.validation import has_control_characters
 
 from .catalog import ALL, EVENT_TYPES, SUBSCRIBABLE
@@ -19,16 +19,6 @@ class OneLine(fields.String):
         if has_control_characters(text):
             raise ValidationError("Must be one line without control characters.")
         return text
-
-
-class StrictBoolean(fields.Boolean):
-    """true or false, nothing that merely looks like one ("yes", 1)."""
-    OPENAPI = {"type": "boolean"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise ValidationError("Must be true or false.")
-        return value
 
 
 def _events_field(**kwargs):
