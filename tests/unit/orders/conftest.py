@@ -8,12 +8,14 @@ stub answers canned examples that tests/unit/contracts/ checks against products'
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import uuid
 from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
+import boto3
 import pytest
 import responses
 from meridian import fx
@@ -274,3 +276,25 @@ def checkout(api, tokens):
 
 def money(value) -> Decimal:
     return Decimal(value["amount"])
+
+
+@pytest.fixture
+def order_events(aws):
+    """What a consumer of the bus's meridian.orders events receives (a rule to a queue of the test's own)."""
+    events, sqs = boto3.client("events", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+    bus = os.environ["EVENT_BUS_NAME"]
+    queue = sqs.create_queue(QueueName=f"order-events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="test-order-events", EventBusName=bus,
+                    EventPattern=json.dumps({"source": ["meridian.orders"]}))
+    events.put_targets(Rule="test-order-events", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+
+    def received() -> list[dict]:
+        found = []
+        while batch := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+            found += [json.loads(m["Body"]) for m in batch]
+            sqs.delete_message_batch(QueueUrl=queue, Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                                                              for n, m in enumerate(batch)])
+        return found
+
+    return received

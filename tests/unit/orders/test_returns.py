@@ -4,39 +4,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-import json
-import os
 import uuid
 from decimal import Decimal
 
-import boto3
 import pytest
 
 from tests.lambda_testing import LambdaContext
 
 from .test_payment_events import bus_event, sqs_event
-
-
-@pytest.fixture
-def order_events(aws):
-    """The meridian.orders events a consumer of the bus receives (a rule to a queue of the test's own)."""
-    events, sqs = boto3.client("events", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
-    bus = os.environ["EVENT_BUS_NAME"]
-    queue = sqs.create_queue(QueueName=f"return-events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="test-return-events", EventBusName=bus,
-                    EventPattern=json.dumps({"source": ["meridian.orders"]}))
-    events.put_targets(Rule="test-return-events", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-
-    def received() -> list[dict]:
-        found = []
-        while batch := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
-            found += [json.loads(m["Body"]) for m in batch]
-            sqs.delete_message_batch(QueueUrl=queue, Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
-                                                              for n, m in enumerate(batch)])
-        return found
-
-    return received
 
 
 class Shop:

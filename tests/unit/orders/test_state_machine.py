@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import threading
 import uuid
 
-import boto3
 import pytest
 
 
@@ -65,28 +63,6 @@ def test_refused_moves_are_409_and_change_nothing(placed, path, target):
         move(repository.get(order_id), target, reason="nope", actor="test")
     assert refused.value.status == 409
     assert (repository.get(order_id).status, len(repository.get(order_id).history)) == before
-
-
-@pytest.fixture
-def order_events(aws):
-    """What a consumer of the bus's meridian.orders events receives (a rule to a queue of the test's own)."""
-    events, sqs = boto3.client("events", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
-    bus = os.environ["EVENT_BUS_NAME"]
-    queue = sqs.create_queue(QueueName=f"order-events-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="test-order-events", EventBusName=bus,
-                    EventPattern=json.dumps({"source": ["meridian.orders"]}))
-    events.put_targets(Rule="test-order-events", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-
-    def received() -> list[dict]:
-        found = []
-        while batch := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
-            found += [json.loads(m["Body"]) for m in batch]
-            sqs.delete_message_batch(QueueUrl=queue, Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
-                                                              for n, m in enumerate(batch)])
-        return found
-
-    return received
 
 
 def test_every_change_bumps_the_version_and_is_published_with_it(placed, order_events):
