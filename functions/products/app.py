@@ -20,6 +20,10 @@ app = ServiceApp("products", schemas="products.schemas")
 PUBLIC_CACHE = "public, max-age=30"
 LOCALE_PATH = {"name": "locale", "in": "path", "required": True,
                "schema": {"type": "string", "enum": sorted(locales.LOCALES)}}
+CATEGORY_PATH = {"name": "key", "in": "path", "required": True, "description": "The category's key.",
+                 "schema": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 40}}
+ATTRIBUTE_PATH = {"name": "key", "in": "path", "required": True, "description": "The attribute's key.",
+                  "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}}
 
 
 # --------------------------------------------------------------------------- request helpers
@@ -75,8 +79,8 @@ def list_categories():
     return _localized_response(catalog.categories(query, **_shopper()))
 
 
-@app.route("/categories/{key}", methods=["PUT"], body="CategorySchema", responses={200: "CategoryAdminAnswer",
-                                                                                    201: "CategoryAdminAnswer"})
+@app.route("/categories/{key}", methods=["PUT"], body="CategorySchema", params=[CATEGORY_PATH],
+           responses={200: "CategoryAdminAnswer", 201: "CategoryAdminAnswer"})
 @require_role("admin")
 def put_category(key):
     """Create or replace a category: parent (must exist, no cycles), position, names and slugs per locale."""
@@ -86,7 +90,7 @@ def put_category(key):
     return json_response(taxonomy.category_admin_view(category), 201 if created else 200)
 
 
-@app.route("/categories/{key}", methods=["DELETE"], responses={204: None}, errors=(404, 409))
+@app.route("/categories/{key}", methods=["DELETE"], params=[CATEGORY_PATH], responses={204: None}, errors=(404, 409))
 @require_role("admin")
 def delete_category(key):
     """Delete a category that no product and no child category uses (409 otherwise)."""
@@ -102,8 +106,8 @@ def list_attributes():
     return {"items": [taxonomy.attribute_view(terms[key]) for key in sorted(terms)]}
 
 
-@app.route("/attributes/{key}", methods=["PUT"], body="AttributeSchema", responses={200: "AttributeAnswer",
-                                                                                     201: "AttributeAnswer"})
+@app.route("/attributes/{key}", methods=["PUT"], body="AttributeSchema", params=[ATTRIBUTE_PATH],
+           responses={200: "AttributeAnswer", 201: "AttributeAnswer"})
 @require_role("admin")
 def put_attribute(key):
     """Name an attribute (or variant option) and label its values, per locale, for every product."""
@@ -113,7 +117,7 @@ def put_attribute(key):
     return json_response(taxonomy.attribute_view(term), 201 if created else 200)
 
 
-@app.route("/attributes/{key}", methods=["DELETE"], responses={204: None}, errors=(404,))
+@app.route("/attributes/{key}", methods=["DELETE"], params=[ATTRIBUTE_PATH], responses={204: None}, errors=(404,))
 @require_role("admin")
 def delete_attribute(key):
     """Take an attribute out of the dictionary (products keep their raw values)."""
