@@ -10,7 +10,7 @@ from meridian.idempotency import run_once
 from meridian.lazy import lazy_module
 from meridian.service_auth import require_service
 from meridian.validation import load
-from products import catalog, pim, quotes, reservations, restocks, views
+from products import catalog, pim, quotes, reservations, restocks, taxonomy, views
 
 # marshmallow (~30 ms) loads with the first request that validates, not on a cold start
 schemas = lazy_module("products.schemas")
@@ -20,6 +20,10 @@ app = ServiceApp("products", schemas="products.schemas")
 PUBLIC_CACHE = "public, max-age=30"
 LOCALE_PATH = {"name": "locale", "in": "path", "required": True,
                "schema": {"type": "string", "enum": sorted(locales.LOCALES)}}
+CATEGORY_PATH = {"name": "key", "in": "path", "required": True, "description": "The category's key.",
+                 "schema": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 40}}
+ATTRIBUTE_PATH = {"name": "key", "in": "path", "required": True, "description": "The attribute's key.",
+                  "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"}}
 
 
 # --------------------------------------------------------------------------- request helpers
@@ -64,6 +68,61 @@ def get_product(product_id):
     """One product (by id or slug), localized and priced; admins also see drafts and archived ones."""
     query = _query(schemas.ProductQuerySchema())
     return _localized_response(catalog.product(product_id, query, **_shopper()))
+
+
+# --------------------------------------------------------------------------- categories, attribute dictionary
+@app.route("/categories", methods=["GET"], query="CategoryQuerySchema", auth="optional",
+           responses={200: "CategoryListAnswer"})
+def list_categories():
+    """Every category in the shopper's locale (name and slug along its fallback chain), depth first, or a tree."""
+    query = _query(schemas.CategoryQuerySchema())
+    return _localized_response(catalog.categories(query, **_shopper()))
+
+
+@app.route("/categories/{key}", methods=["PUT"], body="CategorySchema", params=[CATEGORY_PATH],
+           responses={200: "CategoryAdminAnswer", 201: "CategoryAdminAnswer"})
+@require_role("admin")
+def put_category(key):
+    """Create or replace a category: parent (must exist, no cycles), position, names and slugs per locale."""
+    key = load(schemas.CategoryKeySchema(), {"key": key})["key"]
+    data = load(schemas.CategorySchema(), app.json_body())
+    category, created = taxonomy.put_category(key, data)
+    return json_response(taxonomy.category_admin_view(category), 201 if created else 200)
+
+
+@app.route("/categories/{key}", methods=["DELETE"], params=[CATEGORY_PATH], responses={204: None}, errors=(404, 409))
+@require_role("admin")
+def delete_category(key):
+    """Delete a category that no product and no child category uses (409 otherwise)."""
+    taxonomy.delete_category(key)
+    return json_response(None, 204)
+
+
+@app.route("/attributes", methods=["GET"], responses={200: "AttributeListAnswer"})
+@require_role("admin")
+def list_attributes():
+    """The attribute dictionary: each attribute's (or variant option's) names and value labels per locale."""
+    terms = taxonomy.load().attributes
+    return {"items": [taxonomy.attribute_view(terms[key]) for key in sorted(terms)]}
+
+
+@app.route("/attributes/{key}", methods=["PUT"], body="AttributeSchema", params=[ATTRIBUTE_PATH],
+           responses={200: "AttributeAnswer", 201: "AttributeAnswer"})
+@require_role("admin")
+def put_attribute(key):
+    """Name an attribute (or variant option) and label its values, per locale, for every product."""
+    key = load(schemas.AttributeKeySchema(), {"key": key})["key"]
+    data = load(schemas.AttributeSchema(), app.json_body())
+    term, created = taxonomy.put_attribute(key, data)
+    return json_response(taxonomy.attribute_view(term), 201 if created else 200)
+
+
+@app.route("/attributes/{key}", methods=["DELETE"], params=[ATTRIBUTE_PATH], responses={204: None}, errors=(404,))
+@require_role("admin")
+def delete_attribute(key):
+    """Take an attribute out of the dictionary (products keep their raw values)."""
+    taxonomy.delete_attribute(key)
+    return json_response(None, 204)
 
 
 # --------------------------------------------------------------------------- PIM (admin)

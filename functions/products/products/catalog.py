@@ -7,6 +7,9 @@
   are never cached publicly.
 * Locale: ?locale → Accept-Language → the signed-in shopper's saved locale → en; currency:
   ?currency → the saved currency → USD (`meridian.shopper`).
+* Structure (taxonomy.py, one Query per answer): each product names its category in the locale
+  (`category_name`, `category_slug` beside the key `category`), the detail view its attributes
+  (`attribute_labels`); `?category=` takes the key or a localized slug of the locale's chain.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from meridian import shopper
 from meridian.auth import Principal
 from meridian.errors import Forbidden, Unauthorized
 
-from . import listing, pim, pricing, views
+from . import listing, pim, pricing, taxonomy, views
 from .errors import ProductNotFound
 
 Viewer = Callable[[], Principal | None]   # who asks, verified when first needed (a bad token is a 401)
@@ -52,10 +55,11 @@ def page(query: dict[str, Any], *, viewer: Viewer, accept_language: str | None,
     admin = is_admin(viewer())
     locale = shopper.locale(query["locale"], accept_language, authorization)
     currency = shopper.currency(query["currency"], authorization)
+    structure = taxonomy.load()
     items, next_cursor, served = listing.list_products(
         locale=locale, shelf=pricing.Shelf.of(locale, currency),
-        category=query["category"], q=query["q"], limit=query["limit"],
-        cursor=query["cursor"], status=query["status"] or "active", admin=admin)
+        category=structure.category_key(query["category"], locale), q=query["q"], limit=query["limit"],
+        cursor=query["cursor"], status=query["status"] or "active", admin=admin, taxonomy=structure)
     return Answer({"items": items, "next_cursor": next_cursor, "locale": locale, "currency": currency},
                   served or [locale], public=not admin)
 
@@ -69,5 +73,14 @@ def product(id_or_slug: str, query: dict[str, Any], *, viewer: Viewer, accept_la
     if found.status != "active" and not admin:
         raise ProductNotFound(id_or_slug)
     view, served = views.public_view(found, locale=locale, shelf=pricing.Shelf.of(locale, currency), detail=True,
-                                     admin=admin)
+                                     admin=admin, taxonomy=taxonomy.load())
     return Answer(view, [served], public=not admin)
+
+
+def categories(query: dict[str, Any], *, viewer: Viewer, accept_language: str | None,
+               authorization: str | None) -> Answer:
+    """Every category in the caller's locale (CategoryQuerySchema's query): flat, depth first, or a tree."""
+    locale = shopper.locale(query["locale"], accept_language, authorization)
+    admin = is_admin(viewer())
+    body, served = views.category_list_view(taxonomy.load(), locale, tree=query["tree"], admin=admin)
+    return Answer(body, served or [locale], public=not admin)

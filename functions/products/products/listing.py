@@ -8,12 +8,11 @@
   forged, or taken from another query (other category, q, locale or status) is a 400.
   Keys are immutable (created_at, id), so paging sees every item exactly once even while
   other products change.
-* `q` (search): a case-insensitive match of every word of q within the product's name in
-  the served locale (after fallback). It filters while paging through the same index and
-  reads at most CATALOG_SEARCH_BUDGET (default 1,000) index entries per request, so a
-  page may hold fewer than `limit` items (even none) and still carry a next_cursor.
-  It is a substring filter, not a ranked full-text search: no stemming, no typo
-  tolerance, no relevance order. A real search engine (OpenSearch) is the next step.
+* `q` (search): search.py decides what a query finds (name and description in the served locale after
+  fallback, accent- and case-insensitive, every term by prefix or stem; substrings for ja). It filters while
+  paging through the same index and reads at most CATALOG_SEARCH_BUDGET (default 1,000) index entries per
+  request, so a page may hold fewer than `limit` items (even none) and still carry a next_cursor. No
+  relevance order: a real search engine is the next step (README).
 * A shopper's page reads only what the shopper's view shows (`repository.catalog(texts_in=…)`): the texts
   of the served locale's fallback chain, not all of them, and none of the stock bookkeeping
   (holds, sold). Measured on 5-locale products, that is about a quarter of each item, and what
@@ -25,7 +24,7 @@ from meridian import locales, pagination
 from meridian.config import int_env
 from meridian.errors import ValidationFailed
 
-from . import pricing, repository, views
+from . import pricing, repository, search, views
 from .models import ProductItem, catalog_partition
 
 SEARCH_PAGE = 200
@@ -49,12 +48,8 @@ def _cursor_of(product: ProductItem) -> dict[str, str]:
     return {"id": product.id, "s": product.gsi2sk}
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in text.casefold().split() if w]
-
-
 def list_products(*, locale: str, shelf: pricing.Shelf, category: str | None, q: str | None, limit: int,
-                  cursor: str | None, status: str = "active", admin: bool = False
+                  cursor: str | None, status: str = "active", admin: bool = False, taxonomy=None
                   ) -> tuple[list[dict], str | None, list[str]]:
     """(items, next_cursor, locales served) of one page."""
     partition = catalog_partition(status, category)
@@ -62,8 +57,9 @@ def list_products(*, locale: str, shelf: pricing.Shelf, category: str | None, q:
     after = _after(pagination.decode_cursor(cursor, purpose))
     texts_in = None if admin else locales.fallback_chain(locale)
 
-    if q:
-        chosen, more_after = _search(status, category, after, limit, _words(q), locale, texts_in)
+    query = search.Query.parse(q or "")
+    if query:
+        chosen, more_after = _search(status, category, after, limit, query, locale, texts_in)
     else:
         found = list(repository.catalog(status, category, after=after, limit=limit + 1, page_size=limit + 1,
                                         texts_in=texts_in))
@@ -71,14 +67,14 @@ def list_products(*, locale: str, shelf: pricing.Shelf, category: str | None, q:
 
     items, served = [], []
     for product in chosen:
-        view, locale_served = views.public_view(product, locale=locale, shelf=shelf, admin=admin)
+        view, locale_served = views.public_view(product, locale=locale, shelf=shelf, admin=admin, taxonomy=taxonomy)
         items.append(view)
         served.append(locale_served)
     next_cursor = pagination.encode_cursor(_cursor_of(more_after), purpose) if more_after is not None else None
     return items, next_cursor, served
 
 
-def _search(status: str, category: str | None, after: tuple[str, str] | None, limit: int, words: list[str],
+def _search(status: str, category: str | None, after: tuple[str, str] | None, limit: int, query: search.Query,
             locale: str, texts_in: list[str] | None) -> tuple[list[ProductItem], ProductItem | None]:
     budget = max(limit + 1, int_env("CATALOG_SEARCH_BUDGET", 1000))
     results = repository.catalog(status, category, after=after, limit=budget, page_size=min(budget, SEARCH_PAGE),
@@ -88,8 +84,8 @@ def _search(status: str, category: str | None, after: tuple[str, str] | None, li
     examined = 0
     for product in results:
         examined += 1
-        name = views.localized(product, locale)[1].get("name", "").casefold()
-        if all(word in name for word in words):
+        served, text = views.localized(product, locale)
+        if query.matches(served, (text.get("name") or "", text.get("description") or "")):
             if len(chosen) == limit:
                 return chosen, chosen[-1]       # there is at least one more match
             chosen.append(product)

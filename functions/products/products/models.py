@@ -9,10 +9,15 @@ Item kinds (pk / sk):
                                      uniqueness claims (conditional put)
   RESERVATION#<id> / META            a stock reservation of the orders service
   RESTOCK#<id>     / META            returned units put back in stock (orders' returns), once per id
+  CATEGORY#<key>   / META            a managed category: parent, position, names and slugs per locale
+  ATTRIBUTE#<key>  / META            the shop-wide attribute dictionary: an attribute's (or variant
+                                     option's) names per locale and its values' labels per locale
 
 Indexes:
   gsi1  CATALOG#<status>#<category> / <created_at>#<id>   listing by category
         RESERVATIONS#DUE#<shard>   / <due_at>#<id>       reservations with work left (sweep)
+        TAXONOMY                   / CATEGORY#<key>, ATTRIBUTE#<key>   categories and the attribute
+                                                         dictionary: one Query reads them all (taxonomy.py)
   gsi2  CATALOG#<status>           / <created_at>#<id>   listing across categories
 
 A reservation and the stock it holds change together, in one transaction (`transaction()`,
@@ -33,6 +38,7 @@ SIMPLE_STOCK_KEY = "_"   # stock key of a product without variants (a SKU can't 
 # how a product is taxed (per product, not per variant); the rates of each class are the orders service's
 TAX_CLASSES = ("standard", "reduced", "zero")
 DEFAULT_TAX_CLASS = "standard"
+PRODUCT_STATUSES = ("draft", "active", "archived")
 
 
 def product_pk(product_id: str) -> str:
@@ -171,7 +177,39 @@ class RestockItem(Model):
     created_at = UnicodeAttribute()
 
 
-_connection = share_connection(ProductItem, LocalizedDetailsItem, ClaimItem, ReservationItem, RestockItem)
+TAXONOMY_PARTITION = "TAXONOMY"
+CATEGORY_KIND, ATTRIBUTE_KIND = "category", "attribute"
+
+
+def taxonomy_pk(kind: str, key: str) -> str:
+    return f"{kind.upper()}#{key}"
+
+
+class TaxonomyItem(Model):
+    """A managed category (kind `category`: parent, position, names and slugs per locale) or an entry of the
+    attribute dictionary (kind `attribute`: names per locale, and `values`: raw value → {locale: label}).
+    Both live in gsi1 partition TAXONOMY, sorted by `<KIND>#<key>`, so one Query reads the whole taxonomy."""
+    Meta = table_meta(TABLE_NAME)
+
+    pk = UnicodeAttribute(hash_key=True)    # CATEGORY#<key> | ATTRIBUTE#<key>
+    sk = UnicodeAttribute(range_key=True, default=META)
+    kind = UnicodeAttribute()
+    key = UnicodeAttribute()
+    parent = UnicodeAttribute(null=True)    # categories: the parent's key (None: a root)
+    position = NumberAttribute(default=0)   # categories: order among siblings
+    names = MapAttribute(default=dict)      # locale → name
+    slugs = MapAttribute(default=dict)      # categories: locale → slug
+    values = MapAttribute(default=dict)     # attributes: raw value → {locale → label}
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(default=TAXONOMY_PARTITION)
+    gsi1sk = UnicodeAttribute()
+
+    by_kind = Gsi1()
+
+
+_connection = share_connection(ProductItem, LocalizedDetailsItem, ClaimItem, ReservationItem, RestockItem,
+                               TaxonomyItem)
 
 
 def transaction() -> TransactWrite:

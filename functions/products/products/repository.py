@@ -33,15 +33,18 @@ from pynamodb.transactions import TransactWrite
 
 from .models import (
     META,
+    TAXONOMY_PARTITION,
     ClaimItem,
     LocalizedDetailsItem,
     ProductItem,
     ReservationItem,
     ReservationLine,
     RestockItem,
+    TaxonomyItem,
     catalog_partition,
     l10n_sk,
     product_pk,
+    taxonomy_pk,
     transaction,
 )
 from .stock import HOLD, SELL
@@ -451,3 +454,31 @@ def restock(item: RestockItem) -> list | None:
                       condition=ProductItem.pk.exists())
 
     return transact(write)
+
+
+# --------------------------------------------------------------------------- taxonomy: categories, attributes
+def taxonomy() -> list[TaxonomyItem]:
+    """Every category and attribute-dictionary entry: ONE Query of gsi1 partition TAXONOMY (a few hundred items
+    at most; DynamoDB pages it past 1 MB)."""
+    return list(TaxonomyItem.by_kind.query(TAXONOMY_PARTITION))
+
+
+def get_taxonomy_item(kind: str, key: str) -> TaxonomyItem | None:
+    try:
+        return TaxonomyItem.get(taxonomy_pk(kind, key), META, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def put_taxonomy_item(item: TaxonomyItem) -> None:
+    item.save()
+
+
+def delete_taxonomy_item(kind: str, key: str) -> None:
+    TaxonomyItem(taxonomy_pk(kind, key), META).delete()
+
+
+def category_in_use(category: str, statuses: Iterable[str]) -> bool:
+    """Whether any product of these statuses is in `category` (one Query of one entry per status)."""
+    return any(next(iter(ProductItem.by_category.query(catalog_partition(status, category), limit=1)), None)
+               is not None for status in statuses)

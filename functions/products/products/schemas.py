@@ -12,10 +12,10 @@ from meridian.locales import LOCALES
 from meridian.money import BASE_CURRENCY, CURRENCIES
 
 from .image_urls import ImageUrl
-from .models import DEFAULT_TAX_CLASS, TAX_CLASSES
+from .models import DEFAULT_TAX_CLASS, PRODUCT_STATUSES, TAX_CLASSES
 from .plain_text import PlainText
 
-STATUSES = ("draft", "active", "archived")
+STATUSES = PRODUCT_STATUSES
 MAX_BASE_PRICE = Decimal("1000000000")
 MAX_STOCK = 10_000_000
 MAX_VARIANTS = 50
@@ -281,6 +281,115 @@ class ProductQuerySchema(_Strict):
     currency = fields.String(load_default=None, metadata=CURRENCY)
 
 
+# ---------------------------------------------------------------------------- categories, attribute dictionary
+MAX_CATEGORY_POSITION = 100_000
+MAX_DICTIONARY_VALUES = 200
+
+
+class LocaleTexts(fields.Dict):
+    """{locale: text}: each key a supported locale exactly as stored (`meridian.locales.validate`), each value
+    plain text of one line (`plain_text`), at most `max_length` characters; or a slug with `slug=True`."""
+    OPENAPI = {"type": "object", "additionalProperties": {"type": "string"}, "example": {"en": "Kitchen",
+                                                                                         "ja": "キッチン"}}
+
+    def __init__(self, *, max_length: int = 100, slug: bool = False, **kwargs):
+        super().__init__(keys=fields.String(), values=fields.Raw(), **kwargs)
+        self.max_length, self.slug = max_length, slug
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from meridian.errors import ValidationFailed
+
+        from .plain_text import clean
+
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        out, errors = {}, {}
+        for code, text in raw.items():
+            try:
+                code = locales.validate(code)
+            except ValidationFailed:
+                errors[code] = [f"{code!r} is not a supported locale."]
+                continue
+            if not isinstance(text, str):
+                errors[code] = ["Not a valid string."]
+                continue
+            if self.slug:
+                if not SLUG.match(text) or len(text) > 40:
+                    errors[code] = ["Lower-case letters, digits and single hyphens; up to 40 characters."]
+                    continue
+            else:
+                try:
+                    text = clean(text)
+                except ValidationError as error:
+                    errors[code] = error.messages
+                    continue
+                if not 1 <= len(text) <= self.max_length:
+                    errors[code] = [f"From 1 to {self.max_length} characters."]
+                    continue
+            out[code] = text
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+
+CATEGORY_KEY = [validate.Length(1, 40), validate.Regexp(CATEGORY, error="Lower-case letters, digits and hyphens.")]
+
+
+class CategorySchema(_Strict):
+    """PUT /categories/{key}: the whole category (create or replace)."""
+    OPENAPI_EXAMPLE = {"parent": None, "position": 2, "names": {"en": "Kitchen", "de": "Küche", "ja": "キッチン"},
+                       "slugs": {"de": "kueche", "ja": "kicchin"}}
+
+    parent = fields.String(load_default=None, allow_none=True, validate=CATEGORY_KEY)
+    position = StrictInteger(load_default=0, validate=validate.Range(0, MAX_CATEGORY_POSITION))
+    names = LocaleTexts(required=True, max_length=100)
+    slugs = LocaleTexts(load_default=dict, slug=True)
+
+    @validates_schema
+    def _english_name(self, data, **kwargs):
+        if "names" in data and "en" not in data["names"]:
+            raise ValidationError({"en": ["An English name is required (every fallback chain ends in en)."]},
+                                  "names")
+
+
+class CategoryKeySchema(_Strict):
+    key = fields.String(required=True, validate=CATEGORY_KEY)
+
+
+class CategoryQuerySchema(_Strict):
+    locale = fields.String(load_default=None, metadata=LOCALE)
+    tree = fields.Boolean(load_default=False, metadata={"description": "true: nested by parent (`children`)."})
+
+
+class AttributeValues(fields.Dict):
+    """{raw value: {locale: label}}: labels of an attribute's values (raw as products store them)."""
+    OPENAPI = {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {
+        "type": "string"}}, "example": {"canvas": {"de": "Segeltuch", "ja": "キャンバス"}}}
+
+    def __init__(self, **kwargs):
+        super().__init__(keys=fields.String(validate=validate.Length(1, 200)), values=LocaleTexts(max_length=200),
+                         **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        out = super()._deserialize(value, attr, data, **kwargs)
+        if len(out) > MAX_DICTIONARY_VALUES:
+            raise ValidationError(f"At most {MAX_DICTIONARY_VALUES} values.")
+        return out
+
+
+class AttributeSchema(_Strict):
+    """PUT /attributes/{key}: an attribute's (or variant option's) names and its values' labels, per locale."""
+    OPENAPI_EXAMPLE = {"names": {"en": "Material", "de": "Material", "ja": "素材"},
+                       "values": {"canvas": {"en": "Canvas", "de": "Segeltuch", "ja": "キャンバス"}}}
+
+    names = LocaleTexts(required=True, max_length=100)
+    values = AttributeValues(load_default=dict)
+
+
+class AttributeKeySchema(_Strict):
+    key = fields.String(required=True, validate=validate.Regexp(
+        ATTRIBUTE_NAME, error="Attribute names are snake_case, up to 40 characters."))
+
+
 # ---------------------------------------------------------------------------- answers
 class StockLevelAnswer(Answer):
     sku = fields.String(required=True, allow_none=True)
@@ -289,9 +398,14 @@ class StockLevelAnswer(Answer):
     sold = fields.Integer(required=True)
 
 
+ATTRIBUTE_LABELS = {"description": "{key: {name, value}} in the served locale (the attribute dictionary; else raw).",
+                    "example": {"material": {"name": "素材", "value": "キャンバス"}}}
+
+
 class VariantAnswer(Answer):
     sku = fields.String(required=True)
     attributes = fields.Dict(required=True)
+    attribute_labels = fields.Dict(metadata=ATTRIBUTE_LABELS)
     price = fields.Nested(MoneySchema, required=True)
     base_price = fields.Nested(MoneySchema, required=True)
     in_stock = fields.Boolean(required=True)
@@ -312,7 +426,9 @@ class ProductAnswer(Answer):
     slug = fields.String(required=True)
     name = fields.String(required=True)
     description = fields.String(required=True)
-    category = fields.String(required=True)
+    category = fields.String(required=True, metadata={"description": "The category's key."})
+    category_name = fields.String(required=True, metadata={"description": "In the served locale (else the key)."})
+    category_slug = fields.String(required=True, metadata={"description": "In the served locale (else the key)."})
     price = fields.Nested(MoneySchema, required=True)
     base_price = fields.Nested(MoneySchema, required=True)
     in_stock = fields.Boolean(required=True)
@@ -324,6 +440,7 @@ class ProductAnswer(Answer):
     tax_class = fields.String(required=True, metadata={"enum": list(TAX_CLASSES)})
     sku = fields.String(allow_none=True)
     attributes = fields.Dict()
+    attribute_labels = fields.Dict(metadata=ATTRIBUTE_LABELS)
     created_at = fields.String()
     updated_at = fields.String()
     images = fields.List(fields.String())
@@ -389,3 +506,44 @@ class InventoryAnswer(Answer):
 
 class StockSetAnswer(StockLevelAnswer):
     product_id = fields.String(required=True)
+
+
+class CategoryAnswer(Answer):
+    """A category in the served locale (names and slugs per locale for admins)."""
+    key = fields.String(required=True)
+    slug = fields.String(required=True, metadata={"description": "Localized (fallback chain), else the key."})
+    name = fields.String(required=True)
+    locale = fields.String(required=True, metadata={"description": "The locale the name was served in."})
+    parent = fields.String(required=True, allow_none=True)
+    position = fields.Integer(required=True)
+    depth = fields.Integer(metadata={"description": "Flat list: 0 for a root."})
+    children = fields.List(fields.Dict(), metadata={"description": "?tree=true: the child categories, nested."})
+    names = fields.Dict()
+    slugs = fields.Dict()
+    updated_at = fields.String()
+
+
+class CategoryListAnswer(Answer):
+    locale = fields.String(required=True)
+    items = fields.List(fields.Nested(CategoryAnswer), required=True)
+
+
+class CategoryAdminAnswer(Answer):
+    key = fields.String(required=True)
+    parent = fields.String(required=True, allow_none=True)
+    position = fields.Integer(required=True)
+    names = fields.Dict(required=True)
+    slugs = fields.Dict(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class AttributeAnswer(Answer):
+    key = fields.String(required=True)
+    names = fields.Dict(required=True)
+    values = fields.Dict(required=True)
+    updated_at = fields.String(required=True)
+
+
+class AttributeListAnswer(Answer):
+    items = fields.List(fields.Nested(AttributeAnswer), required=True)

@@ -11,6 +11,7 @@ from meridian.money import Money
 
 from . import pricing, stock
 from .models import DEFAULT_TAX_CLASS, LocalizedDetailsItem, ProductItem, ReservationItem
+from .taxonomy import EMPTY, Category, Taxonomy
 
 if TYPE_CHECKING:
     from .quotes import Quote
@@ -30,9 +31,10 @@ def localized(product: ProductItem, locale: str) -> tuple[str, dict]:
 
 
 def public_view(product: ProductItem, *, locale: str, shelf: pricing.Shelf, detail: bool = False,
-                admin: bool = False) -> tuple[dict[str, Any], str]:
+                admin: bool = False, taxonomy: Taxonomy | None = None) -> tuple[dict[str, Any], str]:
     """The product as a shopper sees it (priced on `shelf`: currency and the market's tax), and the locale it
-    was served in."""
+    was served in. `taxonomy` names its category and attributes in the locale (taxonomy.py)."""
+    taxonomy = taxonomy or EMPTY
     served, text = localized(product, locale)
     price, fx_block = pricing.price(product.base_price, shelf, product.tax_class)
     view: dict[str, Any] = {
@@ -41,6 +43,7 @@ def public_view(product: ProductItem, *, locale: str, shelf: pricing.Shelf, deta
         "name": text.get("name", ""),
         "description": text.get("description", ""),
         "category": product.category,
+        **taxonomy.category_label(product.category, locale),
         "price": price,
         "base_price": pricing.base_price(product.base_price),
         "in_stock": stock.in_stock(product),
@@ -54,11 +57,14 @@ def public_view(product: ProductItem, *, locale: str, shelf: pricing.Shelf, deta
     if detail:
         view["sku"] = product.sku
         view["attributes"] = product.attributes.as_dict() if product.attributes else {}
+        view["attribute_labels"] = taxonomy.attribute_labels(view["attributes"], locale)
         view["created_at"], view["updated_at"] = product.created_at, product.updated_at
         if product.images:
             view["images"] = list(product.images)
         if product.variants:
             view["variants"] = [_variant_view(product, variant, shelf) for variant in product.variants]
+            for variant in view["variants"]:
+                variant["attribute_labels"] = taxonomy.attribute_labels(variant["attributes"], locale)
     if admin:
         view["status"] = product.status
         view["canonical_slug"] = product.slug
@@ -179,3 +185,35 @@ def quote_view(quotes: list[Quote]) -> dict[str, Any]:
             "available": quote.available,
         })
     return {"items": items}
+
+
+def category_view(category: Category, locale: str, *, admin: bool = False) -> dict[str, Any]:
+    """A category as shoppers see it in `locale` (name and slug along its chain); admins also get every text."""
+    served, name = category.name_in(locale)
+    view: dict[str, Any] = {"key": category.key, "slug": category.slug_in(locale), "name": name, "locale": served,
+                            "parent": category.parent, "position": category.position}
+    if admin:
+        view.update(names=dict(category.names), slugs=dict(category.slugs), updated_at=category.updated_at)
+    return view
+
+
+def category_list_view(taxonomy: Taxonomy, locale: str, *, tree: bool, admin: bool = False
+                       ) -> tuple[dict[str, Any], list[str]]:
+    """GET /categories: every category in `locale`, depth first (flat, each with `depth`), or as a tree
+    (`children` nested by parent); and the locales its names were served in."""
+    ordered = taxonomy.ordered()
+    views = {c.key: category_view(c, locale, admin=admin) for c in ordered}
+    served = [v["locale"] for v in views.values()]
+    if not tree:
+        items = [dict(views[c.key], depth=taxonomy.depth_of(c.key)) for c in ordered]
+        return {"locale": locale, "items": items}, served
+    roots = []
+    for category in ordered:
+        node = views[category.key]
+        node.setdefault("children", [])
+        parent = views.get(category.parent) if category.parent else None
+        if parent is not None and parent is not node and "children" in parent:
+            parent["children"].append(node)
+        else:
+            roots.append(node)
+    return {"locale": locale, "items": roots}, served

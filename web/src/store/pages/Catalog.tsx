@@ -13,10 +13,19 @@ export interface ProductSummary {
   name: string;
   description: string;
   category: string;
+  category_name?: string; // in the served locale (the key when the category is not managed)
   price: Money;
   in_stock: boolean;
   image?: string;
   fx?: { stale?: boolean };
+}
+
+export interface CategoryEntry {
+  key: string;
+  slug: string; // localized
+  name: string; // localized
+  parent: string | null;
+  depth: number;
 }
 
 interface Page {
@@ -32,11 +41,10 @@ export function Catalog() {
   const q = params.get("q") ?? "";
   const category = params.get("category") ?? "";
   const [search, setSearch] = useState(q);
-  const [categoryText, setCategoryText] = useState(category);
+  const [categories, setCategories] = useState<CategoryEntry[]>([]);
   const [cursors, setCursors] = useState<string[]>([]); // the cursors of the pages before this one, and this one
   const [page, setPage] = useState<Page | null>(null);
   const [error, setError] = useState<DescribedError | null>(null);
-  const [seen, setSeen] = useState<string[]>([]);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const cursor = cursors[cursors.length - 1];
 
@@ -44,16 +52,24 @@ export function Catalog() {
     const controller = new AbortController();
     setError(null);
     api<Page>("/api/v1/products", { query: { locale, currency, category, q, limit: 12, cursor }, signal: controller.signal })
-      .then((answer) => {
-        setPage(answer);
-        setSeen((before) => Array.from(new Set([...before, ...answer.items.map((p) => p.category)])).sort());
-      })
+      .then((answer) => setPage(answer))
       .catch((e) => {
         if ((e as Error).name !== "AbortError") setError(describe(e));
       });
     return () => controller.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [locale, currency, category, q, cursor]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    api<{ items: CategoryEntry[] }>("/api/v1/products/categories", { query: { locale }, signal: controller.signal })
+      .then((answer) => setCategories(answer.items))
+      .catch(() => setCategories([])); // the navigation is a convenience: the catalog works without it
+    return () => controller.abort();
+  }, [locale]);
+
+  // a category is chosen by key or by its slug in another locale: show it as chosen either way
+  const chosen = categories.find((c) => c.slug === category || c.key === category);
 
   function apply(next: { q?: string; category?: string }) {
     const query = new URLSearchParams(params);
@@ -79,7 +95,7 @@ export function Catalog() {
         onSubmit={(e) => {
           e.preventDefault();
           if (timer.current) clearTimeout(timer.current);
-          apply({ q: search, category: categoryText });
+          apply({ q: search, category });
         }}
       >
         <div className="field">
@@ -92,31 +108,35 @@ export function Catalog() {
             value={search}
             onChange={(e) => {
               setSearch(e.target.value);
-              later({ q: e.target.value, category: categoryText });
+              later({ q: e.target.value, category });
             }}
           />
-        </div>
-        <div className="field">
-          <label htmlFor="catalog-category">{t("catalog.category")}</label>
-          <input
-            id="catalog-category"
-            name="category"
-            list="catalog-categories"
-            data-testid="category-filter"
-            value={categoryText}
-            onChange={(e) => {
-              setCategoryText(e.target.value);
-              later({ q: search, category: e.target.value });
-            }}
-          />
-          <datalist id="catalog-categories">
-            {seen.map((c) => (
-              <option key={c} value={c} />
-            ))}
-          </datalist>
         </div>
         <button type="submit">{t("catalog.apply")}</button>
       </form>
+      {categories.length > 0 && (
+        <nav className="categories" aria-label={t("catalog.categories")} data-testid="category-nav">
+          <ul>
+            <li>
+              <button type="button" aria-pressed={!category} onClick={() => apply({ category: "" })}>
+                {t("catalog.allCategories")}
+              </button>
+            </li>
+            {categories.map((c) => (
+              <li key={c.key} className={c.depth ? "sub" : undefined}>
+                <button
+                  type="button"
+                  aria-pressed={chosen?.key === c.key}
+                  data-category={c.key}
+                  onClick={() => apply({ category: c.slug })}
+                >
+                  {c.name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
       <FormError error={error} />
       {!page ? (
         <Loading />
@@ -134,7 +154,7 @@ export function Catalog() {
                   <h2>
                     <KeepLink to={`/products/${product.id}`}>{product.name}</KeepLink>
                   </h2>
-                  <p className="muted">{product.category}</p>
+                  <p className="muted">{product.category_name ?? product.category}</p>
                   <p className="price">
                     <Price money={product.price} testId="price" />
                   </p>

@@ -9,9 +9,13 @@ import { KeepLink, useStore } from "../context";
 import { Field, FormError, Loading, Price, SelectField, useDescribe } from "../ui";
 import type { ProductSummary } from "./Catalog";
 
+/** An attribute (or variant option) named in the served locale: the products API's `attribute_labels`. */
+type Labels = Record<string, { name: string; value: string | number | boolean }>;
+
 interface Variant {
   sku: string;
   attributes?: Record<string, string>;
+  attribute_labels?: Labels;
   price: Money;
   in_stock: boolean;
   stock?: number;
@@ -20,13 +24,16 @@ interface Variant {
 
 interface Product extends ProductSummary {
   variants?: Variant[];
+  attribute_labels?: Labels;
   images?: string[];
   stock?: number;
   available?: number;
 }
 
 function variantLabel(variant: Variant): string {
-  const values = Object.values(variant.attributes ?? {});
+  const values = variant.attribute_labels
+    ? Object.values(variant.attribute_labels).map((label) => String(label.value))
+    : Object.values(variant.attributes ?? {});
   return values.length ? values.join(" · ") : variant.sku;
 }
 
@@ -93,8 +100,18 @@ export function ProductPage() {
       <h1 tabIndex={-1} data-testid="product-name">
         {product.name}
       </h1>
-      <p className="muted">{product.category}</p>
+      <p className="muted">{product.category_name ?? product.category}</p>
       <p>{product.description}</p>
+      {Object.keys(product.attribute_labels ?? {}).length > 0 && (
+        <dl className="attributes" data-testid="attributes">
+          {Object.entries(product.attribute_labels!).map(([key, label]) => (
+            <div key={key}>
+              <dt>{label.name}</dt>
+              <dd>{String(label.value)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
       <p className="price big">
         <Price money={price} testId="price" />
       </p>
