@@ -19,7 +19,7 @@ app = ServiceApp("products", schemas="products.schemas")
 
 PUBLIC_CACHE = "public, max-age=30"
 LOCALE_PATH = {"name": "locale", "in": "path", "required": True,
-               "schema": {"type": "string", "enum": sorted(locales.LOCALES)}}
+               "schema": dict(locales.OPENAPI_SCHEMA)}
 
 
 # --------------------------------------------------------------------------- request helpers
