@@ -75,6 +75,8 @@ class Locale:
         chain = [str(c) for c in item.get("fallback") or []]
         if chain and chain[0] == code:
             chain = chain[1:]
+        if not chain and code != DEFAULT_LOCALE:   # a list that gives no chain: straight to en
+            chain = [DEFAULT_LOCALE]
         rtl = item.get("direction") == "rtl" if "direction" in item else bool(item.get("rtl"))
         return cls(code, str(item.get("name") or code), str(item.get("native_name") or item.get("name") or code),
                    rtl=rtl, fallback=tuple(chain), active=bool(item.get("active", True)))

@@ -141,5 +141,8 @@ def use_static(*, locales: Iterable[str] | None = None, currencies: Iterable[str
 
 
 def reset() -> None:
+    from . import locales
+
     _locales.use(None)
     _currencies.use(None)
+    locales.reset()
