@@ -56,15 +56,15 @@ def create_product(api, admin, name: str) -> str:
     return response.json()["id"]
 
 
-def eventually(attempt, within: float = SERVES_WITHIN):
-    """attempt() until it returns something truthy (the locale caches of every worker catching up)."""
-    deadline, result = time.monotonic() + within, None
-    while time.monotonic() < deadline:
-        result = attempt()
-        if result:
-            return result
+def eventually(attempt, until, within: float = SERVES_WITHIN):
+    """The response of attempt() once until(response) holds (the locale caches of every worker catching up),
+    else the last one. (A requests Response is falsy when it is an error: compare statuses, never truth.)"""
+    deadline = time.monotonic() + within
+    while True:
+        response = attempt()
+        if until(response) or time.monotonic() > deadline:
+            return response
         time.sleep(0.25)
-    return result
 
 
 def test_admin_adds_a_locale_and_the_catalog_serves_it_with_its_chain(api, admin, added):
@@ -75,11 +75,13 @@ def test_admin_adds_a_locale_and_the_catalog_serves_it_with_its_chain(api, admin
     mug = create_product(api, admin, f"Travel mug {uuid.uuid4().hex[:6]}")
     tote = create_product(api, admin, f"Canvas tote {uuid.uuid4().hex[:6]}")
     started = time.monotonic()
-    put = eventually(lambda: (r := api.send("PUT", f"{PRODUCTS}/{mug}/localizations/ko", headers=admin,
-                                            json={"name": "여행용 머그", "description": "보온"})).ok and r)
-    assert put and put.status_code == 200, "PUT …/localizations/ko was refused after the locale was added"
-    korean = eventually(lambda: (r := api.get(f"{PRODUCTS}/{mug}", params={"locale": "ko"})).ok and r)
-    assert korean and time.monotonic() - started < SERVES_WITHIN
+    put = eventually(lambda: api.send("PUT", f"{PRODUCTS}/{mug}/localizations/ko", headers=admin,
+                                      json={"name": "여행용 머그", "description": "보온"}),
+                     until=lambda r: r.status_code == 200)
+    assert put.status_code == 200, f"PUT …/localizations/ko refused after the locale was added: {put.text}"
+    korean = eventually(lambda: api.get(f"{PRODUCTS}/{mug}", params={"locale": "ko"}),
+                        until=lambda r: r.status_code == 200)
+    assert korean.status_code == 200 and time.monotonic() - started < SERVES_WITHIN, korean.text
     assert (korean.json()["name"], korean.json()["locale"]) == ("여행용 머그", "ko")
     assert korean.headers["Content-Language"] == "ko"
     # every worker serves it now: ten reads in a row
@@ -103,9 +105,9 @@ def test_a_retired_locale_is_400_naming_it(api, admin):
     assert retired.status_code == 200 and retired.json()["active"] is False
     assert "ko" not in {item["code"] for item in api.get(L).json()["items"]}
     mug = create_product(api, admin, f"Retired mug {uuid.uuid4().hex[:6]}")
-    refused = eventually(lambda: (r := api.get(f"{PRODUCTS}/{mug}", params={"locale": "ko"})).status_code == 400
-                         and r)
-    assert refused and "locale" in refused.json()["errors"]
+    refused = eventually(lambda: api.get(f"{PRODUCTS}/{mug}", params={"locale": "ko"}),
+                         until=lambda r: r.status_code == 400)
+    assert refused.status_code == 400 and "locale" in refused.json()["errors"], refused.text
 
 
 def test_admin_locale_validation_is_400_naming_the_field(stack, api, admin):
