@@ -260,7 +260,8 @@ class QuoteSchema(_Strict):
         return data
 
 
-LOCALE = {"pattern": locales.OPENAPI_SCHEMA["pattern"], "example": "pt-BR",
+# an empty ?locale= is no choice (the saved locale, Accept-Language, en serve): the pattern allows it
+LOCALE = {"pattern": "^(?:" + locales.OPENAPI_SCHEMA["pattern"][1:-1] + ")?$", "example": "pt-BR",
           "description": "An active locale of GET /api/v1/localization/locales; wins over the saved preference, "
                          "which wins over Accept-Language."}
 CURRENCY = {"enum": sorted(CURRENCIES), "description": "Wins over the saved preference; default USD."}

@@ -294,8 +294,8 @@ def parse_accept_language(header: str | None) -> list[str]:
 def resolve_locale(query: str | None, accept_language: str | None = None, preferred: str | None = None,
                    *, field: str = "locale") -> str:
     """The locale to serve: ?locale= (400 if not served), the saved preference, Accept-Language, `en`."""
-    if query is not None and query.strip() != "":
-        found = match(query)
+    if query:   # only an empty ?locale= is no choice; blanks or padding are a 400 like any unknown tag
+        found = match(query) if query == query.strip() else None
         if found is None:
             raise UnsupportedLocale(query, field=field)
         return found

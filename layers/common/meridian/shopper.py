@@ -71,7 +71,7 @@ def currency(requested: str | None, authorization: str | None) -> str:
 def locale(requested: str | None, accept_language: str | None, authorization: str | None) -> str:
     """The shopper's locale: ?locale, then their saved one, then Accept-Language, then en. The saved
     one is asked for whenever there is no ?locale (and a caller)."""
-    saved = None if requested and requested.strip() else preference("locale", authorization)
+    saved = None if requested else preference("locale", authorization)
     return resolve_locale(requested, accept_language, saved)
 
 

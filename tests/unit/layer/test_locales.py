@@ -220,3 +220,9 @@ def test_canonical_tags():
     assert locales.canonical_tag("es-419") == "es-419"
     for bad in ("", "e", "english!", "fr--BE", "x" * 40, "fr-BE-"):
         assert locales.canonical_tag(bad) is None
+
+
+@pytest.mark.parametrize("padded", [" ", "de ", " de", "de\n"])
+def test_a_blank_or_padded_query_locale_is_400(padded):
+    with pytest.raises(ValidationFailed):
+        locales.resolve_locale(padded, "fr", None)
