@@ -1,5 +1,5 @@
 """HTTP routes of the localization service (thin: parse → call → map)."""
-from localization import refresh, service, views
+from localization import locale_registry, refresh, service, views
 from meridian.api import ServiceApp, json_response
 from meridian.apidoc import optional
 from meridian.auth import require_role
@@ -12,10 +12,24 @@ schemas = lazy_module("localization.schemas")
 app = ServiceApp("localization", schemas="localization.schemas")
 
 
+LOCALE_CODE = {"name": "code", "in": "path", "required": True,
+               "schema": {"type": "string", "example": "fr-BE", "description": "A BCP 47 language tag."}}
+
+
 @app.route("/locales", methods=["GET"], responses={200: "LocaleListAnswer"})
 def list_locales():
-    """Supported locales with their fallback chains and text direction."""
-    return views.locale_list()
+    """The active locales with their fallback chains and text direction."""
+    return views.locale_list(locale_registry.active_locales())
+
+
+@app.route("/locales/{code}", methods=["PUT"], body="LocaleBody", params=[LOCALE_CODE],
+           responses={200: "LocaleAnswer", 201: "LocaleAnswer"})
+@require_role("admin")
+def put_locale(code):
+    """Add a locale or change one (names, direction, fallback chain ending in en; `active: false` retires it)."""
+    body = load(schemas.LocaleBody(), app.json_body())
+    locale, created = locale_registry.put(code, body)
+    return json_response(views.locale_view(locale), status=201 if created else 200)
 
 
 @app.route("/currencies", methods=["GET"], query="CurrenciesQuery", responses={200: "CurrencyListAnswer"})

@@ -19,7 +19,7 @@ app = ServiceApp("products", schemas="products.schemas")
 
 PUBLIC_CACHE = "public, max-age=30"
 LOCALE_PATH = {"name": "locale", "in": "path", "required": True,
-               "schema": {"type": "string", "enum": sorted(locales.LOCALES)}}
+               "schema": dict(locales.OPENAPI_SCHEMA)}
 CATEGORY_PATH = {"name": "key", "in": "path", "required": True, "description": "The category's key.",
                  "schema": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 40}}
 ATTRIBUTE_PATH = {"name": "key", "in": "path", "required": True, "description": "The attribute's key.",

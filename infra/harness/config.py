@@ -21,6 +21,9 @@ SANDBOX_CONTROL_PORT = int(os.environ.get("SANDBOX_CONTROL_PORT", "8093"))   # i
 WEBHOOK_RECEIVER_PORT = int(os.environ.get("WEBHOOK_RECEIVER_PORT", "8094"))
 # the first retry of a merchant webhook waits at most this (AWS: the template's 30): a test sees a retry in seconds
 WEBHOOK_RETRY_BASE_SECONDS = os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "1")
+# every function reads localization's locales again after this (AWS: the template's 60): an admin's new locale
+# serves within seconds here
+LOCALES_CACHE_TTL_SECONDS = os.environ.get("LOCALES_CACHE_TTL_SECONDS", "2")
 
 # the web app (web/: storefront at /, admin console at /admin/), built by `make web` into WEB_DIST
 WEB_DIST = Path(os.environ.get("MERIDIAN_WEB_DIST", ROOT / "web" / "dist"))

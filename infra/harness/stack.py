@@ -73,7 +73,7 @@ class DevStack(LocalAwsStack):
 
     # ------------------------------------------------------------------ the generic stack's hooks
     def template_parameters(self) -> dict[str, str]:
-        s, parameters = self.settings, {}
+        s, parameters = self.settings, {"LocalesCacheTtlSeconds": config.LOCALES_CACHE_TTL_SECONDS}
         if "fx_stub" in self.processes:
             parameters["FxProviderUrl"] = f"http://127.0.0.1:{s.fx_port}/eurofxref-daily.xml"
         if "sandbox" in self.processes:

@@ -90,7 +90,7 @@ def aws(template, monkeypatch, request):
     with mock_aws():
         provision(template, lambda service: boto3.client(service, region_name="us-east-1"), roles=False)
         from meridian import aws as meridian_aws
-        from meridian import resilience, shopper
+        from meridian import locales, resilience, shopper
 
         meridian_aws.client.cache_clear()
         meridian_aws.forget_secrets()
@@ -98,7 +98,9 @@ def aws(template, monkeypatch, request):
         monkeypatch.setenv("API_BASE_URL_PARAMETER", _base_url_parameter(template))
         resilience.reset_breakers()
         shopper.forget()
+        locales.use_static(locales.SEED)   # as fx.use_static: no call to localization unless a test asks
         yield template
+        locales.reset()
     if dynamodb_endpoint:
         _drop_tables(dynamodb_endpoint)
 

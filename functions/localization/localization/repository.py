@@ -1,14 +1,16 @@
 """The localization table's reads and writes: the only module that touches it (rate snapshots and the
-"latest" pointer: models.py; the rules are in refresh.py and service.py)."""
+"latest" pointer, locales: models.py; the rules are in refresh.py, service.py and locale_registry.py)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from meridian.dynamo import applied
+from meridian.locales import Locale
 from meridian.rates import RateSnapshot
 from pynamodb.exceptions import DoesNotExist
 
-from .models import LATEST_PK, LATEST_SK, SNAPSHOT_SK, RateSnapshotRecord
+from .models import LATEST_PK, LATEST_SK, LOCALES_PK, SEEDED_SK, SNAPSHOT_SK, LocaleRecord, RateSnapshotRecord
 
 
 def _record(snapshot: RateSnapshot, pk: str, sk: str, fetched_at: str) -> RateSnapshotRecord:
@@ -54,6 +56,41 @@ def latest() -> RateSnapshot | None:
         return _snapshot(RateSnapshotRecord.get(LATEST_PK, LATEST_SK, consistent_read=True))
     except DoesNotExist:
         return None
+
+
+# ---------------------------------------------------------------------------- locales
+def _locale(record: LocaleRecord) -> Locale:
+    return Locale(record.sk, record.name or record.sk, record.native_name or record.name or record.sk,
+                  rtl=record.direction == "rtl", fallback=tuple(record.fallback or ()), active=bool(record.active))
+
+
+def locale_records() -> tuple[list[Locale], bool]:
+    """Every stored locale (active or not), and whether the built-in ones were stored yet."""
+    found, seeded = [], False
+    for record in LocaleRecord.query(LOCALES_PK, consistent_read=True):
+        if record.sk == SEEDED_SK:
+            seeded = True
+        else:
+            found.append(_locale(record))
+    return found, seeded
+
+
+def _locale_record(locale: Locale, updated_at: str) -> LocaleRecord:
+    return LocaleRecord(LOCALES_PK, locale.code, name=locale.name, native_name=locale.native_name,
+                        direction=locale.direction, fallback=list(locale.fallback), active=locale.active,
+                        updated_at=updated_at)
+
+
+def store_seed(seed: Iterable[Locale], at: str) -> None:
+    """Store the built-in locales that are not there yet (never over a stored one), then the #seeded marker."""
+    for locale in seed:
+        record = _locale_record(locale, at)
+        applied(lambda record=record: record.save(condition=LocaleRecord.sk.does_not_exist()))
+    LocaleRecord(LOCALES_PK, SEEDED_SK, updated_at=at).save()
+
+
+def save_locale(locale: Locale, at: str) -> None:
+    _locale_record(locale, at).save()
 
 
 def snapshot(snapshot_id: str) -> RateSnapshot | None:

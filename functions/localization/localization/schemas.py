@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from meridian.fields import Answer, CurrencyCode, MoneySchema, StrictBoolean
 from meridian.money import BASE_CURRENCY, parse_amount
 
@@ -33,6 +33,20 @@ class Amount(fields.String):
                                 max_integer_digits=MAX_INTEGER_DIGITS)
         except ValueError as error:  # pragma: no cover - the pattern already excludes it
             raise ValidationError(f"Amount is not usable ({error}).") from None
+
+
+class LocaleBody(Schema):
+    """PUT /locales/{code}: a new locale needs name and fallback; for one that exists, omitted fields keep
+    their value (`{"active": false}` deactivates it). The rules of the chain: localization/locale_registry.py."""
+    OPENAPI_EXAMPLE = {"name": "French (Belgium)", "native_name": "Français (Belgique)", "direction": "ltr",
+                       "fallback": ["fr", "en"], "active": True}
+
+    name = fields.String(validate=validate.Length(1, 64))
+    native_name = fields.String(validate=validate.Length(1, 64))
+    direction = fields.String(validate=validate.OneOf(["ltr", "rtl"]))
+    fallback = fields.List(fields.String(validate=validate.Length(1, 35)), validate=validate.Length(max=9),
+                           metadata={"description": "The chain after the code, ending in en (empty for en)."})
+    active = StrictBoolean()
 
 
 class RatesQuery(Schema):
@@ -72,6 +86,7 @@ class LocaleAnswer(Answer):
     rtl = fields.Boolean(required=True)
     direction = fields.String(required=True, metadata={"enum": ["ltr", "rtl"]})
     fallback = fields.List(fields.String(), required=True, metadata={"example": ["pt-BR", "pt", "en"]})
+    active = fields.Boolean()
 
 
 class LocaleListAnswer(Answer):

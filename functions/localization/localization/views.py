@@ -9,9 +9,12 @@ from meridian.money import CURRENCIES
 from meridian.rates import Conversion, RateSnapshot
 
 
-def locale_list() -> dict:
-    return {"items": [loc.to_json() for loc in locales.supported()], "default": locales.DEFAULT_LOCALE,
-            "next_cursor": None}
+def locale_list(items: Iterable[locales.Locale]) -> dict:
+    return {"items": [loc.to_json() for loc in items], "default": locales.DEFAULT_LOCALE, "next_cursor": None}
+
+
+def locale_view(locale: locales.Locale) -> dict:
+    return locale.to_json()
 
 
 def _currency(code: str, quoted: bool) -> dict:

@@ -5,7 +5,7 @@
   without a token, 403 below admin). A caller who sends a token must send a valid one (401).
 * Admins see every status, plus `status`, `canonical_slug`, `stock` and `locales`; their answers
   are never cached publicly.
-* Locale: ?locale → Accept-Language → the signed-in shopper's saved locale → en; currency:
+* Locale: ?locale → the signed-in shopper's saved locale → Accept-Language → en; currency:
   ?currency → the saved currency → USD (`meridian.shopper`).
 * Structure (taxonomy.py, one Query per answer): each product names its category in the locale
   (`category_name`, `category_slug` beside the key `category`), the detail view its attributes

@@ -8,7 +8,6 @@ from decimal import Decimal
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 from meridian import locales
 from meridian.fields import Answer, FxSchema, MinorUnitAmount, MoneySchema
-from meridian.locales import LOCALES
 from meridian.money import BASE_CURRENCY, CURRENCIES
 
 from .image_urls import ImageUrl
@@ -112,7 +111,7 @@ class TaxClass(fields.String):
 
 class Locale(fields.String):
     """A supported locale, as the catalog's `?locale=` takes it (`meridian.locales.match`: de-DE → de)."""
-    OPENAPI = {"type": "string", "enum": sorted(LOCALES), "description": "A supported locale (any case)."}
+    OPENAPI = dict(locales.OPENAPI_SCHEMA)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -261,7 +260,10 @@ class QuoteSchema(_Strict):
         return data
 
 
-LOCALE = {"enum": sorted(LOCALES), "description": "Wins over Accept-Language and the saved preference."}
+# an empty ?locale= is no choice (the saved locale, Accept-Language, en serve): the pattern allows it
+LOCALE = {"pattern": "^(?:" + locales.OPENAPI_SCHEMA["pattern"][1:-1] + ")?$", "example": "pt-BR",
+          "description": "An active locale of GET /api/v1/localization/locales; wins over the saved preference, "
+                         "which wins over Accept-Language."}
 CURRENCY = {"enum": sorted(CURRENCIES), "description": "Wins over the saved preference; default USD."}
 
 

@@ -9,7 +9,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from . import preferences
 from .countries import COUNTRY_CODES
 from .errors import ValidationFailed
-from .locales import LOCALES
+from .locales import OPENAPI_SCHEMA as LOCALE_OPENAPI
 from .money import (
     BASE_CURRENCY,
     CURRENCIES,
@@ -84,7 +84,7 @@ class CurrencyCode(fields.String):
 class PreferredLocale(fields.String):
     """A locale a user may keep as a preference: one the localization service supports
     (`meridian.preferences`), spelt as it spells it (pt-br → pt-BR)."""
-    OPENAPI = {"type": "string", "enum": sorted(LOCALES), "description": "A supported locale (any case)."}
+    OPENAPI = dict(LOCALE_OPENAPI)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -1,10 +1,11 @@
 """Which locales and currencies a user may choose as preferences.
 
-The localization service is the authority: its GET /api/v1/localization/locales and
-/currencies are read through ServiceClient and kept per execution environment for
-PREFERENCES_CACHE_TTL_SECONDS (default 600). When localization cannot be reached (or
-answers something unreadable), the built-in lists are used instead, meridian.locales.LOCALES
-and meridian.money.CURRENCIES, and localization is asked again after a short pause.
+The localization service is the authority. Locales are checked by meridian.locales' registry
+(its short cache and fallbacks are described there). Its GET /api/v1/localization/currencies is
+read through ServiceClient and kept per execution environment for PREFERENCES_CACHE_TTL_SECONDS
+(default 600). When localization cannot be reached (or answers something unreadable), the
+built-in list is used instead, meridian.money.CURRENCIES, and localization is asked again after a
+short pause.
 
     from meridian import preferences
     code = preferences.validate_locale("pt-br")     # "pt-BR", or ValidationFailed 400 {"locale": [...]}
@@ -112,7 +113,13 @@ _currencies = _SupportedList("/currencies", ("currencies",), _builtin_currencies
 
 
 def validate_locale(tag: str, *, field: str = "locale") -> str:
-    """The supported locale code as localization spells it; ValidationFailed (400) otherwise."""
+    """The supported locale code as localization spells it; ValidationFailed (400) otherwise. Locales are
+    checked against the layer's locale registry (meridian.locales: localization's active locales, kept for
+    LOCALES_CACHE_TTL_SECONDS), unless a test gave a static list."""
+    if not _locales.static:
+        from . import locales
+
+        return locales.validate(tag, field=field)
     found = _locales.current().get(str(tag or "").strip().replace("_", "-").lower())
     if found is None:
         raise ValidationFailed({field: [f"{tag!r} is not a supported locale."]})
@@ -134,5 +141,8 @@ def use_static(*, locales: Iterable[str] | None = None, currencies: Iterable[str
 
 
 def reset() -> None:
+    from . import locales
+
     _locales.use(None)
     _currencies.use(None)
+    locales.reset()

@@ -1,7 +1,9 @@
 """The signed-in shopper's profile (email, saved locale and currency), from the users service.
 
-The contract's order for locale is ?locale → Accept-Language → the user's preference → en,
-and for currency ?currency → the user's preference → USD. Reads that need a preference call
+The order for locale is ?locale → the user's saved locale → Accept-Language → en (the saved
+one is asked for whenever the caller is signed in and names no ?locale: every browser sends
+Accept-Language, and it must not hide what the shopper chose), and for currency ?currency → the
+user's preference → USD. Reads that need a preference call
 GET /api/v1/users/me with the caller's own token, cached per token for a minute per
 execution environment. Anonymous callers, and a users service that is down, mean "no
 preference" (the documented fallback): a catalog read or a checkout never fails for it.
@@ -67,9 +69,9 @@ def currency(requested: str | None, authorization: str | None) -> str:
 
 
 def locale(requested: str | None, accept_language: str | None, authorization: str | None) -> str:
-    """The shopper's locale: ?locale, then Accept-Language, then their saved one, then en. The saved
-    one is asked for only when neither of the others is given."""
-    saved = None if requested or accept_language else preference("locale", authorization)
+    """The shopper's locale: ?locale, then their saved one, then Accept-Language, then en. The saved
+    one is asked for whenever there is no ?locale (and a caller)."""
+    saved = None if requested else preference("locale", authorization)
     return resolve_locale(requested, accept_language, saved)
 
 

@@ -17,7 +17,7 @@ def saved(locale, currency):
                             json.dumps({"email": "s@example.com", "locale": locale, "currency": currency}))
 
 
-def test_saved_preferences_apply_after_the_query_and_accept_language(products):
+def test_saved_preferences_apply_after_the_query_and_before_accept_language(products):
     pid = make_product(products, name="Travel mug")
     products.client.put(f"{LIST}/{pid}/localizations/de", headers=products.admin,
                         json={"name": "Reisebecher", "description": ""})
@@ -26,10 +26,13 @@ def test_saved_preferences_apply_after_the_query_and_accept_language(products):
         users.add_callback(responses.GET, ME, callback=saved("de", "JPY"))
         mine = products.client.get(f"{LIST}/{pid}", headers=shopper).json
         assert (mine["locale"], mine["name"], mine["price"]["currency"]) == ("de", "Reisebecher", "JPY")
-        asked = products.client.get(f"{LIST}/{pid}", headers={**shopper, "Accept-Language": "en"},
-                                    query={"currency": "EUR"}).json
-        assert (asked["locale"], asked["price"]["currency"]) == ("en", "EUR")
-        assert len(users.calls) == 1          # cached per token; the second read needed no preference
+        browser = products.client.get(f"{LIST}/{pid}", headers={**shopper, "Accept-Language": "en-US,en;q=0.9"},
+                                      query={"currency": "EUR"}).json
+        assert (browser["locale"], browser["name"], browser["price"]["currency"]) == ("de", "Reisebecher", "EUR")
+        asked = products.client.get(f"{LIST}/{pid}", headers={**shopper, "Accept-Language": "de"},
+                                    query={"locale": "en"}).json
+        assert (asked["locale"], asked["price"]["currency"]) == ("en", "JPY")
+        assert len(users.calls) == 1          # cached per token
 
 
 def test_no_preferences_when_anonymous_or_users_is_down(products):

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createI18n, describeError, direction, fallbackChain, pickLocale, switchLocale } from "./i18n";
+import { createI18n, describeError, direction, fallbackChain, learnLocales, pickLocale, switchLocale } from "./i18n";
 import { ApiError } from "./problem";
 
 const common = import.meta.glob("./locales/*.json");
@@ -25,6 +25,27 @@ describe("locales", () => {
     expect(direction("ar")).toBe("rtl");
     expect(direction("ar-SA")).toBe("rtl");
     expect(direction("de")).toBe("ltr");
+  });
+
+  it("takes a locale's chain and direction from the platform's list (a locale staff added)", async () => {
+    learnLocales([
+      { code: "fr-BE", direction: "ltr", fallback: ["fr-BE", "fr", "en"] },
+      { code: "ko", direction: "ltr", fallback: ["ko", "en"] },
+      { code: "ckb-IQ", direction: "rtl", fallback: ["ckb-IQ", "en"] },
+      { code: "xx-Arab", direction: "rtl", fallback: ["xx-Arab"] },
+    ]);
+    try {
+      expect(fallbackChain("fr-BE")).toEqual(["fr-BE", "fr", "en"]);
+      expect(fallbackChain("ko")).toEqual(["ko", "en"]);
+      expect(fallbackChain("xx-Arab")).toEqual(["xx-Arab", "en"]);
+      expect(direction("xx-Arab")).toBe("rtl");
+      const i18n = await createI18n(setup, "ko");
+      expect(i18n.t("hello")).toBe("Hello"); // no Korean bundle: English UI text
+      await switchLocale(i18n, setup, "xx-Arab");
+      expect(document.documentElement.dir).toBe("rtl");
+    } finally {
+      learnLocales([]);
+    }
   });
 });
 

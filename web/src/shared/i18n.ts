@@ -13,13 +13,36 @@ const RTL_LANGUAGES = new Set(["ar", "he", "fa", "ur", "ps", "yi", "dv", "ckb", 
 type Messages = Record<string, unknown>;
 export type MessageLoaders = Record<string, () => Promise<unknown>>; // import.meta.glob("./locales/*.json")
 
+// What GET /api/v1/localization/locales says of each locale (staff add locales there): its direction and
+// fallback chain win over the guesses below, which serve locales it did not list.
+interface KnownLocale {
+  code: string;
+  direction?: "ltr" | "rtl";
+  fallback?: string[];
+}
+const known = new Map<string, KnownLocale>();
+
+/** Remember the platform's locales (their direction and fallback chain), e.g. as the storefront boots. */
+export function learnLocales(locales: readonly KnownLocale[]): void {
+  known.clear();
+  for (const locale of locales) known.set(locale.code, locale);
+}
+
 export function direction(locale: string): "ltr" | "rtl" {
+  const told = known.get(locale)?.direction;
+  if (told) return told;
   const language = locale.split("-")[0].toLowerCase();
   return RTL_LANGUAGES.has(language) ? "rtl" : "ltr";
 }
 
-/** The fallback chain of a locale: "pt-BR" → ["pt-BR", "pt", "en"]. */
+/** The fallback chain of a locale: "pt-BR" → ["pt-BR", "pt", "en"] (UI messages of a locale without a bundle
+ * come from the nearest one along it, else English). */
 export function fallbackChain(locale: string): string[] {
+  const told = known.get(locale)?.fallback;
+  if (told && told.length) {
+    const chain = told[0] === locale ? [...told] : [locale, ...told];
+    return chain.includes(DEFAULT_LOCALE) ? chain : [...chain, DEFAULT_LOCALE];
+  }
   const chain = [locale];
   const language = locale.split("-")[0];
   if (language !== locale) chain.push(language);

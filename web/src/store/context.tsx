@@ -12,6 +12,7 @@ export interface LocaleInfo {
   name: string;
   native_name?: string;
   direction?: "ltr" | "rtl";
+  fallback?: string[];
 }
 
 export interface CurrencyInfo {

@@ -4,7 +4,7 @@ import { BrowserRouter } from "react-router";
 import { I18nextProvider } from "react-i18next";
 import { api } from "../shared/api";
 import { session } from "../shared/session";
-import { createI18n, pickLocale, type I18nSetup } from "../shared/i18n";
+import { createI18n, learnLocales, pickLocale, type I18nSetup } from "../shared/i18n";
 import { StoreProvider, type Boot, type CurrencyInfo, type LocaleInfo, type Profile } from "./context";
 import { App } from "./App";
 import "./store.css";
@@ -32,6 +32,7 @@ async function start(): Promise<Boot> {
   ]);
   let profile: Profile | null = null;
   if (user) profile = await api<Profile>("/api/v1/users/me").catch(() => null);
+  learnLocales(locales); // a locale staff added: its direction and fallback chain (UI text from the nearest bundle)
   const localeCodes = locales.map((l) => l.code);
   const wanted = url.get("locale");
   const locale =

@@ -294,15 +294,39 @@ function Stock({ productId }: { productId: string }) {
   );
 }
 
+interface PlatformLocale {
+  code: string;
+  name: string;
+  native_name?: string;
+}
+
 function Localizations({ productId }: { productId: string }) {
   const { t } = useTranslation();
   const { data, error } = useLoad((signal) => api<{ items: Localization[] }>(`/api/v1/products/${productId}/localizations`, { signal }), [productId]);
+  // the platform's locales (staff add them in localization): any of them can get a translation here
+  const platform = useLoad((signal) => api<{ items: PlatformLocale[] }>("/api/v1/localization/locales", { signal }), []);
+  const [added, setAdded] = useState<string[]>([]);
   const existing = new Map((data?.items ?? []).map((item) => [item.locale, item]));
-  const locales = [...UI_LOCALES, ...[...existing.keys()].filter((code) => !(UI_LOCALES as readonly string[]).includes(code))];
+  const locales: string[] = [...UI_LOCALES];
+  for (const code of [...existing.keys(), ...added]) if (!locales.includes(code)) locales.push(code);
+  const addable = (platform.data?.items ?? []).filter((locale) => !locales.includes(locale.code));
   return (
     <section aria-labelledby="localizations" className="card">
       <h2 id="localizations">{t("localization.title")}</h2>
       <ErrorAlert error={error} />
+      {data && addable.length ? (
+        <label>
+          {t("localization.add")}{" "}
+          <select data-testid="add-localization" value="" onChange={(e) => e.target.value && setAdded([...added, e.target.value])}>
+            <option value="">—</option>
+            {addable.map((locale) => (
+              <option key={locale.code} value={locale.code} lang={locale.code}>
+                {(locale.native_name || locale.name) + ` (${locale.code})`}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
       {data ? (
         <div className="side-by-side">
           {locales.map((code) => (
