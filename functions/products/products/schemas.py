@@ -88,8 +88,8 @@ class FixedPrices(fields.Dict):
 
 class FixedPriceChanges(FixedPrices):
     """FixedPrices to change (PATCH): null removes that currency's fixed price."""
-    OPENAPI = {**FixedPrices.OPENAPI, "additionalProperties": {"anyOf": [
-        *FixedPrices.OPENAPI["additionalProperties"]["anyOf"], {"type": "null"}]},
+    OPENAPI = {**FixedPrices.OPENAPI, "additionalProperties": {**FixedPrices.OPENAPI["additionalProperties"],
+                                                                "nullable": True},
         "description": "Currency → a new fixed price, or null to remove it (the others stay).",
         "example": {"JPY": "2500", "EUR": None}}
     removable = True
