@@ -403,6 +403,8 @@ class ProductAnswer(Answer):
     canonical_slug = fields.String()
     stock = fields.List(fields.Nested(StockLevelAnswer))
     locales = fields.List(fields.String())
+    prices = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "Admins: the fixed prices (currency → amount)."})
 
 
 class ProductPageAnswer(Answer):

@@ -65,6 +65,7 @@ def public_view(product: ProductItem, *, locale: str, shelf: pricing.Shelf, deta
         view["canonical_slug"] = product.slug
         view["stock"] = stock.levels(product)
         view["locales"] = sorted(texts_of(product))
+        view["prices"] = pricing.fixed_prices_json(stock.fixed_prices_of(product))
     return view, served
 
 

@@ -92,6 +92,9 @@ def test_fixed_prices_are_admin_only(products):
                                  headers=products.customer).status == 403
     variant = f"{LIST}/{pid}/variants/X"
     assert products.client.patch(variant, json={"prices": {"JPY": "1"}}, headers=products.customer).status == 403
+    assert "prices" not in shown(products, pid)                                  # shoppers see the price only
+    admin_view = products.client.get(f"{LIST}/{pid}", headers=products.admin)
+    assert admin_view.status == 200 and admin_view.json["prices"] == {}
 
 
 # ------------------------------------------------------------------------------------------- the catalog
