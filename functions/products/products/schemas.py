@@ -336,9 +336,12 @@ LOCALE = {"enum": sorted(LOCALES), "description": "Wins over Accept-Language and
 CURRENCY = {"enum": sorted(CURRENCIES), "description": "Wins over the saved preference; default USD."}
 
 
+NOT_EMPTY = validate.Length(min=1, error="Give a value or leave the parameter out.")
+
+
 class ListQuerySchema(_Strict):
-    locale = fields.String(load_default=None, metadata=LOCALE)
-    currency = fields.String(load_default=None, metadata=CURRENCY)
+    locale = fields.String(load_default=None, validate=NOT_EMPTY, metadata=LOCALE)
+    currency = fields.String(load_default=None, validate=NOT_EMPTY, metadata=CURRENCY)
     category = fields.String(load_default=None, validate=[validate.Length(1, 40), validate.Regexp(
         CATEGORY, error="Lower-case letters, digits and hyphens.")])
     q = PlainText(load_default=None, min_length=1, max_length=100)
@@ -348,8 +351,8 @@ class ListQuerySchema(_Strict):
 
 
 class ProductQuerySchema(_Strict):
-    locale = fields.String(load_default=None, metadata=LOCALE)
-    currency = fields.String(load_default=None, metadata=CURRENCY)
+    locale = fields.String(load_default=None, validate=NOT_EMPTY, metadata=LOCALE)
+    currency = fields.String(load_default=None, validate=NOT_EMPTY, metadata=CURRENCY)
 
 
 # ---------------------------------------------------------------------------- answers
