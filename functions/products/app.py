@@ -145,9 +145,18 @@ def create_product():
            errors=(409,))
 @require_role("admin")
 def update_product(product_id):
-    """Change a product's text (en), price, category, status, slug, images or attributes."""
+    """Change a product's text (en), price, fixed prices, category, status, slug, images or attributes."""
     changes = load(schemas.ProductPatchSchema(), app.json_body())
     return views.admin_view(pim.update(product_id, changes))
+
+
+@app.route("/{product_id}/variants/{sku}", methods=["PATCH"], body="VariantPatchSchema",
+           responses={200: "ProductAdminAnswer"}, errors=(409,))
+@require_role("admin")
+def update_variant(product_id, sku):
+    """Change one variant's own fixed prices (null removes one), base price or weight."""
+    changes = load(schemas.VariantPatchSchema(), app.json_body())
+    return views.admin_view(pim.update_variant(product_id, sku, changes))
 
 
 @app.route("/{product_id}", methods=["DELETE"], responses={204: None})

@@ -177,7 +177,8 @@ def place_cart_order(cart_id: str, who, token: str | None) -> dict:
         carts.reopen(cart)
         raise
     try:
-        if any(_reserved_price(reservation["items"], line) != line.base_unit_price for line in quote.lines):
+        if any(_reserved_price(reservation["items"], line, cart.currency) != _quoted_price(line)
+               for line in quote.lines):
             raise _PriceMoved()
         promotions.redeem(codes, order_id=order_id, customer=customer)
     except (_PriceMoved, promotions.PromotionRefused) as moved:
@@ -207,13 +208,20 @@ class _PriceMoved(Exception):
     """A price changed between the quote and the reservation."""
 
 
-def _reserved_price(reserved: list[dict], line) -> Decimal | None:
-    """The base unit price products reserved `line` at: the same product and SKU (a line without one is a product
-    without variants, which products reports under the product's own SKU, if it has one)."""
+def _quoted_price(line: pricing.PricedLine) -> tuple[Decimal, Decimal | None]:
+    """(base unit price, fixed price or None) a line was quoted at."""
+    return line.base_unit_price, line.unit_price if line.fixed else None
+
+
+def _reserved_price(reserved: list[dict], line, currency: str) -> tuple[Decimal, Decimal | None] | None:
+    """(base unit price, fixed price in `currency` or None) products reserved `line` at: the same product and SKU
+    (a line without one is a product without variants, which products reports under the product's own SKU, if
+    it has one)."""
     for item in reserved:
         if item["product_id"] == line.product_id and (
                 line.sku is None or (item.get("sku") or "").upper() == line.sku.upper()):
-            return Decimal(str(item["unit_price"]["amount"]))
+            return (Decimal(str(item["unit_price"]["amount"])),
+                    pricing.fixed_price_in(item.get("fixed_prices"), currency))
     return None
 
 
@@ -244,11 +252,7 @@ def place_order(*, user_id: str, email: str | None, request: dict, actor: str) -
     try:
         snapshot = fx.snapshot()
         tax = taxes.engine().rates(address["country"], address.get("region"))
-        lines = [pricing.LineInput(line_id=str(n), product_id=item["product_id"], sku=item.get("sku"),
-                                   name=item.get("name"), quantity=int(item["quantity"]),
-                                   base_unit_price=Decimal(str(item["unit_price"]["amount"])),
-                                   tax_class=item.get("tax_class") or taxes.STANDARD,
-                                   weight_grams=int(item.get("weight_grams") or 0))
+        lines = [pricing.line_input(str(n), item["product_id"], item.get("sku"), int(item["quantity"]), item, currency)
                  for n, item in enumerate(reservation["items"])]
         quote = pricing.price(lines, currency=currency, rate=quoting.rate_of(snapshot, currency), tax=tax)
     except BaseException:

@@ -4,8 +4,10 @@ Catalog prices and shipping rates are net amounts in the base currency (USD). Ev
 sees is in the cart's currency, converted with ONE rate snapshot and rounded with ROUND_HALF_UP to
 the currency's minor units (money.round_to_minor), each figure rounded once:
 
-  1. Unit price    = round(base unit price × rate × (1 + tax rate of the line's class, only where the
-                     market shows prices with tax)). The same number the catalog shows, tax included
+  1. Unit price    = the line's fixed price in the cart's currency when the products service has one (as it is:
+                     never converted, never rounded; tax contained in it where the market shows prices with
+                     tax), else round(base unit price × rate × (1 + tax rate of the line's class, only where
+                     the market shows prices with tax)). The same number the catalog shows, tax included
                      where the market expects it (EU, UK, Japan, Australia…), without it elsewhere (US, Canada).
   2. Line total    = unit price × quantity (exact). Subtotal = Σ line totals (exact).
   3. Shipping      = round(method's base price × rate × (1 + standard rate, where prices include tax));
@@ -50,6 +52,23 @@ class LineInput:
     base_unit_price: Decimal
     tax_class: str = STANDARD
     weight_grams: int = 0
+    fixed_unit_price: Decimal | None = None     # the fixed price in the cart's currency (rule 1), if it has one
+
+
+def fixed_price_in(prices: dict | None, currency: str) -> Decimal | None:
+    """A line's fixed price in `currency` from the products service's `fixed_prices` ({currency: amount}), if any."""
+    amount = (prices or {}).get(currency)
+    return Decimal(str(amount)) if amount is not None else None
+
+
+def line_input(line_id: str, product_id: str, sku: str | None, quantity: int, product: dict, currency: str
+               ) -> LineInput:
+    """A line to price from the products service's answer for it (a quote's or a reservation's line): its base
+    price, name, tax class, weight, and its fixed price in `currency` if it has one."""
+    return LineInput(line_id=line_id, product_id=product_id, sku=sku, name=product.get("name"), quantity=int(quantity),
+                     base_unit_price=Decimal(str(product["unit_price"]["amount"])),
+                     tax_class=product.get("tax_class") or STANDARD, weight_grams=int(product.get("weight_grams") or 0),
+                     fixed_unit_price=fixed_price_in(product.get("fixed_prices"), currency))
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,7 @@ class PricedLine:
     base_unit_price: Decimal        # net, base currency
     unit_price: Decimal             # cart currency, rounded, tax included where the market shows it
     line_total: Decimal
+    fixed: bool = False             # unit_price is the product's fixed price in the cart's currency
 
 
 @dataclass(frozen=True)
@@ -156,11 +176,13 @@ def price(lines: Sequence[LineInput], *, currency: str, rate: Decimal, tax: TaxR
     priced = []
     for line in lines:
         line_rate = tax.rate_for(line.tax_class)
-        unit = unit_price(line.base_unit_price, rate, currency, tax_rate=line_rate if included else ZERO)
+        fixed = line.fixed_unit_price is not None
+        unit = line.fixed_unit_price if fixed else unit_price(line.base_unit_price, rate, currency,
+                                                              tax_rate=line_rate if included else ZERO)
         priced.append(PricedLine(line_id=line.line_id, product_id=line.product_id, sku=line.sku, name=line.name,
                                  quantity=line.quantity, tax_class=line.tax_class, tax_rate=line_rate,
                                  base_unit_price=line.base_unit_price, unit_price=unit,
-                                 line_total=unit * line.quantity))
+                                 line_total=unit * line.quantity, fixed=fixed))
     subtotal = sum((line.line_total for line in priced), ZERO)
     standard = tax.rate_for(STANDARD)
     shipping = (unit_price(shipping_base, rate, currency, tax_rate=standard if included else ZERO)
@@ -222,5 +244,5 @@ def breakdown(quote: Quote) -> dict:
                       for line in quote.lines]}
 
 
-__all__ = ["AppliedDiscount", "DiscountTerms", "LineInput", "PricedLine", "Quote", "breakdown", "order_fields",
-           "price", "unit_price"]
+__all__ = ["AppliedDiscount", "DiscountTerms", "LineInput", "PricedLine", "Quote", "breakdown", "fixed_price_in",
+           "line_input", "order_fields", "price", "unit_price"]

@@ -32,7 +32,7 @@ def reserve_request(reservation_id: str, items: list[dict], ttl_seconds: int) ->
 
 def reserve(reservation_id: str, items: list[dict], ttl_seconds: int) -> dict:
     """Hold stock for every line (or none): {reservation_id, items: [{product_id, sku, quantity, name,
-    unit_price}], ...}. Conflict (409, with SHORTAGE_MEMBERS) when stock is short or a product is not for
+    unit_price, fixed_prices}], ...}. Conflict (409, with SHORTAGE_MEMBERS) when stock is short or a product is not for
     sale; ValidationFailed (400) with the lines' errors (under items.) for unknown products or bad lines;
     Unprocessable (422)."""
     body = reserve_request(reservation_id, items, ttl_seconds)
@@ -88,7 +88,8 @@ def restock(restock_id: str, items: list[dict]) -> dict:
 def quote(items: list[dict], locale: str) -> list[dict]:
     """What each line ({product_id, sku}) costs now, without holding stock, in the order asked: per line
     {product_id, sku, found, for_sale, name (in `locale`), unit_price {amount, currency} (net, base currency),
-    weight_grams, tax_class, available}, or {found: false, missing: product | sku | sku_required}."""
+    weight_grams, tax_class, fixed_prices {currency: amount} (pricing.line_input takes the cart's), available},
+    or {found: false, missing: product | sku | sku_required}."""
     body = {"locale": locale, "items": [{"product_id": str(i["product_id"]), "sku": i.get("sku")} for i in items]}
     response = client().post("/internal/quotes", internal=True, json=body)
     return response.result("price the cart", shape=dict)["items"]

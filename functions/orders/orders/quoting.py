@@ -80,11 +80,7 @@ def _line_inputs(cart: CartModel, warnings: list[dict]) -> tuple[list[pricing.Li
         if int(line.quantity) > int(info.get("available") or 0):
             warnings.append({"code": OUT_OF_STOCK, "line_id": line.id, "available": int(info.get("available") or 0),
                              "message": f"Only {int(info.get('available') or 0)} left."})
-        inputs.append(pricing.LineInput(line_id=line.id, product_id=line.product_id, sku=line.sku,
-                                        name=info.get("name"), quantity=int(line.quantity),
-                                        base_unit_price=Decimal(str(info["unit_price"]["amount"])),
-                                        tax_class=info.get("tax_class") or taxes.STANDARD,
-                                        weight_grams=int(info.get("weight_grams") or 0)))
+        inputs.append(pricing.line_input(line.id, line.product_id, line.sku, int(line.quantity), info, cart.currency))
     return inputs, items
 
 

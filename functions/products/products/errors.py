@@ -9,6 +9,11 @@ class ProductNotFound(NotFound):
         super().__init__(f"Product {product_id} does not exist.", product_id=product_id)
 
 
+class VariantNotFound(NotFound):
+    def __init__(self, product_id: str, sku: str):
+        super().__init__(f"Product {product_id} has no variant {sku!r}.", product_id=product_id, sku=sku)
+
+
 class SlugTaken(Conflict):
     type_slug = "slug-taken"
 

@@ -4,7 +4,8 @@ Refused: any scheme but https; credentials in the URL; a missing host; `localhos
 the `.localhost`, `.local`, `.internal`, `.lan`, `.home.arpa` names; any IP literal that is
 not a global unicast address (loopback, private, link-local, unique-local, CGNAT, multicast,
 reserved, unspecified), including IPv4 written as one number, in hex or in octal; over 2,048
-characters. Hostnames are not resolved here (DNS can change after validation), so whatever
+characters; spaces or control characters anywhere (percent-encode them). Hostnames are not resolved
+here (DNS can change after validation), so whatever
 fetches images server-side must still refuse private addresses when it connects.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from marshmallow import ValidationError, fields
 MAX_LENGTH = 2048
 _PRIVATE_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet", ".corp")
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$")
 
 
@@ -51,6 +53,8 @@ def check(url: str) -> str:
     url = url.strip()
     if len(url) > MAX_LENGTH:
         raise ValidationError(f"Must be at most {MAX_LENGTH} characters.")
+    if _SPACE_OR_CONTROL.search(url):
+        raise ValidationError("Must not contain spaces or control characters (percent-encode them).")
     try:
         parts = urlsplit(url)
         port = parts.port  # noqa: F841 - raises on a bad port
@@ -83,8 +87,9 @@ def check(url: str) -> str:
 
 class ImageUrl(fields.String):
     OPENAPI = {"type": "string", "maxLength": MAX_LENGTH, "example": "https://images.example.com/shirt.jpg",
-               "pattern": r"^https://([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(/[A-Za-z0-9._~/-]*)?$",
-               "description": "https on a public host (no IP literals of private ranges, no .local, .internal …)."}
+               "pattern": r"^[Hh][Tt][Tt][Pp][Ss]://[^\s/?#]+([/?#]\S*)?$",
+               "description": "https on a public host (no credentials, no IP literals of private ranges, no .local, "
+                              ".internal …); no spaces or control characters."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         return check(super()._deserialize(value, attr, data, **kwargs))

@@ -64,6 +64,7 @@ class VariantAttribute(MapAttribute):
     attributes = MapAttribute(default=dict)
     base_price = DecimalAttribute(null=True)    # None: the product's base price
     weight_grams = NumberAttribute(null=True)   # None: the product's weight (stock.line_of)
+    prices = MapAttribute(default=dict)         # fixed prices: currency → amount ("2500"); stock.line_of
 
 
 class ProductItem(Model):
@@ -79,6 +80,7 @@ class ProductItem(Model):
     currency = UnicodeAttribute(default="USD")
     weight_grams = NumberAttribute(default=0)           # shipping weight; items written before it: 0
     tax_class = UnicodeAttribute(default=DEFAULT_TAX_CLASS)  # TAX_CLASSES; items written before it: standard
+    prices = MapAttribute(default=dict)     # fixed prices: currency → amount ("2500"), winning over conversion
     sku = UnicodeAttribute(null=True)
     attributes = MapAttribute(default=dict)
     images = ListAttribute(of=UnicodeAttribute, default=list)
@@ -132,6 +134,7 @@ class ReservationLine(MapAttribute):
     name = UnicodeAttribute()
     weight_grams = NumberAttribute(null=True)   # effective weight of one unit (None in older records: 0)
     tax_class = UnicodeAttribute(null=True)     # the product's (None in older records: standard)
+    fixed_prices = MapAttribute(null=True)      # the unit's fixed prices then (currency → amount; None: none)
 
 
 class ReservationItem(Model):

@@ -20,7 +20,7 @@ from meridian.clock import iso, utcnow
 from meridian.errors import Conflict
 
 from . import repository, stock
-from .errors import ProductNotFound, SkuTaken, SlugTaken
+from .errors import ProductNotFound, SkuTaken, SlugTaken, VariantNotFound
 from .models import (
     DEFAULT_TAX_CLASS,
     META,
@@ -92,7 +92,7 @@ def create(data: dict[str, Any], *, now: _dt.datetime | None = None) -> ProductI
         stamp = iso(now)
         repository.put_all_details(product_id, texts, stamp)
         variants = [VariantAttribute(sku=v["sku"], attributes=v.get("attributes") or {}, base_price=v.get("base_price"),
-                                     weight_grams=v.get("weight_grams"))
+                                     weight_grams=v.get("weight_grams"), prices=stored_prices(v.get("prices")))
                     for v in data.get("variants") or []]
         units = ({v["sku"]: int(v.get("stock") or 0) for v in data["variants"]} if variants
                  else {SIMPLE_STOCK_KEY: int(data.get("stock") or 0)})
@@ -101,7 +101,7 @@ def create(data: dict[str, Any], *, now: _dt.datetime | None = None) -> ProductI
             status=data.get("status") or "active", base_price=data["base_price"], currency="USD",
             weight_grams=int(data.get("weight_grams") or 0), tax_class=data.get("tax_class") or DEFAULT_TAX_CLASS,
             sku=data.get("sku"), attributes=data.get("attributes") or {}, images=list(data.get("images") or []),
-            variants=variants, stock=units, holds={}, sold={},
+            prices=stored_prices(data.get("prices")), variants=variants, stock=units, holds={}, sold={},
             l10n=texts,
             created_at=stamp, updated_at=stamp, version=1,
             **repository.catalog_keys(data.get("status") or "active", data["category"], stamp, product_id))
@@ -145,6 +145,8 @@ def update(product_id: str, changes: dict[str, Any], *, now: _dt.datetime | None
         new_claim, old_claim, new_slug = slug_claim(changes["slug"]), slug_claim(product.slug), changes["slug"]
     fields = {field: changes[field] for field in ("base_price", "weight_grams", "tax_class", "images", "attributes")
               if field in changes}
+    if "prices" in changes:
+        fields["prices"] = stored_prices(changes["prices"], product.prices)
     status, category = changes.get("status", product.status), changes.get("category", product.category)
     moved = (status, category) if status != product.status or category != product.category else None
     if any(field in changes for field in ("name", "description", "slug")):
@@ -171,6 +173,46 @@ def update(product_id: str, changes: dict[str, Any], *, now: _dt.datetime | None
         repository.unclaim(old_claim, product.id)
     audit.describe(action="product.archived" if status == "archived" and before["status"] != "archived"
                    else "product.updated", target=f"product:{product.id}", before=before, after=admin_view(product))
+    return product
+
+
+def stored_prices(changes: dict[str, Any] | None, current=None) -> dict[str, str]:
+    """Fixed prices as stored (currency → amount string): `current` with `changes` applied (None removes one)."""
+    prices = dict(current.as_dict() if hasattr(current, "as_dict") else current or {})
+    for code, amount in (changes or {}).items():
+        if amount is None:
+            prices.pop(code, None)
+        else:
+            prices[code] = format(amount, "f")
+    return prices
+
+
+def update_variant(product_id: str, sku: str, changes: dict[str, Any], *, now: _dt.datetime | None = None
+                   ) -> ProductItem:
+    """Change one variant's own fixed prices (null removes one), base price or weight (null: the product's)."""
+    now = now or utcnow()
+    product = load(product_id, consistent=True)
+    before = admin_view(product)
+    read_version = int(product.version or 1)
+    variants, found = [], False
+    for variant in product.variants or []:
+        if variant.sku.upper() == sku.upper():
+            found = True
+            variant = VariantAttribute(
+                sku=variant.sku, attributes=variant.attributes.as_dict() if variant.attributes else {},
+                base_price=changes.get("base_price", variant.base_price),
+                weight_grams=changes.get("weight_grams", variant.weight_grams),
+                prices=stored_prices(changes.get("prices"), variant.prices))
+        variants.append(variant)
+    if not found:
+        raise VariantNotFound(product.id, sku)
+    actions = repository.product_changes(now=now, version=read_version + 1, fields={"variants": variants})
+    try:
+        repository.update_product_version(product, actions, read_version)
+    except repository.ConditionFailed:
+        raise Conflict("The product was changed by someone else meanwhile; read it again and retry.",
+                       product_id=product.id) from None
+    audit.describe(action="product.updated", target=f"product:{product.id}", before=before, after=admin_view(product))
     return product
 
 

@@ -6,9 +6,15 @@ target currency's minor units. The market is the country the shopper's locale an
 (meridian.markets: de/EUR → DE, en-US → US); its rates are orders' tax table (market_taxes.py). When no rate
 snapshot can be had at all, prices in the base currency itself are still served (rate 1); any other currency
 answers 503 with Retry-After.
+
+A fixed price (stock.fixed_prices_of: a product's or a variant's own price in one currency) is the price on the
+shelf in that currency as it stands: never converted, never rounded, tax included as the market shows it. It
+wins over conversion before any rate is read (`fx` says `source: "fixed"`, no rate), so rounding rules of the
+conversion path never touch it.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -48,9 +54,21 @@ class Shelf:
         return {"included": True, "rate": rate_text(rate), "name": self.tax["name"], "country": self.tax["country"]}
 
 
-def price(amount: Decimal, shelf: Shelf, tax_class: str = "standard", base: str = BASE_CURRENCY) -> tuple[dict, dict]:
-    """(price {amount, currency}, fx {rate, as_of, source, stale}) of a net base-currency amount on `shelf`."""
+FIXED_SOURCE = "fixed"
+
+
+def fixed_fx() -> dict:
+    """The fx block of a fixed price: no conversion, so no rate."""
+    return {"rate": None, "as_of": None, "source": FIXED_SOURCE, "stale": False}
+
+
+def price(amount: Decimal, shelf: Shelf, tax_class: str = "standard", base: str = BASE_CURRENCY,
+          fixed: Mapping[str, Decimal] | None = None) -> tuple[dict, dict]:
+    """(price {amount, currency}, fx {rate, as_of, source, stale}) of a net base-currency amount on `shelf`;
+    `fixed`: the unit's fixed prices (currency → amount), the one in the shelf's currency wins as it is."""
     currency = shelf.currency
+    if fixed and fixed.get(currency) is not None:
+        return Money(fixed[currency], currency).to_json(), fixed_fx()
     try:
         conversion = fx.convert(amount, base, currency)
         rate, fx_block = conversion.rate, conversion.fx_json()
@@ -64,3 +82,8 @@ def price(amount: Decimal, shelf: Shelf, tax_class: str = "standard", base: str 
 
 def base_price(amount: Decimal, base: str = BASE_CURRENCY) -> dict:
     return Money.of(amount, base).to_json()
+
+
+def fixed_prices_json(prices: Mapping[str, Decimal]) -> dict[str, str]:
+    """Fixed prices as the API shows them: currency → amount string ("2500", "21.90")."""
+    return {code: Money(amount, code).to_json()["amount"] for code, amount in sorted(prices.items())}

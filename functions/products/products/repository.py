@@ -114,7 +114,8 @@ def get_products(ids: set[str], *, texts_in: list[str] | None = None) -> dict[st
     projection = None if texts_in is None else [
         ProductItem.pk, ProductItem.sk, ProductItem.id, ProductItem.slug, ProductItem.status,
         ProductItem.base_price, ProductItem.currency, ProductItem.sku, ProductItem.variants, ProductItem.stock,
-        ProductItem.weight_grams, ProductItem.tax_class, *(ProductItem.l10n[code] for code in texts_in)]
+        ProductItem.weight_grams, ProductItem.tax_class, ProductItem.prices,
+        *(ProductItem.l10n[code] for code in texts_in)]
     return {item.id: item for item in ProductItem.batch_get(keys, attributes_to_get=projection)}
 
 
@@ -268,7 +269,8 @@ def catalog(status: str, category: str | None, *, after: tuple[str, str] | None,
     projection = None if texts_in is None else [
         ProductItem.pk, ProductItem.sk, ProductItem.id, ProductItem.slug, ProductItem.category,
         ProductItem.base_price, ProductItem.images, ProductItem.variants, ProductItem.stock, ProductItem.gsi2sk,
-        ProductItem.weight_grams, ProductItem.tax_class, *(ProductItem.l10n[code] for code in texts_in)]
+        ProductItem.weight_grams, ProductItem.tax_class, ProductItem.prices,
+        *(ProductItem.l10n[code] for code in texts_in)]
     return index.query(partition, scan_index_forward=False, limit=limit, page_size=page_size,
                        last_evaluated_key=start, attributes_to_get=projection)
 

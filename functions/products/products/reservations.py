@@ -169,7 +169,9 @@ def reserve(reservation_id: str, items: list[dict], *, ttl_seconds: int | None =
         lines.append(ReservationLine(product_id=pid, sku=found.sku, stock_key=found.stock_key, quantity=qty,
                                      unit_price=found.unit_price, currency=product.currency or "USD",
                                      name=_name_of(product), weight_grams=found.weight_grams,
-                                     tax_class=product.tax_class))
+                                     tax_class=product.tax_class,
+                                     fixed_prices={code: format(amount, "f")
+                                                   for code, amount in found.fixed_prices.items()} or None))
     if errors:
         raise ValidationFailed(errors)
     products_held = list(repository.by_product(lines))

@@ -8,7 +8,7 @@ from decimal import Decimal
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 from meridian import locales
 from meridian.fields import Answer, FxSchema, MinorUnitAmount, MoneySchema
-from meridian.money import BASE_CURRENCY, CURRENCIES
+from meridian.money import BASE_CURRENCY, CURRENCIES, UnknownCurrency, currency_code
 
 from .image_urls import ImageUrl
 from .models import DEFAULT_TAX_CLASS, PRODUCT_STATUSES, TAX_CLASSES
@@ -21,6 +21,7 @@ MAX_VARIANTS = 50
 MAX_RESERVATION_LINES = 50
 MAX_QUOTE_LINES = 50
 MAX_WEIGHT_GRAMS = 1_000_000
+MAX_FIXED_PRICES = 200          # more than ISO 4217 has
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CATEGORY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -38,6 +39,59 @@ class Price(MinorUnitAmount):
 
     def __init__(self, **kwargs):
         super().__init__(BASE_CURRENCY, above=0, below=MAX_BASE_PRICE, **kwargs)
+
+
+class FixedPrices(fields.Dict):
+    """Fixed prices per currency, `{"JPY": "2500", "EUR": "21.90"}`: each key an ISO 4217 code meridian.money
+    knows (any case in, upper case out), each amount above 0, within its currency's minor units and
+    money.parse_amount's limits (MinorUnitAmount). Errors name the currency as sent: `prices.EUR`.
+    `removable` (FixedPriceChanges): null removes that currency's fixed price (PATCH); otherwise null is refused."""
+    OPENAPI = {"type": "object", "maxProperties": MAX_FIXED_PRICES,
+               "additionalProperties": {"anyOf": [
+                   {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,3})?$"}, {"type": "integer", "minimum": 1}]},
+               "description": "ISO 4217 code → the unit's price in it as shown to the shopper (tax included where "
+                              "the market shows prices with tax); wins over conversion.",
+               "example": {"JPY": "2500", "EUR": "21.90"}}
+
+    removable = False
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("Must be an object of ISO 4217 codes to amounts.")
+        if len(value) > MAX_FIXED_PRICES:
+            raise ValidationError(f"At most {MAX_FIXED_PRICES} currencies.")
+        out: dict[str, Decimal | None] = {}
+        errors: dict[str, list[str]] = {}
+        for key, amount in value.items():
+            try:
+                code = currency_code(key)
+            except UnknownCurrency as error:
+                errors[str(key)] = [str(error)]
+                continue
+            if code in out:
+                errors[str(key)] = [f"{code} is given twice."]
+            elif amount is None:
+                if self.removable:
+                    out[code] = None
+                else:
+                    errors[str(key)] = ["Give an amount (null removes a fixed price on PATCH only)."]
+            else:
+                try:
+                    out[code] = MinorUnitAmount(code, above=0).deserialize(amount)
+                except ValidationError as error:
+                    errors[str(key)] = error.messages
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+
+class FixedPriceChanges(FixedPrices):
+    """FixedPrices to change (PATCH): null removes that currency's fixed price."""
+    OPENAPI = {**FixedPrices.OPENAPI, "additionalProperties": {**FixedPrices.OPENAPI["additionalProperties"],
+                                                                "nullable": True},
+        "description": "Currency → a new fixed price, or null to remove it (the others stay).",
+        "example": {"JPY": "2500", "EUR": None}}
+    removable = True
 
 
 class StrictInteger(fields.Integer):
@@ -132,6 +186,21 @@ class VariantSchema(_Strict):
     base_price = Price(load_default=None, allow_none=True)
     stock = StrictInteger(load_default=0, validate=validate.Range(0, MAX_STOCK))
     weight_grams = Weight(load_default=None, allow_none=True)    # None: the product's
+    prices = FixedPrices(load_default=dict)
+
+
+class VariantPatchSchema(_Strict):
+    """A variant's own fixed prices (null removes one), base price or weight (null: the product's)."""
+    OPENAPI_EXAMPLE = {"prices": {"JPY": "2800", "EUR": None}}
+
+    prices = FixedPriceChanges()
+    base_price = Price(allow_none=True)
+    weight_grams = Weight(allow_none=True)
+
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Send at least one field to change.")
 
 
 def _unique_skus(variants: list[dict]) -> None:
@@ -166,6 +235,7 @@ class ProductCreateSchema(_Strict):
     images = fields.List(ImageUrl(), load_default=list, validate=validate.Length(max=10))
     attributes = Attributes(load_default=dict)
     stock = StrictInteger(load_default=None, validate=validate.Range(0, MAX_STOCK))
+    prices = FixedPrices(load_default=dict)
     variants = fields.List(fields.Nested(VariantSchema), load_default=list,
                            validate=validate.Length(max=MAX_VARIANTS))
 
@@ -202,6 +272,7 @@ class ProductPatchSchema(_Strict):
         SLUG, error="Lower-case letters, digits and single hyphens.")])
     images = fields.List(ImageUrl(), validate=validate.Length(max=10))
     attributes = Attributes()
+    prices = FixedPriceChanges()
 
     @validates_schema
     def _not_empty(self, data, **kwargs):
@@ -267,9 +338,12 @@ LOCALE = {"pattern": "^(?:" + locales.OPENAPI_SCHEMA["pattern"][1:-1] + ")?$", "
 CURRENCY = {"enum": sorted(CURRENCIES), "description": "Wins over the saved preference; default USD."}
 
 
+NOT_EMPTY = validate.Length(min=1, error="Give a value or leave the parameter out.")
+
+
 class ListQuerySchema(_Strict):
-    locale = fields.String(load_default=None, metadata=LOCALE)
-    currency = fields.String(load_default=None, metadata=CURRENCY)
+    locale = fields.String(load_default=None, validate=NOT_EMPTY, metadata=LOCALE)
+    currency = fields.String(load_default=None, validate=NOT_EMPTY, metadata=CURRENCY)
     category = fields.String(load_default=None, validate=[validate.Length(1, 40), validate.Regexp(
         CATEGORY, error="Lower-case letters, digits and hyphens.")])
     q = PlainText(load_default=None, min_length=1, max_length=100)
@@ -279,8 +353,8 @@ class ListQuerySchema(_Strict):
 
 
 class ProductQuerySchema(_Strict):
-    locale = fields.String(load_default=None, metadata=LOCALE)
-    currency = fields.String(load_default=None, metadata=CURRENCY)
+    locale = fields.String(load_default=None, validate=NOT_EMPTY, metadata=LOCALE)
+    currency = fields.String(load_default=None, validate=NOT_EMPTY, metadata=CURRENCY)
 
 
 # ---------------------------------------------------------------------------- categories, attribute dictionary
@@ -451,6 +525,8 @@ class ProductAnswer(Answer):
     canonical_slug = fields.String()
     stock = fields.List(fields.Nested(StockLevelAnswer))
     locales = fields.List(fields.String())
+    prices = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "Admins: the fixed prices (currency → amount)."})
 
 
 class ProductPageAnswer(Answer):
@@ -464,6 +540,9 @@ class AdminVariantAnswer(Answer):
     sku = fields.String(required=True)
     attributes = fields.Dict(required=True)
     base_price = fields.Nested(MoneySchema, required=True, allow_none=True)
+    prices = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
+        "description": "Its own fixed prices (currency → amount); with the product's base price it also has the "
+                       "product's, its own winning."})
     weight_grams = fields.Integer(required=True, metadata={"description": "Grams: its own, else the product's."})
 
 
@@ -476,6 +555,9 @@ class ProductAdminAnswer(Answer):
     base_price = fields.Nested(MoneySchema, required=True)
     weight_grams = fields.Integer(required=True, metadata={"description": "Grams."})
     tax_class = fields.String(required=True, metadata={"enum": list(TAX_CLASSES)})
+    prices = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
+        "description": "Fixed prices (currency → amount as shown to the shopper), winning over conversion.",
+        "example": {"JPY": "2500"}})
     sku = fields.String(required=True, allow_none=True)
     attributes = fields.Dict(required=True)
     images = fields.List(fields.String(), required=True)

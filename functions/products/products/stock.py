@@ -15,7 +15,9 @@ so stock never goes below zero and never disagrees with the reservations holding
 the units available to reserve now (pim.set_inventory; units held are not included).
 
 `line_of` says what a unit of (product, SKU) is wherever one is reserved or quoted: its stock key, the
-SKU reported for it, its base price and its weight (a variant's own, else the product's).
+SKU reported for it, its base price and its weight (a variant's own, else the product's), and its fixed
+prices (`fixed_prices_of`: a variant's own per currency, over its product's when it has the product's base
+price; a variant with a base price of its own has only its own fixed prices).
 """
 from __future__ import annotations
 
@@ -36,6 +38,29 @@ class Line(NamedTuple):
     sku: str | None         # the SKU to report (as stored)
     unit_price: Decimal     # base price: the variant's own if it has one, else the product's
     weight_grams: int       # the variant's own weight if it has one, else the product's
+    fixed_prices: dict[str, Decimal] = {}   # currency → the unit's fixed shelf price (fixed_prices_of)
+
+
+def _prices(stored) -> dict[str, Decimal]:
+    raw = stored.as_dict() if hasattr(stored, "as_dict") else dict(stored or {})
+    return {code: Decimal(str(amount)) for code, amount in raw.items() if amount is not None}
+
+
+def own_fixed_prices(variant) -> dict[str, Decimal]:
+    """The fixed prices set on a variant itself (not those it takes from its product)."""
+    return _prices(variant.prices)
+
+
+def fixed_prices_of(product: ProductItem, variant=None) -> dict[str, Decimal]:
+    """THE fixed-price rule: currency → the shelf price a unit has in that currency, winning over conversion.
+    A product's own; a variant's own win over its product's, which it takes only while it has the product's
+    base price (a variant priced on its own is converted unless it has a fixed price of its own)."""
+    own = _prices(product.prices)
+    if variant is None:
+        return own
+    if variant.base_price is not None:
+        return _prices(variant.prices)
+    return {**own, **_prices(variant.prices)}
 
 
 def line_of(product: ProductItem, sku: str | None) -> Line | None:
@@ -48,11 +73,12 @@ def line_of(product: ProductItem, sku: str | None) -> Line | None:
             if variant.sku.upper() == sku.upper():
                 price = variant.base_price if variant.base_price is not None else product.base_price
                 weight = variant.weight_grams if variant.weight_grams is not None else product.weight_grams
-                return Line(variant.sku, variant.sku, price, int(weight or 0))
+                return Line(variant.sku, variant.sku, price, int(weight or 0), fixed_prices_of(product, variant))
         return None
     if sku and (product.sku or "").upper() != sku.upper():
         return None
-    return Line(SIMPLE_STOCK_KEY, product.sku, product.base_price, int(product.weight_grams or 0))
+    return Line(SIMPLE_STOCK_KEY, product.sku, product.base_price, int(product.weight_grams or 0),
+                fixed_prices_of(product))
 
 
 def stock_keys(product: ProductItem) -> list[str]:

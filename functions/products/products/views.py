@@ -36,7 +36,8 @@ def public_view(product: ProductItem, *, locale: str, shelf: pricing.Shelf, deta
     was served in. `taxonomy` names its category and attributes in the locale (taxonomy.py)."""
     taxonomy = taxonomy or EMPTY
     served, text = localized(product, locale)
-    price, fx_block = pricing.price(product.base_price, shelf, product.tax_class)
+    price, fx_block = pricing.price(product.base_price, shelf, product.tax_class,
+                                    fixed=stock.fixed_prices_of(product))
     view: dict[str, Any] = {
         "id": product.id,
         "slug": text.get("slug") or product.slug,
@@ -70,12 +71,13 @@ def public_view(product: ProductItem, *, locale: str, shelf: pricing.Shelf, deta
         view["canonical_slug"] = product.slug
         view["stock"] = stock.levels(product)
         view["locales"] = sorted(texts_of(product))
+        view["prices"] = pricing.fixed_prices_json(stock.fixed_prices_of(product))
     return view, served
 
 
 def _variant_view(product: ProductItem, variant, shelf: pricing.Shelf) -> dict[str, Any]:
     line = stock.line_of(product, variant.sku)
-    price, _ = pricing.price(line.unit_price, shelf, product.tax_class)
+    price, _ = pricing.price(line.unit_price, shelf, product.tax_class, fixed=line.fixed_prices)
     return {"sku": variant.sku, "attributes": variant.attributes.as_dict() if variant.attributes else {},
             "price": price, "base_price": pricing.base_price(line.unit_price),
             "in_stock": stock.in_stock(product, variant.sku), "weight_grams": line.weight_grams}
@@ -91,11 +93,13 @@ def admin_view(product: ProductItem) -> dict[str, Any]:
         "base_price": pricing.base_price(product.base_price),
         "weight_grams": int(product.weight_grams or 0),
         "tax_class": product.tax_class,
+        "prices": pricing.fixed_prices_json(stock.fixed_prices_of(product)),
         "sku": product.sku,
         "attributes": product.attributes.as_dict() if product.attributes else {},
         "images": list(product.images or []),
         "variants": [{"sku": v.sku, "attributes": v.attributes.as_dict() if v.attributes else {},
                       "base_price": pricing.base_price(v.base_price) if v.base_price is not None else None,
+                      "prices": pricing.fixed_prices_json(stock.own_fixed_prices(v)),
                       "weight_grams": stock.line_of(product, v.sku).weight_grams}
                      for v in product.variants or []],
         "localizations": texts_of(product),
@@ -153,8 +157,14 @@ def reservation_view(item: ReservationItem) -> dict[str, Any]:
             "name": line.name,
             "weight_grams": int(line.weight_grams or 0),
             "tax_class": line.tax_class or DEFAULT_TAX_CLASS,
+            "fixed_prices": _stored_prices(line.fixed_prices),
         } for line in item.lines],
     }
+
+
+def _stored_prices(stored) -> dict[str, str]:
+    """A reservation line's fixed prices as stored (records before fixed prices: none)."""
+    return {code: str(amount) for code, amount in (stored.as_dict() if stored else {}).items()}
 
 
 def restock_view(item) -> dict[str, Any]:
@@ -182,6 +192,7 @@ def quote_view(quotes: list[Quote]) -> dict[str, Any]:
             "unit_price": Money(quote.line.unit_price, quote.currency).to_json(),
             "weight_grams": quote.line.weight_grams,
             "tax_class": quote.tax_class,
+            "fixed_prices": pricing.fixed_prices_json(quote.line.fixed_prices),
             "available": quote.available,
         })
     return {"items": items}

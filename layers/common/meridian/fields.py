@@ -170,7 +170,8 @@ class MoneySchema(Answer):
 
 
 class FxSchema(Answer):
-    rate = fields.String(required=True, metadata={"example": "0.92"})
+    rate = fields.String(required=True, allow_none=True, metadata={"example": "0.92",
+                                                                   "description": "null: a fixed price, not converted"})
     as_of = fields.String(required=True, allow_none=True)
     source = fields.String(required=True, allow_none=True)
     stale = fields.Boolean(required=True)

@@ -24,13 +24,14 @@ Example = tuple[int, dict[str, Any]]
 def reserved(request: dict, catalog: dict[str, dict], *, status: str = "held") -> Example:
     """201: every line of `request` (the body orders POSTs to /internal/reservations) held, priced in USD.
     `catalog`: product id → {price (USD, "19.99"), name, sku (None for a product without variants),
-    weight_grams? (0), tax_class? ("standard")}."""
+    weight_grams? (0), tax_class? ("standard"), prices? ({}: its fixed prices, currency → amount)}."""
     items = [{"product_id": line["product_id"], "sku": line.get("sku") or catalog[line["product_id"]].get("sku"),
               "quantity": line["quantity"],
               "unit_price": {"amount": catalog[line["product_id"]]["price"], "currency": "USD"},
               "name": catalog[line["product_id"]]["name"],
               "weight_grams": catalog[line["product_id"]].get("weight_grams", 0),
-              "tax_class": catalog[line["product_id"]].get("tax_class", "standard")} for line in request["items"]]
+              "tax_class": catalog[line["product_id"]].get("tax_class", "standard"),
+              "fixed_prices": catalog[line["product_id"]].get("prices", {})} for line in request["items"]]
     return 201, {"reservation_id": request["reservation_id"], "status": status, "expires_at": EXPIRES_AT,
                  "created_at": CREATED_AT, "items": items}
 
@@ -43,9 +44,10 @@ def quote_request(locale: str, lines: list[dict]) -> dict:
 
 def quoted(request: dict, catalog: dict[str, dict]) -> Example:
     """200: what each line of `request` (quote_request's body) costs now, in its order. `catalog`: product id →
-    {price, name (in the request's locale), sku, weight_grams? (0), tax_class? ("standard"), stock? (0: units
-    available now), status? ("active")}; a product not in it, or a SKU it does not have, is `found: false`
-    with `missing`: "product" or "sku" ("sku_required" for a product with variants asked without one)."""
+    {price, name (in the request's locale), sku, weight_grams? (0), tax_class? ("standard"), prices? ({}: fixed
+    prices, currency → amount), stock? (0: units available now), status? ("active")}; a product not in it, or a
+    SKU it does not have, is `found: false` with `missing`: "product" or "sku" ("sku_required" for a product
+    with variants asked without one)."""
     items = []
     for line in request["items"]:
         product = catalog.get(line["product_id"])
@@ -58,7 +60,8 @@ def quoted(request: dict, catalog: dict[str, dict]) -> Example:
                       "for_sale": product.get("status", "active") == "active", "name": product["name"],
                       "unit_price": {"amount": product["price"], "currency": "USD"},
                       "weight_grams": product.get("weight_grams", 0),
-                      "tax_class": product.get("tax_class", "standard"), "available": product.get("stock", 0)})
+                      "tax_class": product.get("tax_class", "standard"), "fixed_prices": product.get("prices", {}),
+                      "available": product.get("stock", 0)})
     return 200, {"items": items}
 
 

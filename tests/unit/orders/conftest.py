@@ -49,11 +49,12 @@ class ProductsStub:
         self.queued: list[contract.Example] = []
 
     def add(self, price: str, stock: int = 10, name: str = "Widget", *, tax_class: str = "standard",
-            weight_grams: int = 500, sku: str | None = None) -> str:
-        """A product without variants (`sku`: its own SKU, which products reports on its reservation lines)."""
+            weight_grams: int = 500, sku: str | None = None, prices: dict[str, str] | None = None) -> str:
+        """A product without variants (`sku`: its own SKU, which products reports on its reservation lines;
+        `prices`: its fixed prices, currency → amount)."""
         product_id = str(uuid.uuid4())
         self.catalog[product_id] = {"price": price, "name": name, "sku": sku, "tax_class": tax_class,
-                                    "weight_grams": weight_grams}
+                                    "weight_grams": weight_grams, "prices": dict(prices or {})}
         self.starting_stock[product_id] = stock
         return product_id
 

@@ -203,3 +203,11 @@ def test_a_listed_product_shows_what_its_own_page_shows(products):
     assert products.client.get(LIST, query={"locale": "pt-BR"}).json["items"][0]["name"] == "Chávena"
     admin_listed = products.client.get(LIST, query={"locale": "de"}, headers=products.admin).json["items"][0]
     assert admin_listed["locales"] == ["de", "en", "pt"] and admin_listed["stock"][1]["available"] == 2
+
+
+def test_an_empty_locale_or_currency_parameter_is_a_400_naming_it(products):
+    pid = make_product(products)
+    for path in (LIST, f"{LIST}/{pid}"):
+        for name in ("locale", "currency"):
+            answer = products.client.get(path, query={name: ""})
+            assert answer.status == 400 and name in answer.json["errors"], (path, name, answer.json)

@@ -109,14 +109,14 @@ def test_a_quote_answers_each_line_in_order_found_or_not(products):
     assert response.json == {"items": [
         {"product_id": kettle, "sku": None, "found": True, "for_sale": True, "name": "Quote kettle",
          "unit_price": {"amount": "49.90", "currency": "USD"}, "weight_grams": 1200, "tax_class": "standard",
-         "available": 4},
+         "fixed_prices": {}, "available": 4},
         {"product_id": unknown, "sku": None, "found": False, "missing": "product"},
         {"product_id": shirt, "sku": "QS-L", "found": True, "for_sale": True, "name": "Quote shirt",
          "unit_price": {"amount": "22.50", "currency": "USD"}, "weight_grams": 310, "tax_class": "zero",
-         "available": 0},
+         "fixed_prices": {}, "available": 0},
         {"product_id": shirt, "sku": "QS-S", "found": True, "for_sale": True, "name": "Quote shirt",
          "unit_price": {"amount": "20.00", "currency": "USD"}, "weight_grams": 250, "tax_class": "zero",
-         "available": 3},
+         "fixed_prices": {}, "available": 3},
         {"product_id": shirt, "sku": "QS-XL", "found": False, "missing": "sku"},
         {"product_id": shirt, "sku": None, "found": False, "missing": "sku_required"},   # variants: one must be chosen
         {"product_id": kettle, "sku": "NOPE-1", "found": False, "missing": "sku"},

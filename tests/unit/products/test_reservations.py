@@ -34,7 +34,7 @@ def test_reserve_returns_prices_names_and_expiry(products):
     assert body["reservation_id"] == rid
     assert body["items"] == [{"product_id": pid, "sku": None, "quantity": 2,
                               "unit_price": {"amount": "49.90", "currency": "USD"}, "name": "Copper kettle",
-                              "weight_grams": 1200, "tax_class": "reduced"}]
+                              "weight_grams": 1200, "tax_class": "reduced", "fixed_prices": {}}]
     expires = _dt.datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
     assert 590 <= (expires - utcnow()).total_seconds() <= 600
     assert available(products, pid) == 3

@@ -49,6 +49,7 @@ def test_descriptions_may_have_line_breaks(rules):
     "https://[::1]/a.png", "https://[::ffff:127.0.0.1]/a.png", "https://2130706433/a.png", "https://0x7f.1/a.png",
     "https://0177.0.0.1/a.png", "https://100.64.0.1/x", "https://printer.local/x.png", "https://db.internal/x",
     "https://user:pw@cdn.example.com/a.png", "https://intranet/a.png", "https:///a.png", "https://0.0.0.0/x",
+    "https://cdn.example.com/a b.png", "https://cdn.example.com/a\tb.png",
 ])
 def test_unsafe_image_urls_are_rejected(rules, url):
     with pytest.raises(ValidationError):

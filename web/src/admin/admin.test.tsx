@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { revenueEntries, revenueRows } from "./pages/Dashboard";
 import { leftToShip, lineErrors } from "./pages/afterPayment";
 import { ALL_EVENTS, WEBHOOK_EVENTS, chosenEvents } from "./pages/Webhooks";
-import { byField } from "./pages/ProductEdit";
+import { byField, pricesChange } from "./pages/ProductEdit";
 import en from "./locales/en.json";
 import de from "./locales/de.json";
 import fr from "./locales/fr.json";
@@ -29,6 +29,12 @@ describe("admin console helpers", () => {
 
   it("puts nested field errors on their form field", () => {
     expect(byField({ "images.1": "bad url", name: "required" })).toEqual({ "images.1": "bad url", images: "bad url", name: "required" });
+  });
+
+  it("sends fixed prices as changed: new or changed amounts as typed, null for a removed currency", () => {
+    const before = { JPY: "2500", EUR: "21.90" };
+    expect(pricesChange(before, [{ currency: "jpy", amount: "2400" }, { currency: "GBP", amount: " 18.50 " }])).toEqual({ JPY: "2400", GBP: "18.50", EUR: null });
+    expect(pricesChange(before, [{ currency: "EUR", amount: "21.90" }, { currency: "JPY", amount: "2500" }, { currency: "", amount: "" }])).toEqual({});
   });
 
   it("has messages for every English one in every locale", () => {

@@ -1,5 +1,6 @@
-// One product: create (POST with an Idempotency-Key) or edit (PATCH of what changed), its stock
-// (PUT …/inventory) and its text per locale side by side (PUT …/localizations/{locale}).
+// One product: create (POST with an Idempotency-Key) or edit (PATCH of what changed), its fixed prices per
+// currency (rows added and removed; PATCH sends null for a removed one), its stock (PUT …/inventory) and its
+// text per locale side by side (PUT …/localizations/{locale}).
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
@@ -34,6 +35,13 @@ interface Product {
   tax_class: string;
   sku?: string | null;
   variants?: Variant[];
+  prices?: Record<string, string>;
+}
+
+/** One row of the fixed prices editor: a currency and its amount (strings, as typed). */
+export interface PriceRow {
+  currency: string;
+  amount: string;
 }
 interface Localization {
   locale: string;
@@ -46,6 +54,29 @@ type Form = Record<"name" | "description" | "category" | "base_price" | "status"
 
 const EMPTY: Form = { name: "", description: "", category: "", base_price: "", status: "active", slug: "", images: "", weight_grams: "0", tax_class: "standard", sku: "" };
 const TAX_CLASSES = ["standard", "reduced", "zero"];
+
+function toRows(prices: Record<string, string> | undefined): PriceRow[] {
+  return Object.entries(prices ?? {}).map(([currency, amount]) => ({ currency, amount }));
+}
+
+/** The fixed prices of the rows (blank rows left out; codes upper case). */
+function rowPrices(rows: PriceRow[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const row of rows) {
+    const code = row.currency.trim().toUpperCase();
+    if (code || row.amount.trim()) out[code] = row.amount.trim();
+  }
+  return out;
+}
+
+/** What a PATCH sends for the rows against the stored prices: changed or new amounts, null for a removed one. */
+export function pricesChange(before: Record<string, string>, rows: PriceRow[]): Record<string, string | null> {
+  const after = rowPrices(rows);
+  const change: Record<string, string | null> = {};
+  for (const [code, amount] of Object.entries(after)) if (before[code] !== amount) change[code] = amount;
+  for (const code of Object.keys(before)) if (!(code in after)) change[code] = null;
+  return change;
+}
 
 function toForm(product: Product): Form {
   return {
@@ -92,14 +123,20 @@ export default function ProductEdit() {
     [id],
   );
   const [form, setForm] = useState<Form>(EMPTY);
+  const [prices, setPrices] = useState<PriceRow[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(created ? t("product.created") : null);
   const [busy, setBusy] = useState(false);
   const attempt = useRef<{ key: string; body: string } | null>(null);
 
   useEffect(() => {
-    if (product) setForm(toForm(product));
-    else if (!id) setForm(EMPTY);
+    if (product) {
+      setForm(toForm(product));
+      setPrices(toRows(product.prices));
+    } else if (!id) {
+      setForm(EMPTY);
+      setPrices([]);
+    }
   }, [product, id]);
 
   const fields = error ? byField(describeError(error, t).fields) : {};
@@ -119,6 +156,7 @@ export default function ProductEdit() {
           if (key === "images" && (value as string[]).length === 0) continue;
           body[key] = value;
         }
+        if (Object.keys(rowPrices(prices)).length > 0) body.prices = rowPrices(prices);
         const text = JSON.stringify(body);
         if (!attempt.current || attempt.current.body !== text) attempt.current = { key: newIdempotencyKey(), body: text };
         const answer = await api<{ id: string }>("/api/v1/products", { method: "POST", body, idempotencyKey: attempt.current.key });
@@ -131,6 +169,8 @@ export default function ProductEdit() {
           if (key === "sku") continue;
           if (form[key] !== before[key]) body[key] = apiValue(key, form[key]);
         }
+        const change = pricesChange(product?.prices ?? {}, prices);
+        if (Object.keys(change).length > 0) body.prices = change;
         if (Object.keys(body).length === 0) {
           setSaved(t("product.unchanged"));
         } else {
@@ -169,6 +209,7 @@ export default function ProductEdit() {
           <Field label={t("product.weight_grams")} name="weight_grams" value={form.weight_grams} onChange={set("weight_grams")} errors={fields} inputMode="numeric" />
           <Field label={t("product.tax_class")} name="tax_class" value={form.tax_class} onChange={set("tax_class")} errors={fields} options={TAX_CLASSES.map((c) => ({ value: c, label: t(`tax_class.${c}`) }))} />
           <Field label={t("product.images")} name="images" value={form.images} onChange={set("images")} errors={fields} multiline rows={3} hint={t("product.images_hint")} />
+          <FixedPrices rows={prices} onChange={setPrices} errors={fields} />
           <div className="actions">
             <button type="submit" data-testid="save-product" disabled={busy}>
               {id ? t("product.save") : t("product.create")}
@@ -185,6 +226,35 @@ export default function ProductEdit() {
         </>
       ) : null}
     </>
+  );
+}
+
+/** Fixed prices per currency: the price shown and charged in that currency, winning over conversion. */
+export function FixedPrices({ rows, onChange, errors }: { rows: PriceRow[]; onChange: (rows: PriceRow[]) => void; errors: Record<string, string> }) {
+  const { t } = useTranslation();
+  const update = (index: number, key: keyof PriceRow) => (value: string) =>
+    onChange(rows.map((row, n) => (n === index ? { ...row, [key]: value } : row)));
+  return (
+    <fieldset className="fixed-prices" data-testid="fixed-prices">
+      <legend>{t("product.fixed_prices")}</legend>
+      <p className="muted">{t("product.fixed_prices_hint")}</p>
+      {errors.prices && !Object.keys(errors).some((key) => key.startsWith("prices.")) ? <p role="alert">{errors.prices}</p> : null}
+      {rows.map((row, index) => {
+        const code = row.currency.trim().toUpperCase();
+        return (
+          <div className="inline-form" key={index} data-testid={`fixed-price-${index}`}>
+            <Field label={t("product.fixed_price_currency")} name={`prices-currency-${index}`} value={row.currency} onChange={update(index, "currency")} />
+            <Field label={t("product.fixed_price_amount")} name={`prices-amount-${index}`} value={row.amount} onChange={update(index, "amount")} errors={errors} errorKey={`prices.${code}`} inputMode="decimal" />
+            <button type="button" className="secondary" onClick={() => onChange(rows.filter((_, n) => n !== index))}>
+              {t("product.fixed_price_remove", { currency: code || "—" })}
+            </button>
+          </div>
+        );
+      })}
+      <button type="button" className="secondary" data-testid="add-fixed-price" onClick={() => onChange([...rows, { currency: "", amount: "" }])}>
+        {t("product.fixed_price_add")}
+      </button>
+    </fieldset>
   );
 }
 
