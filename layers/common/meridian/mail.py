@@ -82,11 +82,11 @@ def _chain(locale: str) -> tuple[str, ...]:
 def direction(locale: str) -> str:
     """rtl or ltr: the registry's word for the locale, else CLDR's for its language."""
     try:
-        for known in locales.supported():
-            if known.code == locale:
-                return "rtl" if known.rtl else "ltr"
-    except Exception:  # noqa: BLE001 - fall through to CLDR
-        pass
+        registered = {known.code: known.rtl for known in locales.supported()}
+    except Exception:  # noqa: BLE001 - a registry that cannot answer: CLDR decides
+        registered = {}
+    if locale in registered:
+        return "rtl" if registered[locale] else "ltr"
     try:
         return "rtl" if _babel_locale(locale).text_direction == "rtl" else "ltr"
     except Exception:  # noqa: BLE001
