@@ -2,7 +2,6 @@
 as the locale writes them, and links to pages the storefront has (its routes read from web/src/store/App.tsx)."""
 from __future__ import annotations
 
-import re
 import string
 import subprocess
 import sys
@@ -14,8 +13,9 @@ from babel.numbers import format_currency
 from markupsafe import escape
 from meridian import locales, mail
 
+from tests import storefront
+
 ROOT = Path(__file__).resolve().parents[3]
-STORE = ROOT / "web" / "src" / "store"
 NBSP = "\xa0"
 
 MONEY = {"quantity": 2, "unit_price": "10", "line_total": "20"}
@@ -189,54 +189,23 @@ def test_jinja2_and_babel_load_only_when_an_email_is_written():
 
 
 # ---------------------------------------------------------------------------- links to the storefront
-def storefront_routes() -> dict[str, str]:
-    """path → the page component of each <Route> in the storefront's App.tsx."""
-    app = (STORE / "App.tsx").read_text(encoding="utf-8")
-    routes = dict(re.findall(r'<Route path="([^"]+)" element=\{<(\w+) />\}', app))
-    assert routes, "no <Route path=… element={<Page />}> found in App.tsx"
-    return routes
-
-
-def route_of(path: str) -> str | None:
-    """The App.tsx route pattern (`/orders/:id`) that serves `path`, if any (the catch-all `*` does not count)."""
-    for pattern in storefront_routes():
-        if pattern == "*":
-            continue
-        regex = "^" + re.sub(r":\w+", "[^/]+", pattern) + "$"
-        if re.match(regex, path):
-            return pattern
-    return None
-
-
-def page_source(pattern: str) -> str:
-    """The source of the component App.tsx renders for a route (its lazy import names the module)."""
-    app = (STORE / "App.tsx").read_text(encoding="utf-8")
-    component = storefront_routes()[pattern]
-    found = re.search(rf"const {component} = page\((\w+|\(\) => import\(\"([^\"]+)\"\)), \(m\) => m\.(\w+)\)", app)
-    assert found, f"{component} is not a lazy page of App.tsx"
-    module = found.group(2) or re.search(rf'const {found.group(1)} = \(\) => import\("([^"]+)"\)', app).group(1)
-    source = (STORE / f"{module}.tsx").read_text(encoding="utf-8")
-    body = re.search(rf"export function {found.group(3)}\(.*?\n}}\n", source, re.S)
-    assert body, f"{found.group(3)} not found in {module}.tsx"
-    return body.group(0)
-
-
 @pytest.mark.parametrize(("page", "path"), [("verify_email", "/verify-email"), ("password_reset", "/reset-password"),
                                             ("order", "/orders/1a2b3c4d-0000-4000-8000-000000000000")])
 def test_each_link_opens_a_storefront_page_that_reads_its_token(page, path):
     filled = mail.PAGES[page].format(order_id="1a2b3c4d-0000-4000-8000-000000000000")
     assert filled == path
-    pattern = route_of(filled)
+    pattern = storefront.route_of(filled)
     assert pattern is not None, f"{filled} is no route of the storefront (App.tsx): the link would be its 404 page"
-    assert 'params.get("token")' in page_source(pattern), f"the page of {pattern} does not read ?token="
+    assert storefront.reads_query(pattern, "token"), f"the page of {pattern} does not read ?token="
 
 
 def test_a_renamed_page_fails_the_link_check():
-    assert route_of("/verify-mail") is None and route_of("/orders") is None
+    assert storefront.route_of("/verify-mail") is None and storefront.route_of("/orders") is None
+    assert storefront.route_of("/verify-email") == "/verify-email"
 
 
 def test_the_storefront_reads_the_links_locale():
-    assert 'url.get("locale")' in (STORE / "main.tsx").read_text(encoding="utf-8")
+    assert 'url.get("locale")' in (storefront.STORE / "main.tsx").read_text(encoding="utf-8")
 
 
 def test_links_are_on_the_public_base_url(monkeypatch):
