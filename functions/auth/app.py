@@ -75,7 +75,7 @@ def verify_email():
 
 @app.route("/password/forgot", methods=["POST"], body="ForgotPasswordSchema", responses={202: "AcceptedAnswer"})
 def forgot_password():
-    """Send a reset e-mail if the account exists (the answer never says)."""
+    """Send a reset e-mail if the account exists (the answer never says), in the body's `locale` if given."""
     data = load(schemas.ForgotPasswordSchema(), app.json_body())
     accounts.forgot_password(data["email"], locale=data["locale"], accept_language=app.header("accept-language"))
     return json_response({"status": "accepted"}, 202)
