@@ -32,7 +32,7 @@ def register():
     """Create an account; a verification e-mail follows."""
     data = load(schemas.RegisterSchema(), app.json_body())
     account = accounts.register(data["email"], data["password"], name=data["name"], locale=data["locale"],
-                                currency=data["currency"])
+                                currency=data["currency"], accept_language=app.header("accept-language"))
     return json_response(views.registered_view(account), 201,
                          {"Location": "/api/v1/users/me", **NO_STORE})
 
@@ -75,9 +75,9 @@ def verify_email():
 
 @app.route("/password/forgot", methods=["POST"], body="ForgotPasswordSchema", responses={202: "AcceptedAnswer"})
 def forgot_password():
-    """Send a reset e-mail if the account exists (the answer never says)."""
+    """Send a reset e-mail if the account exists (the answer never says), in the body's `locale` if given."""
     data = load(schemas.ForgotPasswordSchema(), app.json_body())
-    accounts.forgot_password(data["email"])
+    accounts.forgot_password(data["email"], locale=data["locale"], accept_language=app.header("accept-language"))
     return json_response({"status": "accepted"}, 202)
 
 

@@ -53,6 +53,8 @@ def place_order():
     order = load(schemas.CheckoutSchema(), body)
     authorization = app.header("Authorization")
     order["currency"] = shopper.currency(order["currency"], authorization)
+    # the language the shopper reads: their e-mails are written in it (a cart's checkout has the cart's)
+    order["locale"] = shopper.locale(None, app.header("accept-language"), authorization)
     status, answer = checkout.place_order_once(who, key=key, body=body, order=order, authorization=authorization)
     return json_response(answer, status)
 

@@ -73,7 +73,10 @@ class DevStack(LocalAwsStack):
 
     # ------------------------------------------------------------------ the generic stack's hooks
     def template_parameters(self) -> dict[str, str]:
-        s, parameters = self.settings, {"LocalesCacheTtlSeconds": config.LOCALES_CACHE_TTL_SECONDS}
+        s = self.settings
+        # the links in account and order e-mails open this stack's storefront (on whatever port it got), not
+        # the template's default https://localhost:8443, which may be another stack or nothing at all
+        parameters = {"PublicBaseUrl": self.base_url, "LocalesCacheTtlSeconds": config.LOCALES_CACHE_TTL_SECONDS}
         if "fx_stub" in self.processes:
             parameters["FxProviderUrl"] = f"http://127.0.0.1:{s.fx_port}/eurofxref-daily.xml"
         if "sandbox" in self.processes:

@@ -1,8 +1,8 @@
 """moto_server as the local stack runs it: `python -m infra.localaws.moto_server -H 127.0.0.1 -p PORT`.
 
 moto's own server (`moto.server.main`), with three changes to what its SQS and EventBridge cost
-per call. Every answer stays the same; only CPU goes. Measured in the webhook → paid bench
-(`make bench`, py-spy on moto_server while 20 events/s went through): moto_server took a third
+per call, and one to what its SES keeps (4.). Every answer stays the same; only CPU goes. Measured in
+the webhook → paid bench (`make bench`, py-spy on moto_server while 20 events/s went through): moto_server took a third
 of both cores, and its cost per call grew with each queue's backlog, so the further the pipeline
 fell behind, the slower it went.
 
@@ -18,6 +18,10 @@ fell behind, the slower it went.
 3. **Input paths parsed once.** For every event, each rule target's input paths (the default
    ones too) were compiled again by jsonpath-ng's grammar: 12% of the samples. The compiled
    paths are kept (they are not changed by `find`).
+
+4. **SES keeps both parts of a message.** moto's SendEmail keeps one body (the HTML part when there is one),
+   so a test could never see the plain-text part that SES delivers beside it. Each sent message also keeps
+   `text` and `html` (shown by `/moto-api/data.json`); `body` stays what moto made it, answers are unchanged.
 
 moto is pinned (requirements-dev.txt); `tests/unit/infra/test_moto_server.py` checks each patch still
 finds what it replaces and answers as moto does, so a moto upgrade that moves them fails there.
@@ -61,10 +65,32 @@ def _input_paths_parsed_once() -> None:
         jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)
 
 
+def _ses_keeps_both_parts() -> None:
+    from moto.ses.responses import EmailResponse
+
+    original = EmailResponse.send_email
+    if getattr(original, "keeps_both_parts", False):
+        return
+
+    def send_email(self):
+        result = original(self)
+        message_id = result.result["MessageId"]
+        for message in reversed(self.backend.sent_messages):
+            if message.id == message_id:
+                message.text = self._get_param("Message.Body.Text.Data")
+                message.html = self._get_param("Message.Body.Html.Data")
+                break
+        return result
+
+    send_email.keeps_both_parts = True
+    EmailResponse.send_email = send_email
+
+
 def apply() -> None:
     _fast_clock()
     _retention_check_reads_one_attribute()
     _input_paths_parsed_once()
+    _ses_keeps_both_parts()
 
 
 def main() -> None:

@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from meridian.mail import money as written
+from meridian.mail import text as mail_text
 
 from tests.integration.checkout_helpers import (
     PASSWORD,
@@ -140,11 +142,12 @@ def test_a_guest_in_germany_pays_exactly_the_quote_and_the_order_payment_and_ema
     assert {f: breakdown[f] for f in figures if f != "total"} == {f: shown[f] for f in figures if f != "total"}
     assert [t["amount"] for t in breakdown["taxes"]] == [t["amount"] for t in shown["taxes"]]
 
-    mail = wait_for_email(stack, email, "confirmed")["body"]
+    # in German, the cart's locale: subject, and every figure as Germany writes it (21,90 €)
+    mail = wait_for_email(stack, email, mail_text("order_confirmation.subject", "de", number=order["id"][:8]))["body"]
     for figure in figures:
-        assert shown[figure]["amount"] in mail, figure
+        assert written(shown[figure]["amount"], "EUR", "de") in mail, figure
     for item in shown["items"]:
-        assert item["line_total"]["amount"] in mail
+        assert written(item["line_total"]["amount"], "EUR", "de") in mail
     token = re.search(r"/orders/[0-9a-f-]+\?token=([A-Za-z0-9_-]+)", mail).group(1)
     linked = stack.session().get(url(stack, f"/api/v1/orders/{order['id']}"), params={"token": token}, timeout=20)
     assert linked.status_code == 200 and linked.json()["status"] == "paid" and linked.json()["total"] == shown["total"]

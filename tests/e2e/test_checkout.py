@@ -11,6 +11,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from meridian import mail
 
 from tests.integration.checkout_helpers import (
     admin,
@@ -75,14 +76,16 @@ def test_the_whole_journey(stack, admin_headers, shopper):
     listed = session.get(url(stack, "/api/v1/orders"), headers=shopper["headers"], timeout=20).json()
     assert [o["id"] for o in listed["items"]] == [order["id"]]
 
+    confirmed_subject = mail.text("order_confirmation.subject", "de", number=order["id"][:8])   # saved de
+
     def confirmations():
-        return [m for m in sent_emails(stack, shopper["email"]) if "confirmed" in m["subject"]]
+        return [m for m in sent_emails(stack, shopper["email"]) if m["subject"] == confirmed_subject]
 
     deadline = time.monotonic() + 30
     while not confirmations() and time.monotonic() < deadline:
         time.sleep(0.3)
     [email] = confirmations()
-    assert order["id"] in email["body"] and order["total"]["amount"] in email["body"]
+    assert order["id"] in email["body"] and mail.money(order["total"]["amount"], "EUR", "de") in email["body"]
 
 
 def test_the_same_webhook_five_times_is_applied_once(stack, admin_headers, shopper):

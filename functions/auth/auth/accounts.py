@@ -14,7 +14,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-from meridian import events
+from meridian import events, locales
 from meridian.errors import Unauthorized, ValidationFailed
 from meridian.observability import count, logger
 
@@ -38,12 +38,14 @@ class Login:
 
 # ---------------------------------------------------------------------------- registration
 def register(email: str, password: str, *, name: str | None = None, locale: str | None = None,
-             currency: str | None = None) -> Account:
+             currency: str | None = None, accept_language: str | None = None) -> Account:
     """A customer's account, its e-mail not yet verified (409 if the e-mail is taken); queues the verification
-    e-mail, publishes user.registered. `locale` and `currency` come checked by RegisterSchema (preferences)."""
+    e-mail, publishes user.registered. `locale` and `currency` come checked by RegisterSchema (preferences).
+    The e-mail is in the locale the shopper registered with, else their browser's (Accept-Language), else en."""
     account = _open(email, password, name=name, locale=locale, currency=currency, role=CUSTOMER,
                     email_verified=False)
-    _send_one_time_token(account, VERIFY_EMAIL, settings.VERIFY_EMAIL_TTL_SECONDS)
+    _send_one_time_token(account, VERIFY_EMAIL, settings.VERIFY_EMAIL_TTL_SECONDS,
+                         email_locale(locale, accept_language, None))
     _announce(account)
     return account
 
@@ -117,12 +119,18 @@ def logout(raw_refresh_token: str | None) -> None:
 
 
 # ---------------------------------------------------------------------------- one-time tokens
-def _send_one_time_token(account: Account, purpose: str, ttl: int) -> None:
+def email_locale(chosen: str | None, accept_language: str | None, saved: str | None) -> str:
+    """The locale of an account e-mail, by the platform's rule (meridian.locales): the one the request chose
+    (the page's), the account's saved one and the browser's Accept-Language, then en."""
+    return locales.resolve_locale(chosen, accept_language, saved)
+
+
+def _send_one_time_token(account: Account, purpose: str, ttl: int, locale: str | None = None) -> None:
     raw = tokens.new_opaque_token()
     expires = dt.datetime.fromtimestamp(int(time.time()) + ttl, tz=dt.timezone.utc)
     repository.save_one_time_token(tokens.digest(raw), purpose=purpose, user_id=account.user_id, expires_at=expires)
     try:
-        emails.enqueue(purpose, account.email, raw)
+        emails.enqueue(purpose, account.email, raw, locale)
     except Exception:  # the request itself succeeded; the e-mail can be asked for again
         logger.exception("could not queue an account e-mail", extra={"user_id": account.user_id, "kind": purpose})
         count("AccountEmailNotQueued")
@@ -159,11 +167,13 @@ def verify_email(raw_token: str) -> None:
         raise _invalid_token()
 
 
-def forgot_password(email: str) -> None:
-    """Queue a reset e-mail if the account exists; the caller answers 202 either way."""
+def forgot_password(email: str, *, locale: str | None = None, accept_language: str | None = None) -> None:
+    """Queue a reset e-mail if the account exists; the caller answers 202 either way. The e-mail is in the
+    locale of the request (the page's), else the account's saved one, else the browser's, else en."""
     account = repository.account_by_email(email_key(email))
     if account is not None:
-        _send_one_time_token(account, PASSWORD_RESET, settings.PASSWORD_RESET_TTL_SECONDS)
+        _send_one_time_token(account, PASSWORD_RESET, settings.PASSWORD_RESET_TTL_SECONDS,
+                             email_locale(locale, accept_language, account.locale))
 
 
 def reset_password(raw_token: str, new_password: str) -> None:

@@ -59,9 +59,11 @@ class TokenSchema(_Strict):
 
 
 class ForgotPasswordSchema(_Strict):
-    OPENAPI_EXAMPLE = {"email": "ada@example.com"}
+    OPENAPI_EXAMPLE = {"email": "ada@example.com", "locale": "ja"}
 
     email = Email(required=True, validate=validate.Length(max=EMAIL_MAX))
+    # the language of the page that asks: the reset e-mail is written in it (else the account's, else en)
+    locale = PreferredLocale(load_default=None, allow_none=True)
 
 
 class ResetPasswordSchema(_Strict):

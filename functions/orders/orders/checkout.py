@@ -259,4 +259,4 @@ def place_order(*, user_id: str, email: str | None, request: dict, actor: str) -
         _compensate(order_id, None)
         raise
     return _open_order(order_id=order_id, user_id=user_id, email=email, actor=actor, currency=currency, quote=quote,
-                       snapshot=snapshot, method=None, shipping_address=address)
+                       snapshot=snapshot, method=None, shipping_address=address, locale=request.get("locale"))

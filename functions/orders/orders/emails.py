@@ -5,12 +5,13 @@
     shipment:<id>         a parcel left: carrier, tracking number/link, what it holds (shipments.py)
     refund:<id>           money went back: how much, why (refunds.py, when the payment confirms)
 
-English text for now (issue 16 translates the e-mails).
+Each is written by the layer's `meridian.mail` (HTML and text) in the locale the order was placed in (stored at
+checkout; its fallback chain, then English), money and dates as that locale writes them, with a link to the order's
+storefront page (a guest's signed with its token, guest_links.py).
 """
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from meridian import aws
 from meridian.clock import iso
@@ -59,53 +60,53 @@ def _one_line(text: object) -> str:
     return "".join(" " if has_control_characters(ch) else ch for ch in str(text or "")).strip()
 
 
-def confirmation_text(order: OrderModel) -> tuple[str, str]:
+def _common(order: OrderModel, locale: str) -> dict:
+    from meridian import mail
+
+    token = guest_links.token(order.id) if order.user_id.startswith(GUEST_PREFIX) else None
+    return {"number": order.id[:8], "order_id": order.id,
+            "link": mail.link(mail.PAGES["order"].format(order_id=order.id), token=token, locale=locale)}
+
+
+def confirmation_values(order: OrderModel, locale: str) -> dict:
     """The order's lines and every figure of its total, as the order and its payment show them."""
+    from meridian import mail
+
     view = order_view(order)
 
     def money(figure: dict) -> str:
-        return f"{figure['amount']} {figure['currency']}"
+        return mail.money(figure["amount"], figure["currency"], locale)
 
-    lines = [f"Thank you for your order {order.id}.", "", "Items:"]
-    for line in view["items"]:
-        lines.append(f"  {line['quantity']} × {_one_line(line['name'] or line['product_id'])}  "
-                     f"{money(line['unit_price'])}  {money(line['line_total'])}")
-    lines += ["", f"Subtotal: {money(view['subtotal'])}"]
-    for promo in view["promotions"]:
-        lines.append(f"Discount {_one_line(promo['code'])}: -{money(promo['amount'])}")
-    if view["shipping_method"]:
-        lines.append(f"Shipping ({_one_line(view['shipping_method']['name'])}): {money(view['shipping_total'])}")
-    for tax in view["taxes"]:
-        percent = format(Decimal(tax["rate"]) * 100, "f").rstrip("0").rstrip(".")
-        kind = "included" if view["tax_included"] else "added"
-        lines.append(f"{_one_line(tax['name'])} {percent} % ({kind}): {money(tax['amount'])}")
     address = order.shipping_address
-    lines += [f"Total paid: {money(view['total'])}", "",
-              f"Ship to: {_one_line(address.name)}, {_one_line(address.city)}, {_one_line(address.country)}"]
-    if order.user_id.startswith(GUEST_PREFIX):
-        lines += ["", f"See your order: {guest_links.link(order.id)}"]
-    return f"Your Meridian order {order.id[:8]} is confirmed", "\n".join(lines)
+    method = view["shipping_method"]
+    return {
+        **_common(order, locale),
+        "date": mail.date(order.created_at, locale),
+        "items": [{"quantity": line["quantity"], "name": _one_line(line["name"] or line["product_id"]),
+                   "unit_price": money(line["unit_price"]), "line_total": money(line["line_total"])}
+                  for line in view["items"]],
+        "subtotal": money(view["subtotal"]),
+        "discounts": [{"code": _one_line(p["code"]), "amount": money(p["amount"])} for p in view["promotions"]],
+        "shipping": ({"method": _one_line(method["name"]), "amount": money(view["shipping_total"])}
+                     if method else None),
+        "taxes": [{"name": _one_line(tax["name"]), "rate": mail.percent(tax["rate"], locale),
+                   "amount": money(tax["amount"]), "included": bool(view["tax_included"])} for tax in view["taxes"]],
+        "total": money(view["total"]),
+        "ship_to": ", ".join(_one_line(part) for part in (address.name, address.city, address.country)),
+    }
 
 
-def _items(view: dict, quantities: dict[str, int]) -> list[str]:
+def _items(view: dict, quantities: dict[str, int]) -> list[dict]:
     names = {line["line_id"]: _one_line(line["name"] or line["product_id"]) for line in view["items"]}
-    return [f"  {quantity} × {names.get(line, line)}" for line, quantity in quantities.items()]
+    return [{"quantity": quantity, "name": names.get(line, line)} for line, quantity in quantities.items()]
 
 
-def shipment_text(order: OrderModel, shipment_id: str) -> tuple[str, str] | None:
+def shipment_values(order: OrderModel, shipment_id: str, locale: str) -> dict | None:
     """What shipped in one parcel, how to follow it, and what is still to come."""
     view = order_view(order)
     shipment = next((s for s in view["shipments"] if s["id"] == shipment_id), None)
     if shipment is None:
         return None
-    lines = [f"Good news: items of your order {order.id} are on their way.", ""]
-    if shipment["carrier"]:
-        lines.append(f"Carrier: {_one_line(shipment['carrier'])}")
-    if shipment["tracking_number"]:
-        lines.append(f"Tracking number: {_one_line(shipment['tracking_number'])}")
-    if shipment["tracking_url"]:
-        lines.append(f"Track it: {_one_line(shipment['tracking_url'])}")
-    lines += ["", "In this parcel:", *_items(view, {i["line_id"]: i["quantity"] for i in shipment["items"]})]
     shipped: dict[str, int] = {}          # up to this parcel (a later one is an e-mail of its own)
     for parcel in view["shipments"]:
         for item in parcel["items"]:
@@ -113,37 +114,49 @@ def shipment_text(order: OrderModel, shipment_id: str) -> tuple[str, str] | None
         if parcel["id"] == shipment_id:
             break
     to_come = {line["line_id"]: line["quantity"] - shipped.get(line["line_id"], 0) for line in view["items"]}
-    to_come = {line: quantity for line, quantity in to_come.items() if quantity > 0}
-    if to_come:
-        lines += ["", "Still to come:", *_items(view, to_come)]
-    if order.user_id.startswith(GUEST_PREFIX):
-        lines += ["", f"See your order: {guest_links.link(order.id)}"]
-    return f"Your Meridian order {order.id[:8]} has shipped", "\n".join(lines)
+    tracking_url = _one_line(shipment["tracking_url"])
+    return {
+        **_common(order, locale),
+        "carrier": _one_line(shipment["carrier"]),
+        "tracking_number": _one_line(shipment["tracking_number"]),
+        # a link only to a web page (the schema asks for one; never javascript: or the like in an href)
+        "tracking_url": tracking_url if tracking_url.lower().startswith(("https://", "http://")) else "",
+        "parcel": _items(view, {i["line_id"]: i["quantity"] for i in shipment["items"]}),
+        "to_come": _items(view, {line: quantity for line, quantity in to_come.items() if quantity > 0}),
+    }
 
 
-def refund_text(order: OrderModel, refund_id: str) -> tuple[str, str] | None:
+def refund_values(order: OrderModel, refund_id: str, locale: str) -> dict | None:
+    from meridian import mail
+
     view = order_view(order)
     refund = next((r for r in view["refunds"] if r["id"] == refund_id), None)
     if refund is None:
         return None
-    amount = f"{refund['amount']['amount']} {refund['amount']['currency']}"
-    lines = [f"We refunded {amount} of your order {order.id} to the card you paid with.",
-             f"Reason: {_one_line(refund['reason'])}", "",
-             f"Refunded so far: {view['refunded_total']['amount']} {view['refunded_total']['currency']} "
-             f"of {view['total']['amount']} {view['total']['currency']}.",
-             "It may take a few days to show on your statement."]
-    if order.user_id.startswith(GUEST_PREFIX):
-        lines += ["", f"See your order: {guest_links.link(order.id)}"]
-    return f"Your Meridian order {order.id[:8]}: {amount} refunded", "\n".join(lines)
+
+    def money(figure: dict) -> str:
+        return mail.money(figure["amount"], figure["currency"], locale)
+
+    return {**_common(order, locale), "amount": money(refund["amount"]), "reason": _one_line(refund["reason"]),
+            "refunded": money(view["refunded_total"]), "total": money(view["total"])}
 
 
-def _text(order: OrderModel, kind: str) -> tuple[str, str] | None:
+def render(order: OrderModel, kind: str):
+    """The e-mail `kind` of the order (meridian.mail.Email) in the order's locale; None when the order does not
+    hold what it is about."""
+    from meridian import mail  # Jinja2 and Babel load in the e-mail function only
+
+    locale = mail.resolve(order.locale)
     name, _, about = kind.partition(":")
     if name == SHIPMENT:
-        return shipment_text(order, about)
-    if name == REFUND:
-        return refund_text(order, about)
-    return confirmation_text(order)
+        template, values = "order_shipment", shipment_values(order, about, locale)
+    elif name == REFUND:
+        template, values = "order_refund", refund_values(order, about, locale)
+    else:
+        template, values = "order_confirmation", confirmation_values(order, locale)
+    if values is None:
+        return None
+    return mail.render(template, to=order.email, locale=locale, values=values)
 
 
 def send(order_id: str, kind: str) -> str:
@@ -158,17 +171,15 @@ def send(order_id: str, kind: str) -> str:
         logger.warning("order has no email address; email not sent", extra={"order_id": order_id, "kind": kind})
         count("OrderEmailsSkipped")
         return "skipped"
-    written = _text(order, kind)
-    if written is None:
+    email = render(order, kind)
+    if email is None:
         logger.warning("order email about something the order does not hold", extra={"order_id": order_id,
                                                                                      "kind": kind})
         count("OrderEmailsSkipped")
         return "skipped"
-    subject, text = written
-    response = aws.client("ses").send_email(Source=require_env("EMAIL_SENDER"),
-                                            Destination={"ToAddresses": [order.email]},
-                                            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                                                     "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}})
-    repository.mark_email_sent(order_id, kind, at=iso(), message_id=response.get("MessageId"))
+    from meridian import mail
+
+    message_id = mail.send(email)
+    repository.mark_email_sent(order_id, kind, at=iso(), message_id=message_id)
     count("OrderEmailsSent")
     return "sent"

@@ -1,13 +1,13 @@
 """The signed link that opens a guest's order: /orders/<id>?token=<HMAC of the id with the service secret>.
 
-Sent in the guest's order e-mails; GET /api/v1/orders/{id}?token= answers the order to whoever holds it.
+Sent in the guest's order e-mails (emails.py builds the link on PublicBaseUrl with meridian.mail.link);
+GET /api/v1/orders/{id}?token= answers the order to whoever holds it.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-import os
 
 from meridian import aws
 from meridian.config import require_env
@@ -26,7 +26,3 @@ def token(order_id: str) -> str:
 def valid(order_id: str, presented: str | None) -> bool:
     return bool(presented) and hmac.compare_digest(token(order_id).encode(), presented.encode())
 
-
-def link(order_id: str) -> str:
-    base = (os.environ.get("EMAIL_LINK_BASE_URL") or "https://localhost:8443").rstrip("/")
-    return f"{base}/orders/{order_id}?token={token(order_id)}"

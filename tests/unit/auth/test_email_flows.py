@@ -2,6 +2,7 @@
 import datetime as dt
 import json
 
+from meridian import preferences
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
@@ -95,3 +96,66 @@ def test_password_reset_flow(auth):
     assert auth.refresh(session).status == 401                         # sessions of the old password ended
     again = auth.client.post("/api/v1/auth/password/reset", json={"token": token, "password": NEW_PASSWORD + "!"})
     assert again.status == 400                                         # single use
+
+
+def _mail_of(queued: dict):
+    from auth import emails
+
+    return emails.render(queued)
+
+
+def test_the_verification_email_is_in_the_registration_locale_and_links_to_the_storefront_page(
+        auth, load_function, context, monkeypatch):
+    from meridian import mail
+
+    preferences.use_static(locales=["en", "de", "ja", "ar", "pt-BR"], currencies=["USD", "EUR", "JPY"])
+    auth.registered("ja@example.com", locale="ja")
+    [queued] = auth.queued_emails()
+    assert queued["locale"] == "ja"
+    email = _mail_of(queued)
+    assert email.subject == mail.catalogue("ja")["verify_email.subject"] == "メールアドレスの確認"
+    link = f"https://localhost:8443/verify-email?token={queued['token']}&locale=ja"   # PublicBaseUrl's default
+    assert link in email.text and link.replace("&", "&amp;") in email.html
+    assert mail.catalogue("ja")["verify_email.intro"] in email.text and '<html lang="ja" dir="ltr">' in email.html
+
+    send_email = load_function("AuthEmailFunction")
+    assert send_email(sqs_event(json.dumps(queued)), context) == {"batchItemFailures": []}
+    [sent] = [m for m in _sent_emails() if "ja@example.com" in m.destinations["ToAddresses"]]
+    assert sent.subject == "メールアドレスの確認" and sent.body == email.html
+
+
+def test_without_a_chosen_locale_the_browsers_language_then_english(auth):
+    preferences.use_static(locales=["en", "de", "ja", "ar", "pt-BR"], currencies=["USD"])
+    auth.client.post("/api/v1/auth/register", json={"email": "browser@example.com", "password": PASSWORD},
+                     headers={"Accept-Language": "pt-BR,pt;q=0.9,en;q=0.5"})
+    auth.registered("plain@example.com")
+    queued = {m["to"]: m for m in auth.queued_emails()}
+    assert queued["browser@example.com"]["locale"] == "pt-BR"
+    assert _mail_of(queued["browser@example.com"]).subject == "Confirme o seu endereço de e-mail"   # pt-BR → pt
+    assert queued["plain@example.com"]["locale"] == "en"
+
+
+def test_the_reset_email_is_in_the_pages_locale_else_the_accounts(auth):
+    preferences.use_static(locales=["en", "de", "ja", "ar", "he", "pt-BR"], currencies=["USD"])
+    auth.registered("saved@example.com", locale="de")
+    auth.queued_emails()
+    assert auth.client.post("/api/v1/auth/password/forgot",
+                            json={"email": "saved@example.com", "locale": "ar"}).status == 202
+    assert auth.client.post("/api/v1/auth/password/forgot", json={"email": "saved@example.com"}).status == 202
+    page, saved = auth.queued_emails()
+    assert (page["kind"], page["locale"], saved["locale"]) == ("password_reset", "ar", "de")
+    arabic = _mail_of(page)
+    assert arabic.subject == "إعادة تعيين كلمة المرور" and arabic.direction == "rtl"
+    assert '<html lang="ar" dir="rtl">' in arabic.html
+    assert f"/reset-password?token={page['token']}&locale=ar" in arabic.text
+    assert _mail_of(saved).subject == "Passwort zurücksetzen"
+    refused = auth.client.post("/api/v1/auth/password/forgot", json={"email": "saved@example.com", "locale": "xx"})
+    assert refused.status == 400 and "locale" in refused.json["errors"]
+    assert auth.queued_emails() == []                                       # nothing queued for a bad request
+
+
+def test_a_message_queued_before_locales_is_sent_in_english(auth):
+    from auth import emails
+
+    email = emails.render({"kind": "verify_email", "to": "old@example.com", "token": "t" * 43})
+    assert email.subject == "Confirm your e-mail address" and email.locale == "en"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import requests
 
 from infra.localaws.processes import ManagedProcess, free_ports, http_ok, wait_until
 
@@ -84,3 +85,15 @@ def test_a_message_past_its_retention_period_is_not_handed_out():
                             env={"PATH": "/usr/bin:/bin", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "new"
+
+
+def test_ses_keeps_the_text_and_the_html_part_of_a_message(server):
+    ses = _client("ses", server)
+    ses.verify_email_identity(EmailAddress="shop@example.com")
+    sent = ses.send_email(Source="shop@example.com", Destination={"ToAddresses": ["a@example.com"]},
+                          Message={"Subject": {"Data": "ご注文"}, "Body": {"Text": {"Data": "plain ￥2,500"},
+                                                                           "Html": {"Data": "<p>￥2,500</p>"}}})
+    messages = requests.get(f"{server}/moto-api/data.json", timeout=10).json()["ses"]["Message"]
+    [message] = [m for m in messages if m["id"] == sent["MessageId"]]
+    assert (message["subject"], message["body"]) == ("ご注文", "<p>￥2,500</p>")      # as moto keeps it
+    assert (message["text"], message["html"]) == ("plain ￥2,500", "<p>￥2,500</p>")

@@ -125,3 +125,13 @@ def test_down_without_a_stack_says_not_running(tmp_path, monkeypatch, capsys):
     assert stack_cli.down() == 0
     assert "not running" in capsys.readouterr().out
     assert not (tmp_path / "supervisor.pid").exists()
+
+
+def test_email_links_open_the_stacks_own_storefront(tmp_path):
+    """PublicBaseUrl is the stack's gateway (on whatever port it got): the links in account and order e-mails
+    open this stack's pages, not the template's default https://localhost:8443 (another stack, or nothing)."""
+    settings = StackSettings.on_free_ports(tmp_path)
+    stack = DevStack(settings, report=lambda _: None)
+    environment = {f.logical_id: f.environment for f in stack.template.functions()}
+    for function in ("AuthEmailFunction", "OrderEmailFunction"):
+        assert environment[function]["EMAIL_LINK_BASE_URL"] == f"https://localhost:{settings.https_port}", function

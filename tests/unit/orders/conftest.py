@@ -208,6 +208,7 @@ class Services:
         self.products = ProductsStub()
         self.payments = FakePayments()
         self.saved_currency = None
+        self.saved_locale = None
         self.addresses: dict[str, dict] = {}
 
     def users_address(self, request):
@@ -218,7 +219,7 @@ class Services:
 
     def users_me(self, request):
         assert request.headers.get("Authorization", "").startswith("Bearer ")
-        profile = {"email": "shopper@example.com", "currency": self.saved_currency}
+        profile = {"email": "shopper@example.com", "currency": self.saved_currency, "locale": self.saved_locale}
         return 200, {"Content-Type": "application/json"}, json.dumps(profile)
 
 

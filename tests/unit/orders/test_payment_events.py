@@ -159,6 +159,7 @@ def test_an_unknown_order_is_reported_as_a_batch_failure(on_payment_event, order
 
 
 def test_confirmation_email_is_sent_through_ses_once(on_payment_event, order, load_function, aws):
+    from meridian import mail
     from moto.ses.models import ses_backends
 
     on_payment_event(sqs_event(bus_event("payment.succeeded", order)), LambdaContext())
@@ -168,4 +169,5 @@ def test_confirmation_email_is_sent_through_ses_once(on_payment_event, order, lo
     sent = ses_backends["123456789012"]["us-east-1"].sent_messages
     assert len(sent) == 1
     assert sent[0].destinations["ToAddresses"] == ["shopper@example.com"]
-    assert order["id"] in sent[0].body and order["total"]["amount"] in sent[0].body
+    assert order["id"] in sent[0].body                  # an English shopper: the total as en writes it
+    assert mail.money(order["total"]["amount"], "EUR", "en") in sent[0].body

@@ -182,6 +182,7 @@ export function VerifyEmail() {
 
 export function ForgotPassword() {
   const { t } = useTranslation();
+  const { locale } = useStore();
   const [email, setEmail] = useState("");
   const [done, setDone] = useState(false);
   const { busy, error, submit } = useSubmit();
@@ -198,7 +199,7 @@ export function ForgotPassword() {
           onSubmit={(e: FormEvent) => {
             e.preventDefault();
             void submit(async () => {
-              await api("/api/v1/auth/password/forgot", { method: "POST", body: { email: email.trim() } });
+              await api("/api/v1/auth/password/forgot", { method: "POST", body: { email: email.trim(), locale } }); // the e-mail in the page's language
               setDone(true);
             });
           }}
