@@ -250,7 +250,8 @@ def place_order(*, user_id: str, email: str | None, request: dict, actor: str) -
                                    tax_class=item.get("tax_class") or taxes.STANDARD,
                                    weight_grams=int(item.get("weight_grams") or 0))
                  for n, item in enumerate(reservation["items"])]
-        quote = pricing.price(lines, currency=currency, rate=quoting.rate_of(snapshot, currency), tax=tax)
+        quote = pricing.price(lines, currency=currency, rate=quoting.rate_of(snapshot, currency), tax=tax,
+                              rounding=snapshot.rounding(currency))
     except BaseException:
         _compensate(order_id, None)
         raise
