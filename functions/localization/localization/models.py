@@ -4,12 +4,13 @@
     pk = RATES,        sk = LATEST      a copy of the newest snapshot (one read serves GET /rates),
                                         moved only forward: its `order_key` (as_of|fetched_at)
                                         may only grow, so an older refresh never replaces a newer one
+    pk = CURRENCY,     sk = <code>      one of the shop's currencies as staff set it: active, rounding
 """
 from __future__ import annotations
 
 from meridian.config import require_env
 from meridian.dynamo import table_meta
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 SNAPSHOT_SK = "SNAPSHOT"
@@ -29,3 +30,18 @@ class RateSnapshotRecord(Model):
     fetched_at = UnicodeAttribute()
     order_key = UnicodeAttribute()        # f"{as_of}|{fetched_at}" — sortable ISO 8601
     confirmed_at = UnicodeAttribute(null=True)   # pointer only: last time the provider confirmed it
+
+
+CURRENCY_PK = "CURRENCY"
+
+
+class CurrencySettingRecord(Model):
+    """A currency the shop sells in (or stopped selling in): staff's `PUT /currencies/{code}`."""
+    Meta = table_meta(require_env("TABLE_NAME"))
+
+    pk = UnicodeAttribute(hash_key=True)          # CURRENCY
+    sk = UnicodeAttribute(range_key=True)         # the ISO 4217 code
+    active = BooleanAttribute()
+    rounding = JSONAttribute(null=True)           # money.RoundingRule.to_json(), or absent
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)

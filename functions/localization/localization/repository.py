@@ -8,7 +8,7 @@ from meridian.dynamo import applied
 from meridian.rates import RateSnapshot
 from pynamodb.exceptions import DoesNotExist
 
-from .models import LATEST_PK, LATEST_SK, SNAPSHOT_SK, RateSnapshotRecord
+from .models import CURRENCY_PK, LATEST_PK, LATEST_SK, SNAPSHOT_SK, CurrencySettingRecord, RateSnapshotRecord
 
 
 def _record(snapshot: RateSnapshot, pk: str, sk: str, fetched_at: str) -> RateSnapshotRecord:
@@ -61,3 +61,24 @@ def snapshot(snapshot_id: str) -> RateSnapshot | None:
         return _snapshot(RateSnapshotRecord.get(f"SNAPSHOT#{snapshot_id}", SNAPSHOT_SK))
     except DoesNotExist:
         return None
+
+
+# ---------------------------------------------------------------------------- the shop's currencies
+def currency_settings() -> dict[str, dict]:
+    """Every currency staff have set: {code: {"active": bool, "rounding": dict | None}} ({} when none yet)."""
+    return {record.sk: {"active": bool(record.active), "rounding": record.rounding or None}
+            for record in CurrencySettingRecord.query(CURRENCY_PK, consistent_read=True)}
+
+
+def currency_setting(code: str) -> dict | None:
+    try:
+        record = CurrencySettingRecord.get(CURRENCY_PK, code, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return {"active": bool(record.active), "rounding": record.rounding or None}
+
+
+def put_currency_setting(code: str, *, active: bool, rounding: dict | None, updated_at: str,
+                         updated_by: str | None) -> None:
+    CurrencySettingRecord(CURRENCY_PK, code, active=active, rounding=rounding, updated_at=updated_at,
+                          updated_by=updated_by).save()
