@@ -30,6 +30,7 @@ class RateSnapshotRecord(Model):
     fetched_at = UnicodeAttribute()
     order_key = UnicodeAttribute()        # f"{as_of}|{fetched_at}" — sortable ISO 8601
     confirmed_at = UnicodeAttribute(null=True)   # pointer only: last time the provider confirmed it
+    sources = JSONAttribute(null=True)    # {"KWD": "exchangerate-api", …} with two providers; absent: all `source`
 
 
 CURRENCY_PK = "CURRENCY"

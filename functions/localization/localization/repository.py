@@ -15,13 +15,14 @@ def _record(snapshot: RateSnapshot, pk: str, sk: str, fetched_at: str) -> RateSn
     rates = {code: format(value, "f") for code, value in snapshot.rates.items() if code != snapshot.base}
     return RateSnapshotRecord(pk, sk, snapshot_id=snapshot.snapshot_id, base=snapshot.base, as_of=snapshot.as_of,
                               source=snapshot.source, rates=rates, fetched_at=fetched_at,
-                              order_key=order_key(snapshot.as_of, fetched_at), confirmed_at=fetched_at)
+                              order_key=order_key(snapshot.as_of, fetched_at), confirmed_at=fetched_at,
+                              sources=dict(snapshot.sources) if snapshot.sources else None)
 
 
 def _snapshot(record: RateSnapshotRecord) -> RateSnapshot:
     return RateSnapshot(snapshot_id=record.snapshot_id, base=record.base, as_of=record.as_of, source=record.source,
                         rates={code: Decimal(value) for code, value in record.rates.items()},
-                        confirmed_at=record.confirmed_at or record.fetched_at)
+                        confirmed_at=record.confirmed_at or record.fetched_at, sources=record.sources or None)
 
 
 def order_key(as_of: str, fetched_at: str) -> str:
