@@ -154,11 +154,12 @@ def combine(primary: _Part, secondary: _Part | None, previous: RateSnapshot | No
        for the primary's base (EUR);
     3. a provider that failed or was refused this time keeps its part of the previous snapshot (same rates,
        same source), so the other still refreshes what it quotes;
+    as_of: the newest publication time among the parts (the previous snapshot's for a kept part);
     None when neither has anything to give. Returns (rates, {code: source})."""
     base = primary.rates.base if primary.rates else (previous.base if previous else "EUR")
     rates: dict[str, Decimal] = {}
     sources: dict[str, str] = {base: primary.name}
-    as_ofs = []
+    as_ofs, carried = [], False
     if primary.rates:
         rates.update(primary.rates.rates)
         sources.update({code: primary.name for code in primary.rates.rates})
@@ -168,6 +169,7 @@ def combine(primary: _Part, secondary: _Part | None, previous: RateSnapshot | No
                 if code != base and previous.source_of(code) == primary.name}
         rates.update(kept)
         sources.update({code: primary.name for code in kept})
+        carried = carried or bool(kept)
     if secondary is not None:
         if secondary.rates and (secondary.rates.base == base or base in secondary.rates.rates):
             anchor = Decimal(1) if secondary.rates.base == base else secondary.rates.rates[base]
@@ -181,8 +183,11 @@ def combine(primary: _Part, secondary: _Part | None, previous: RateSnapshot | No
             for code, value in previous.rates.items():
                 if code not in rates and code != base and previous.source_of(code) == secondary.name:
                     rates[code], sources[code] = value, secondary.name
+                    carried = True
     if not as_ofs or not rates:
         return None
+    if carried:   # rates kept from the previous snapshot are as of its time: never older than that
+        as_ofs.append(previous.as_of)
     names = sorted({*sources.values()}, key=lambda n: (n != primary.name, n))
     return ProviderRates("+".join(names), base, max(as_ofs), rates), sources
 
