@@ -10,29 +10,19 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
+from .iso4217_table import PRICED, UNPRICED
+
 ROUNDING = ROUND_HALF_UP
 BASE_CURRENCY = "USD"
 
 
 
-def _iso_4217() -> tuple[dict[str, tuple[int, str]], dict[str, str]]:
-    """Every active ISO 4217 currency from the `iso4217` package (the ISO 4217 maintenance agency's
-    list one, pinned in layers/common/requirements.txt): those with minor units, and those without
-    ("N.A.": gold, silver, SDR, testing codes…), which can never be sold."""
-    from iso4217 import Currency
-
-    priced, unpriced = {}, {}
-    for entry in Currency:
-        if entry.exponent is None:
-            unpriced[entry.code] = entry.currency_name
-        else:
-            priced[entry.code] = (int(entry.exponent), entry.currency_name)
-    return priced, unpriced
-
-
 # ISO 4217: code -> (minor units, English name) of every active currency that has minor units (the only
-# ones a price can be in); NOT_PRICEABLE: the active codes without minor units (XAU, XDR, XTS…).
-CURRENCIES, NOT_PRICEABLE = _iso_4217()
+# ones a price can be in); NOT_PRICEABLE: the active codes without minor units (XAU, XDR, XTS…). The data is
+# the pinned `iso4217` package's (ISO 4217 list one), written out once as meridian/iso4217_table.py so a cold
+# start parses no XML; tests/unit/layer/test_iso4217_table.py keeps the two equal.
+CURRENCIES: dict[str, tuple[int, str]] = dict(PRICED)
+NOT_PRICEABLE: dict[str, str] = dict(UNPRICED)
 
 
 class UnknownCurrency(ValueError):
