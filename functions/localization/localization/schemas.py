@@ -138,4 +138,6 @@ class RefreshOutcomeAnswer(Answer):
     as_of = fields.String()
     source = fields.String()
     problems = fields.Dict()
+    providers = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "With two providers, each one's outcome", "example": {"ecb": "ok", "exchangerate-api": "ok"}})
 
