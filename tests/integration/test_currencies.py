@@ -13,7 +13,7 @@ import pytest
 from tests.integration.checkout_helpers import admin, checkout, new_customer, new_product, url
 
 L = "/api/v1/localization"
-LOCALE = "de-DE"   # the catalog's market is Germany (VAT included), as the order's shipping address (Berlin)
+LOCALE = "de"   # the catalog's market is Germany (VAT included), as the order's shipping address (Berlin)
 RATE_CACHE_SECONDS = 90   # meridian.fx keeps /rates for FX_CACHE_TTL_SECONDS (60) per worker
 
 
