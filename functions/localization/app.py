@@ -1,8 +1,9 @@
 """HTTP routes of the localization service (thin: parse → call → map)."""
 from localization import locale_registry, refresh, service, views
+from meridian import audit
 from meridian.api import ServiceApp, json_response
 from meridian.apidoc import optional
-from meridian.auth import require_role
+from meridian.auth import principal, require_role
 from meridian.lazy import lazy_module
 from meridian.validation import load
 
@@ -34,17 +35,29 @@ def put_locale(code):
 
 @app.route("/currencies", methods=["GET"], query="CurrenciesQuery", responses={200: "CurrencyListAnswer"})
 def list_currencies():
-    """ISO 4217 currencies with their minor units (?all=true: every one we know)."""
+    """The currencies the shop sells in, with minor units, rounding and rate_available (?all=true: every
+    ISO 4217 currency)."""
     query = load(schemas.CurrenciesQuery(), app.current_request.query_params or {})
-    codes, quoted = service.currencies(every=query["all"])
-    return views.currency_list(codes, quoted)
+    codes, settings, _quoted, latest = service.currencies(every=query["all"])
+    return views.currency_list(codes, settings, latest)
+
+
+@app.route("/currencies/{code}", methods=["PUT"], body="CurrencySettingSchema", responses={200: "CurrencyAnswer"})
+@require_role("admin")
+def set_currency(code):
+    """Sell (active) or stop selling in a currency, with its price-rounding rule (audited)."""
+    body = load(schemas.CurrencySettingSchema(), app.json_body())
+    change = service.set_currency(code, active=body["active"], rounding=body["rounding"], actor=principal().user_id)
+    audit.describe(action="localization.currency.set", target=change["code"], before=change["before"],
+                   after=change["after"])
+    return views.currency(change["code"], change["after"], service.latest_or_none())
 
 
 @app.route("/rates", methods=["GET"], query="RatesQuery", responses={200: "RatesAnswer"})
 def get_rates():
     """The latest exchange rates for ?base= (default USD), with as_of, source and stale."""
     query = load(schemas.RatesQuery(), app.current_request.query_params or {})
-    return views.rates_view(service.snapshot_quoting(query["base"]), query["base"])
+    return views.rates_view(service.rates_snapshot(query["base"]), query["base"])
 
 
 @app.route("/convert", methods=["GET"], query="ConvertQuery", responses={200: "ConversionAnswer"})
@@ -62,3 +75,4 @@ def refresh_rates():
     body = load(schemas.RefreshBody(), app.optional_json_body())
     outcome = refresh.refresh(accept_large_moves=body["accept_large_moves"], trigger="admin")
     return json_response(outcome.to_json(), status=202)
+

@@ -79,6 +79,7 @@ class DevStack(LocalAwsStack):
         parameters = {"PublicBaseUrl": self.base_url, "LocalesCacheTtlSeconds": config.LOCALES_CACHE_TTL_SECONDS}
         if "fx_stub" in self.processes:
             parameters["FxProviderUrl"] = f"http://127.0.0.1:{s.fx_port}/eurofxref-daily.xml"
+            parameters["FxJsonProviderUrl"] = f"http://127.0.0.1:{s.fx_port}/v6/{{key}}/latest/EUR"
         if "sandbox" in self.processes:
             parameters.update(PaymentGateway="sandbox", PaymentGatewayUrl=f"http://127.0.0.1:{s.sandbox_port}")
         if "webhook_receiver" in self.processes:
@@ -140,7 +141,9 @@ class DevStack(LocalAwsStack):
         """FX feed stub, sandbox payment gateway and webhook test receiver (started now, waited for after the
         runtime)."""
         s = self.settings
-        self.spawn("fx_stub", [sys.executable, "-m", "infra.harness.fx_stub", "--port", str(s.fx_port)])
+        self.spawn("fx_stub", [sys.executable, "-m", "infra.harness.fx_stub", "--port", str(s.fx_port),
+                               "--aws-endpoint", self.aws_endpoint,
+                               "--api-key-secret-id", self.template.physical_name("FxJsonApiKeySecret")])
         self.spawn("sandbox", [
             sys.executable, "-m", "infra.harness.sandbox_gateway", "--port", str(s.sandbox_port),
             "--control-port", str(s.sandbox_control_port),

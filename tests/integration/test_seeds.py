@@ -115,3 +115,14 @@ def test_rates_seed_leaves_rates_the_catalog_can_use(stack, capsys):
     run_seed(stack, "20_fx_rates", capsys)
     rates = stack.session().get(url(stack, "/api/v1/localization/rates"), timeout=10)
     assert rates.status_code == 200 and {"EUR", "JPY"} <= set(rates.json()["rates"])
+
+
+def test_currencies_seed_sells_the_markets_currencies_and_is_idempotent(stack, capsys):
+    out = run_seed(stack, "25_currencies", capsys)
+    assert "CHF" in out
+    items = {c["code"]: c for c in stack.session().get(url(stack, "/api/v1/localization/currencies"),
+                                                       timeout=10).json()["items"]}
+    assert {"USD", "EUR", "GBP", "JPY", "CHF", "KWD", "BHD", "KRW", "SAR", "AED"} <= set(items)
+    assert items["CHF"]["rounding"] == {"increment": "0.05", "mode": "nearest"}
+    assert all(item["rounding"] is None for code, item in items.items() if code != "CHF")
+    assert all(item["rate_available"] for item in items.values())

@@ -6,6 +6,7 @@
                                         may only grow, so an older refresh never replaces a newer one
     pk = LOCALES,      sk = <code>          one locale (code, names, direction, fallback chain, active)
     pk = LOCALES,      sk = #seeded         written once the built-in locales were stored (first use)
+    pk = CURRENCY,     sk = <code>          one of the shop's currencies as staff set it: active, rounding
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class RateSnapshotRecord(Model):
     fetched_at = UnicodeAttribute()
     order_key = UnicodeAttribute()        # f"{as_of}|{fetched_at}" — sortable ISO 8601
     confirmed_at = UnicodeAttribute(null=True)   # pointer only: last time the provider confirmed it
+    sources = JSONAttribute(null=True)    # {"KWD": "exchangerate-api", …} with two providers; absent: all `source`
 
 
 class LocaleRecord(Model):
@@ -46,3 +48,18 @@ class LocaleRecord(Model):
     fallback = ListAttribute(of=UnicodeAttribute, null=True)   # the chain after the code, ending in "en"
     active = BooleanAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
+
+
+CURRENCY_PK = "CURRENCY"
+
+
+class CurrencySettingRecord(Model):
+    """A currency the shop sells in (or stopped selling in): staff's `PUT /currencies/{code}`."""
+    Meta = table_meta(require_env("TABLE_NAME"))
+
+    pk = UnicodeAttribute(hash_key=True)          # CURRENCY
+    sk = UnicodeAttribute(range_key=True)         # the ISO 4217 code
+    active = BooleanAttribute()
+    rounding = JSONAttribute(null=True)           # money.RoundingRule.to_json(), or absent
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)

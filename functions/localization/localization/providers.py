@@ -1,10 +1,17 @@
-"""FX rate providers: one interface, two real adapters.
+"""FX rate providers: one interface, three real adapters.
 
 * `EcbProvider`        the ECB daily reference-rate XML feed (base EUR; real format:
                        gesmes:Envelope / Cube / Cube time=… / Cube currency=… rate=…).
                        Locally the FX stub (infra/harness/fx_stub) serves the same format.
 * `FrankfurterProvider` a JSON provider (frankfurter.app / exchangerate.host shape:
                        {"base": "EUR", "date": "2025-11-24", "rates": {"USD": 1.0823, …}}).
+* `ExchangeRateApiProvider` the second provider, for every currency the ECB does not quote:
+                       ExchangeRate-API's v6 "standard" endpoint, GET <url>/v6/<API key>/latest/EUR →
+                       {"result": "success", "base_code": "EUR", "time_last_update_unix": 1732147201,
+                        "conversion_rates": {"EUR": 1, "KWD": 0.3543, …}}; errors are
+                       {"result": "error", "error-type": "invalid-key" | "quota-reached" | …}. Its API key
+                       is in Secrets Manager (FX_JSON_API_KEY_SECRET_ARN), put into the URL's `{key}` at
+                       call time and never logged (errors name the provider, never the URL).
 
 Each adapter is `download` (bytes over HTTP, timeout, no retries here) + a pure parser,
 so the parsers are tested on sample files. Parsers raise InvalidRates for anything that
@@ -137,6 +144,36 @@ def parse_rates_json(body: bytes, *, source: str = "frankfurter") -> ProviderRat
                          _collect(list(document["rates"].items()), base))
 
 
+# ------------------------------------------------------------------ JSON (ExchangeRate-API v6)
+EXCHANGERATE_API = "exchangerate-api"
+
+
+def parse_exchangerate_api(body: bytes) -> ProviderRates:
+    """ExchangeRate-API v6 /latest/<BASE>: {"result", "base_code", "time_last_update_unix", "conversion_rates"}."""
+    try:
+        document = json.loads(body, parse_float=str, parse_int=str)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidRates(f"not JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise InvalidRates("JSON answer is not an object")
+    if document.get("result") != "success":
+        kind = str(document.get("error-type") or "no result")[:40]
+        raise ProviderError(f"{EXCHANGERATE_API} refused the request ({kind})")
+    rates = document.get("conversion_rates")
+    if not isinstance(rates, dict):
+        raise InvalidRates("JSON answer has no 'conversion_rates' object")
+    base = str(document.get("base_code") or "").upper()
+    if not _CODE.match(base) or base not in CURRENCIES:
+        raise InvalidRates(f"JSON answer has no usable base currency ({base[:10]!r})")
+    try:
+        updated = int(str(document.get("time_last_update_unix")))
+        as_of = _dt.datetime.fromtimestamp(updated, _dt.timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise InvalidRates("JSON answer has no usable time_last_update_unix") from None
+    return ProviderRates(EXCHANGERATE_API, base, as_of.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                         _collect(list(rates.items()), base))
+
+
 # ------------------------------------------------------------------ HTTP
 def download(url: str, *, timeout: float, accept: str) -> bytes:
     """The provider's answer, at most MAX_BODY_BYTES; ProviderUnreachable when worth retrying."""
@@ -183,6 +220,28 @@ class FrankfurterProvider:
         return parse_rates_json(body, source="frankfurter")
 
 
+class ExchangeRateApiProvider:
+    """The second provider; `url` holds `{key}` where the API key goes (read from Secrets Manager per call,
+    cached by meridian.aws for 5 minutes)."""
+    name = EXCHANGERATE_API
+    breaker = "fx-provider-exchangerate-api"
+
+    def __init__(self, url: str, timeout: float, key_secret: str | None):
+        self.url, self.timeout, self.key_secret = url, timeout, key_secret
+
+    def download(self) -> bytes:
+        url = self.url
+        if "{key}" in url:
+            if not self.key_secret:
+                raise ProviderError(f"{self.name}: no API key secret configured (FX_JSON_API_KEY_SECRET_ARN)")
+            from meridian import aws
+
+            url = url.replace("{key}", aws.secret_string(self.key_secret).strip())
+        return download(url, timeout=self.timeout, accept="application/json")
+
+    parse = staticmethod(parse_exchangerate_api)
+
+
 ADAPTERS = {"ecb": EcbProvider, "frankfurter": FrankfurterProvider}
 
 
@@ -194,3 +253,13 @@ def from_env() -> EcbProvider | FrankfurterProvider:
     url = os.environ.get("FX_PROVIDER_URL") or "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
     timeout = seconds_env("FX_FETCH_TIMEOUT_SECONDS", 3)
     return ADAPTERS[kind](url, timeout)
+
+
+def secondary_from_env() -> ExchangeRateApiProvider | None:
+    """The JSON provider for what the first does not quote (FX_JSON_PROVIDER_URL with `{key}`, the key's
+    secret FX_JSON_API_KEY_SECRET_ARN); None when FX_JSON_PROVIDER_URL is empty (one provider only)."""
+    url = os.environ.get("FX_JSON_PROVIDER_URL") or ""
+    if not url:
+        return None
+    return ExchangeRateApiProvider(url, seconds_env("FX_FETCH_TIMEOUT_SECONDS", 3),
+                                   os.environ.get("FX_JSON_API_KEY_SECRET_ARN") or None)

@@ -10,20 +10,31 @@ from meridian.locales import Locale
 from meridian.rates import RateSnapshot
 from pynamodb.exceptions import DoesNotExist
 
-from .models import LATEST_PK, LATEST_SK, LOCALES_PK, SEEDED_SK, SNAPSHOT_SK, LocaleRecord, RateSnapshotRecord
+from .models import (
+    CURRENCY_PK,
+    LATEST_PK,
+    LATEST_SK,
+    LOCALES_PK,
+    SEEDED_SK,
+    SNAPSHOT_SK,
+    CurrencySettingRecord,
+    LocaleRecord,
+    RateSnapshotRecord,
+)
 
 
 def _record(snapshot: RateSnapshot, pk: str, sk: str, fetched_at: str) -> RateSnapshotRecord:
     rates = {code: format(value, "f") for code, value in snapshot.rates.items() if code != snapshot.base}
     return RateSnapshotRecord(pk, sk, snapshot_id=snapshot.snapshot_id, base=snapshot.base, as_of=snapshot.as_of,
                               source=snapshot.source, rates=rates, fetched_at=fetched_at,
-                              order_key=order_key(snapshot.as_of, fetched_at), confirmed_at=fetched_at)
+                              order_key=order_key(snapshot.as_of, fetched_at), confirmed_at=fetched_at,
+                              sources=dict(snapshot.sources) if snapshot.sources else None)
 
 
 def _snapshot(record: RateSnapshotRecord) -> RateSnapshot:
     return RateSnapshot(snapshot_id=record.snapshot_id, base=record.base, as_of=record.as_of, source=record.source,
                         rates={code: Decimal(value) for code, value in record.rates.items()},
-                        confirmed_at=record.confirmed_at or record.fetched_at)
+                        confirmed_at=record.confirmed_at or record.fetched_at, sources=record.sources or None)
 
 
 def order_key(as_of: str, fetched_at: str) -> str:
@@ -98,3 +109,24 @@ def snapshot(snapshot_id: str) -> RateSnapshot | None:
         return _snapshot(RateSnapshotRecord.get(f"SNAPSHOT#{snapshot_id}", SNAPSHOT_SK))
     except DoesNotExist:
         return None
+
+
+# ---------------------------------------------------------------------------- the shop's currencies
+def currency_settings() -> dict[str, dict]:
+    """Every currency staff have set: {code: {"active": bool, "rounding": dict | None}} ({} when none yet)."""
+    return {record.sk: {"active": bool(record.active), "rounding": record.rounding or None}
+            for record in CurrencySettingRecord.query(CURRENCY_PK, consistent_read=True)}
+
+
+def currency_setting(code: str) -> dict | None:
+    try:
+        record = CurrencySettingRecord.get(CURRENCY_PK, code, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return {"active": bool(record.active), "rounding": record.rounding or None}
+
+
+def put_currency_setting(code: str, *, active: bool, rounding: dict | None, updated_at: str,
+                         updated_by: str | None) -> None:
+    CurrencySettingRecord(CURRENCY_PK, code, active=active, rounding=rounding, updated_at=updated_at,
+                          updated_by=updated_by).save()

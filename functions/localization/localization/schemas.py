@@ -72,6 +72,16 @@ class CurrenciesQuery(Schema):
     all = fields.Boolean(load_default=False)
 
 
+class CurrencySettingSchema(Schema):
+    """PUT /currencies/{code}: sell in it or not, and its price-rounding rule (meridian.money.RoundingRule)."""
+    OPENAPI_EXAMPLE = {"active": True, "rounding": {"increment": "10", "mode": "nearest"}}
+
+    active = StrictBoolean(required=True)
+    rounding = fields.Raw(load_default=None, allow_none=True, metadata={
+        "description": "null (round to minor units), {increment, mode: nearest|up} or {ending, increment?}",
+        "example": {"increment": "0.05", "mode": "nearest"}})
+
+
 class RefreshBody(Schema):
     OPENAPI_EXAMPLE = {"accept_large_moves": False}
 
@@ -98,8 +108,11 @@ class LocaleListAnswer(Answer):
 class CurrencyAnswer(Answer):
     code = fields.String(required=True)
     name = fields.String(required=True)
-    minor_units = fields.Integer(required=True)
-    rate_available = fields.Boolean()
+    minor_units = fields.Integer(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+    rounding = fields.Dict(required=True, allow_none=True)
+    rate_available = fields.Boolean(required=True)
+    rate_source = fields.String(required=True, allow_none=True)
 
 
 class CurrencyListAnswer(Answer):
@@ -116,6 +129,10 @@ class RatesAnswer(Answer):
     stale = fields.Boolean(required=True)
     snapshot_id = fields.String(required=True)
     confirmed_at = fields.String(required=True)
+    sources = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                          metadata={"example": {"EUR": "ecb", "JPY": "ecb", "KWD": "exchangerate-api"}})
+    currencies = fields.Dict(keys=fields.String(), values=fields.Dict(), metadata={
+        "description": "The shop's sold currencies {code: {minor_units, rounding}} (absent: none set yet)"})
 
 
 class ConversionAnswer(Answer):
@@ -136,4 +153,6 @@ class RefreshOutcomeAnswer(Answer):
     as_of = fields.String()
     source = fields.String()
     problems = fields.Dict()
+    providers = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "With two providers, each one's outcome", "example": {"ecb": "ok", "exchangerate-api": "ok"}})
 

@@ -254,7 +254,8 @@ def place_order(*, user_id: str, email: str | None, request: dict, actor: str) -
         tax = taxes.engine().rates(address["country"], address.get("region"))
         lines = [pricing.line_input(str(n), item["product_id"], item.get("sku"), int(item["quantity"]), item, currency)
                  for n, item in enumerate(reservation["items"])]
-        quote = pricing.price(lines, currency=currency, rate=quoting.rate_of(snapshot, currency), tax=tax)
+        quote = pricing.price(lines, currency=currency, rate=quoting.rate_of(snapshot, currency), tax=tax,
+                              rounding=snapshot.rounding(currency))
     except BaseException:
         _compensate(order_id, None)
         raise

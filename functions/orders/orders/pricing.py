@@ -8,7 +8,9 @@ the currency's minor units (money.round_to_minor), each figure rounded once:
                      never converted, never rounded; tax contained in it where the market shows prices with
                      tax), else round(base unit price × rate × (1 + tax rate of the line's class, only where
                      the market shows prices with tax)). The same number the catalog shows, tax included
-                     where the market expects it (EU, UK, Japan, Australia…), without it elsewhere (US, Canada).
+                     where the market expects it (EU, UK, Japan, Australia…), without it elsewhere (US, Canada);
+                     "round" is the currency's rounding rule when staff set one (JPY to the nearest 10,
+                     CHF to 0.05: money.RoundingRule), else to its minor units. Shipping keeps plain rounding.
   2. Line total    = unit price × quantity (exact). Subtotal = Σ line totals (exact).
   3. Shipping      = round(method's base price × rate × (1 + standard rate, where prices include tax));
                      0 with a free-shipping code.
@@ -31,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from meridian.money import BASE_CURRENCY, quantum, round_to_minor, shelf_price
+from meridian.money import BASE_CURRENCY, RoundingRule, quantum, round_to_minor, shelf_price
 from meridian.rates import RateSnapshot, rate_text
 
 from .models import AppliedPromotion, ChosenShippingMethod, FxSnapshot, OrderLine, TaxLineAttribute
@@ -170,15 +172,18 @@ def _spread(total: Decimal, weights: dict[Decimal, Decimal], currency: str) -> d
 
 
 def price(lines: Sequence[LineInput], *, currency: str, rate: Decimal, tax: TaxRates,
-          shipping_base: Decimal | None = None, discounts: Sequence[DiscountTerms] = ()) -> Quote:
-    """The whole quote (rules 1–7) of `lines` in `currency` at `rate` (units per base unit)."""
+          shipping_base: Decimal | None = None, discounts: Sequence[DiscountTerms] = (),
+          rounding: RoundingRule | None = None) -> Quote:
+    """The whole quote (rules 1–7) of `lines` in `currency` at `rate` (units per base unit); `rounding`: the
+    currency's price-rounding rule (RateSnapshot.rounding), applied to unit prices as the catalog does."""
     included = tax.included
     priced = []
     for line in lines:
         line_rate = tax.rate_for(line.tax_class)
         fixed = line.fixed_unit_price is not None
         unit = line.fixed_unit_price if fixed else unit_price(line.base_unit_price, rate, currency,
-                                                              tax_rate=line_rate if included else ZERO)
+                                                              tax_rate=line_rate if included else ZERO,
+                                                              rounding=rounding)
         priced.append(PricedLine(line_id=line.line_id, product_id=line.product_id, sku=line.sku, name=line.name,
                                  quantity=line.quantity, tax_class=line.tax_class, tax_rate=line_rate,
                                  base_unit_price=line.base_unit_price, unit_price=unit,
@@ -228,7 +233,8 @@ def order_fields(quote: Quote, snapshot: RateSnapshot, method=None) -> dict:
         "promotions": [AppliedPromotion(code=d.code, kind=d.kind, amount=format(d.amount, "f"))
                        for d in quote.discounts],
         "fx": FxSnapshot(snapshot_id=snapshot.snapshot_id or None, rate=rate_text(quote.rate), as_of=snapshot.as_of,
-                         source=snapshot.source, stale=snapshot.is_stale(), base_currency=BASE_CURRENCY),
+                         source=snapshot.pair_source(BASE_CURRENCY, quote.currency), stale=snapshot.is_stale(),
+                         base_currency=BASE_CURRENCY),
     }
 
 

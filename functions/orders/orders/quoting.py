@@ -61,7 +61,10 @@ def customer_of(cart: CartModel) -> str | None:
 
 
 def rate_of(snapshot: RateSnapshot, currency: str) -> Decimal:
-    """Units of `currency` per base unit in `snapshot`; 400 naming `currency` when it has no rate."""
+    """Units of `currency` per base unit in `snapshot`; 400 naming `currency` when it has no rate or the shop
+    does not sell in it (any more)."""
+    if not snapshot.is_sold(currency):
+        raise fx.UnsupportedCurrency(currency, reason="is not sold in this shop")
     try:
         return snapshot.rate(BASE_CURRENCY, currency)
     except (UnknownCurrency, NoRate):
@@ -116,7 +119,8 @@ def quote(cart: CartModel) -> CartQuote:
         warnings.append({"code": SHIPPING_UNAVAILABLE, "method_id": cart.shipping_method_id,
                          "message": "This shipping method no longer ships this cart; choose another."})
 
-    undiscounted = pricing.price(lines, currency=cart.currency, rate=rate, tax=tax)
+    rounding = snapshot.rounding(cart.currency)
+    undiscounted = pricing.price(lines, currency=cart.currency, rate=rate, tax=tax, rounding=rounding)
     applying, customer = [], customer_of(cart)
     for code in cart.promotion_codes:
         promo = repository.promotion(code)
@@ -126,7 +130,7 @@ def quote(cart: CartModel) -> CartQuote:
         else:
             applying.append(promotions.terms(promo, cart.currency))
 
-    priced = pricing.price(lines, currency=cart.currency, rate=rate, tax=tax,
+    priced = pricing.price(lines, currency=cart.currency, rate=rate, tax=tax, rounding=rounding,
                            shipping_base=method.base_price if method else None, discounts=applying)
     for line in priced.lines:
         seen = next((c.seen_unit_price for c in cart.lines if c.id == line.line_id), None)

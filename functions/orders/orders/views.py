@@ -149,7 +149,8 @@ def cart_view(quoted, *, cart_token: str | None = None) -> dict:
                             if quoted.method else None),
         "promotions": [{"code": d.code, "kind": d.kind, "amount": _money(d.amount, currency)}
                        for d in quote.discounts],
-        "fx": {"rate": rate_text(quote.rate), "as_of": quoted.snapshot.as_of, "source": quoted.snapshot.source,
+        "fx": {"rate": rate_text(quote.rate), "as_of": quoted.snapshot.as_of,
+               "source": quoted.snapshot.pair_source(BASE_CURRENCY, currency),
                "snapshot_id": quoted.snapshot.snapshot_id, "stale": quoted.snapshot.is_stale()},
         "warnings": quoted.warnings,
         "updated_at": cart.updated_at,

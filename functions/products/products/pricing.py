@@ -71,13 +71,13 @@ def price(amount: Decimal, shelf: Shelf, tax_class: str = "standard", base: str 
         return Money(fixed[currency], currency).to_json(), fixed_fx()
     try:
         conversion = fx.convert(amount, base, currency)
-        rate, fx_block = conversion.rate, conversion.fx_json()
+        rate, fx_block, rounding = conversion.rate, conversion.fx_json(), fx.rounding(currency)
     except ServiceUnavailable:
         if currency != base:
             raise
-        rate, fx_block = Decimal(1), {"rate": "1", "as_of": iso(), "source": "identity", "stale": False}
-    return Money(shelf_price(amount, rate, currency, tax_rate=shelf.tax_rate(tax_class)), currency).to_json(), \
-        fx_block
+        rate, fx_block, rounding = Decimal(1), {"rate": "1", "as_of": iso(), "source": "identity", "stale": False}, None
+    amount_shown = shelf_price(amount, rate, currency, tax_rate=shelf.tax_rate(tax_class), rounding=rounding)
+    return Money(amount_shown, currency).to_json(), fx_block
 
 
 def base_price(amount: Decimal, base: str = BASE_CURRENCY) -> dict:

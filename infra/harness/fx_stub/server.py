@@ -1,13 +1,19 @@
-"""The FX stub: serves ECB-format XML (and a frankfurter-style JSON) from a rates file,
-and can be told to fail, hang or send garbage, so the refresh's degradation is testable.
+"""The FX stub: serves ECB-format XML (and a frankfurter-style JSON) from a rates file, and
+ExchangeRate-API v6 JSON (the second provider) from its own file, and can be told to fail, hang or
+send garbage, so the refresh's degradation is testable.
 
     GET  /eurofxref-daily.xml   the ECB daily feed format (base EUR), dated the latest publication day
     GET  /latest                the same rates as frankfurter JSON {"amount","base","date","rates"}
+    GET  /v6/<key>/latest/<BASE> ExchangeRate-API v6: {"result": "success", "base_code",
+                                "time_last_update_unix", "conversion_rates"} with every currency the ECB
+                                lacks (exchangerate-api-latest.json, base EUR, rebased to <BASE>); a wrong
+                                key → 403 {"result": "error", "error-type": "invalid-key"}
     GET  /_control              current state and how many feed requests were served
-    POST /_control              {"mode": "ok"|"fail"|"hang"|"garbage", "rates": {"USD": "1.08", …},
+    POST /_control              {"mode": "ok"|"fail"|"hang"|"garbage", "feed": "ecb"|"json" (default both),
+                                 "rates": {"USD": "1.08", …} (the ECB's), "json_rates": {…} (the JSON feed's),
                                  "merge": true (update some rates) , "date": "2025-11-21" | null,
                                  "hang_seconds": 30}
-    POST /_control/reset        back to the rates file, mode ok
+    POST /_control/reset        back to the rates files, mode ok
 
 "hang" holds the request open (up to hang_seconds, or until the mode changes), which the
 client's read timeout must cut; "fail" answers 503; "garbage" answers 200 with broken XML.
@@ -24,6 +30,8 @@ from pathlib import Path
 from xml.etree import ElementTree  # noqa: S405 - parses only the shipped/own rates file
 
 DEFAULT_RATES_FILE = Path(__file__).with_name("eurofxref-daily.xml")
+JSON_RATES_FILE = Path(__file__).with_name("exchangerate-api-latest.json")
+JSON_PREFIX = "/v6/"
 ECB_NS = "{http://www.ecb.int/vocabulary/2002-08-01/eurofxref}"
 MODES = ("ok", "fail", "hang", "garbage")
 GARBAGE = b"<?xml version='1.0'?><gesmes:Envelope><Cube><Cube time='yesterday'><Cube currency='USD' rate='lots'"
@@ -62,7 +70,10 @@ class _State:
 
     def reset(self) -> None:
         self.rates = load_rates_file(self.rates_file)
+        self.json_rates = {code: str(value) for code, value in
+                           json.loads(JSON_RATES_FILE.read_text())["conversion_rates"].items()}
         self.mode = "ok"
+        self.json_mode = "ok"
         self.date: str | None = None          # None: today (UTC)
         self.hang_seconds = 30.0
         self.served = 0
@@ -74,17 +85,23 @@ class _State:
         return (_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(hours=13, minutes=15)).date().isoformat()
 
     def to_json(self) -> dict:
-        return {"mode": self.mode, "date": self.day(), "hang_seconds": self.hang_seconds,
-                "rates": dict(self.rates), "served": self.served}
+        return {"mode": self.mode, "json_mode": self.json_mode, "date": self.day(),
+                "hang_seconds": self.hang_seconds, "rates": dict(self.rates), "json_rates": dict(self.json_rates),
+                "served": self.served}
 
     def apply(self, command: dict) -> None:
         mode = command.get("mode", self.mode)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
-        rates = command.get("rates")
-        if rates is not None:
+        feed = command.get("feed")
+        if feed not in (None, "ecb", "json"):
+            raise ValueError("feed must be ecb or json")
+        for key in ("rates", "json_rates"):
+            rates = command.get(key)
+            if rates is None:
+                continue
             if not isinstance(rates, dict):
-                raise ValueError("rates must be an object")
+                raise ValueError(f"{key} must be an object")
             clean = {}
             for code, value in rates.items():
                 try:
@@ -92,18 +109,37 @@ class _State:
                 except InvalidOperation:
                     raise ValueError(f"rate for {code} is not a number") from None
                 clean[str(code)] = str(value)
-            self.rates = {**self.rates, **clean} if command.get("merge") else clean
+            current = getattr(self, key)
+            setattr(self, key, {**current, **clean} if command.get("merge") else clean)
         if "date" in command:
             self.date = command["date"]
         if "hang_seconds" in command:
             self.hang_seconds = float(command["hang_seconds"])
-        self.mode = mode
+        if "mode" in command or feed is None:
+            if feed in (None, "ecb"):
+                self.mode = mode
+            if feed in (None, "json"):
+                self.json_mode = command.get("mode", self.json_mode)
         self.changed.notify_all()
+
+
+def render_exchangerate_api(rates: dict[str, str], base: str, day: str) -> dict | None:
+    """The ExchangeRate-API v6 answer for `base` from EUR-based `rates` (None: `base` not quoted)."""
+    eur_based = {"EUR": "1", **rates}
+    if base not in eur_based:
+        return None
+    anchor = Decimal(eur_based[base])
+    updated = int(_dt.datetime.combine(_dt.date.fromisoformat(day), _dt.time(0, 0, 1),
+                                       tzinfo=_dt.timezone.utc).timestamp())
+    return {"result": "success", "documentation": "https://www.exchangerate-api.com/docs",
+            "time_last_update_unix": updated, "time_next_update_unix": updated + 86400, "base_code": base,
+            "conversion_rates": {code: float(Decimal(value) / anchor) for code, value in eur_based.items()}}
 
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "meridian-fx-stub/1"
     state: _State
+    api_key: str | None = None
 
     def log_message(self, *args) -> None:  # quiet
         pass
@@ -123,16 +159,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_control":
             with self.state.lock:
                 return self._json(200, self.state.to_json())
+        if path.startswith(JSON_PREFIX):
+            return self._exchangerate_api(path)
         if path not in ("/eurofxref-daily.xml", "/stats/eurofxref/eurofxref-daily.xml", "/latest"):
             return self._json(404, {"error": "not found"})
-        state = self.state
-        with state.lock:
-            state.served += 1
-            if state.mode == "hang":
-                deadline = time.monotonic() + state.hang_seconds
-                while state.mode == "hang" and time.monotonic() < deadline:
-                    state.changed.wait(timeout=max(0.0, deadline - time.monotonic()))
-            mode, rates, day = state.mode, dict(state.rates), state.day()
+        mode, rates, day = self._wait("mode", "rates")
         if mode == "fail":
             return self._json(503, {"error": "the FX stub was told to fail"})
         if mode == "garbage":
@@ -142,6 +173,33 @@ class _Handler(BaseHTTPRequestHandler):
                     "rates": {code: float(rate) for code, rate in rates.items()}}
             return self._json(200, body)
         return self._send(200, render_ecb_xml(rates, day), "text/xml")
+
+    def _wait(self, mode_name: str, rates_name: str) -> tuple[str, dict, str]:
+        state = self.state
+        with state.lock:
+            state.served += 1
+            if getattr(state, mode_name) == "hang":
+                deadline = time.monotonic() + state.hang_seconds
+                while getattr(state, mode_name) == "hang" and time.monotonic() < deadline:
+                    state.changed.wait(timeout=max(0.0, deadline - time.monotonic()))
+            return getattr(state, mode_name), dict(getattr(state, rates_name)), state.day()
+
+    def _exchangerate_api(self, path: str) -> None:
+        parts = path[len(JSON_PREFIX):].split("/")
+        if len(parts) != 3 or parts[1] != "latest":
+            return self._json(404, {"result": "error", "error-type": "unsupported-code"})
+        key, _, base = parts
+        if self.api_key is not None and key != self.api_key:
+            return self._json(403, {"result": "error", "error-type": "invalid-key"})
+        mode, rates, day = self._wait("json_mode", "json_rates")
+        if mode == "fail":
+            return self._json(503, {"error": "the FX stub was told to fail"})
+        if mode == "garbage":
+            return self._send(200, b'{"result": "success", "conversion_rates": {"KWD": "lots"', "application/json")
+        body = render_exchangerate_api(rates, base.upper(), day)
+        if body is None:
+            return self._json(404, {"result": "error", "error-type": "unsupported-code"})
+        return self._json(200, body)
 
     def do_POST(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0]
@@ -178,9 +236,12 @@ class _QuietServer(ThreadingHTTPServer):
 class FxStub:
     """Run the stub on a thread (tests) or from `python -m infra.harness.fx_stub` (the stack)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, rates_file: Path = DEFAULT_RATES_FILE):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, rates_file: Path = DEFAULT_RATES_FILE,
+                 api_key: str | None = None):
+        """`api_key`: what the JSON feed's URL must carry (None: any key)."""
         self.state = _State(Path(rates_file))
-        handler = type("Handler", (_Handler,), {"state": self.state})
+        self.api_key = api_key
+        handler = type("Handler", (_Handler,), {"state": self.state, "api_key": api_key})
         self.server = _QuietServer((host, port), handler)
         self.thread: threading.Thread | None = None
 
@@ -196,6 +257,11 @@ class FxStub:
     @property
     def json_url(self) -> str:
         return f"{self.url}/latest"
+
+    @property
+    def exchangerate_api_url(self) -> str:
+        """The second provider's URL template, `{key}` where the API key goes (FX_JSON_PROVIDER_URL)."""
+        return f"{self.url}/v6/{{key}}/latest/EUR"
 
     def control(self, **command) -> dict:
         with self.state.lock:
@@ -214,7 +280,7 @@ class FxStub:
 
     def stop(self) -> None:
         with self.state.lock:
-            self.state.mode = "ok"
+            self.state.mode = self.state.json_mode = "ok"
             self.state.changed.notify_all()
         self.server.shutdown()
         self.server.server_close()

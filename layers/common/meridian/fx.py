@@ -31,8 +31,8 @@ from .money import CURRENCIES, UnknownCurrency
 from .observability import logger
 from .rates import Conversion, NoRate, RateSnapshot, max_age, static_snapshot
 
-__all__ = ["Conversion", "RateSnapshot", "UnsupportedCurrency", "convert", "rate", "snapshot",
-           "use_static", "reset"]
+__all__ = ["Conversion", "RateSnapshot", "UnsupportedCurrency", "convert", "rate", "require_sold", "rounding",
+           "snapshot", "use_static", "reset"]
 
 ANCHOR = "EUR"              # the base we ask for: the ECB's own, so its rates arrive unchanged
 RETRY_AFTER_FAILURE = 5.0   # seconds before trying localization again after it failed
@@ -134,10 +134,40 @@ def convert(amount: Decimal, from_ccy: str, to_ccy: str, *, field: str = "curren
         raise UnsupportedCurrency(error.currency, field=field, reason="has no exchange rate") from None
 
 
+def require_sold(code: str, *, field: str = "currency") -> str:
+    """`code` (canonical upper case) when the shop sells in it: an ISO 4217 currency with minor units that
+    staff made active (localization's GET /currencies, carried by the cached snapshot). 400 naming `field`
+    otherwise ("'XYZ' is not sold in this shop"). When no snapshot can be had at all, only the base
+    currency passes (the catalog still answers in it)."""
+    code = _normalise(code, field)
+    if code not in CURRENCIES:
+        raise UnsupportedCurrency(code, field=field, reason="is not sold in this shop")
+    try:
+        snap = snapshot()
+    except ServiceUnavailable:
+        from .money import BASE_CURRENCY
+
+        if code == BASE_CURRENCY:
+            return code
+        raise
+    if not snap.is_sold(code):
+        raise UnsupportedCurrency(code, field=field, reason="is not sold in this shop")
+    return code
+
+
+def rounding(currency: str):
+    """The shop's rounding rule for prices in `currency` (a money.RoundingRule), or None."""
+    try:
+        return snapshot().rounding(currency)
+    except ServiceUnavailable:
+        return None
+
+
 def use_static(rates: Mapping[str, str | Decimal], *, base: str = "EUR", as_of: str | None = None,
-               source: str = "static") -> RateSnapshot:
-    """Serve these rates instead of calling localization (tests)."""
-    snap = static_snapshot(rates, base=base, as_of=as_of, source=source)
+               source: str = "static", currencies: Mapping[str, Mapping] | None = None) -> RateSnapshot:
+    """Serve these rates instead of calling localization (tests); `currencies` {code: {rounding}} makes
+    only those sold, with their rounding rules."""
+    snap = static_snapshot(rates, base=base, as_of=as_of, source=source, currencies=currencies)
     with _cache.lock:
         _cache.snapshot, _cache.static, _cache.fetched_at, _cache.retry_at = snap, True, time.monotonic(), 0.0
         _cache.max_age = max_age()

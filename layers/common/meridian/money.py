@@ -8,30 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+
+from .iso4217_table import PRICED, UNPRICED
 
 ROUNDING = ROUND_HALF_UP
 BASE_CURRENCY = "USD"
 
-# ISO 4217: code -> (minor units, English name). Every currency the ECB publishes,
-# plus EUR, plus common zero- and three-decimal currencies.
-CURRENCIES: dict[str, tuple[int, str]] = {
-    "AED": (2, "UAE Dirham"), "ARS": (2, "Argentine Peso"), "AUD": (2, "Australian Dollar"),
-    "BGN": (2, "Bulgarian Lev"), "BHD": (3, "Bahraini Dinar"), "BRL": (2, "Brazilian Real"),
-    "CAD": (2, "Canadian Dollar"), "CHF": (2, "Swiss Franc"), "CLP": (0, "Chilean Peso"),
-    "CNY": (2, "Yuan Renminbi"), "COP": (2, "Colombian Peso"), "CZK": (2, "Czech Koruna"),
-    "DKK": (2, "Danish Krone"), "EGP": (2, "Egyptian Pound"), "EUR": (2, "Euro"),
-    "GBP": (2, "Pound Sterling"), "HKD": (2, "Hong Kong Dollar"), "HUF": (2, "Forint"),
-    "IDR": (2, "Rupiah"), "ILS": (2, "New Israeli Sheqel"), "INR": (2, "Indian Rupee"),
-    "IQD": (3, "Iraqi Dinar"), "ISK": (0, "Iceland Krona"), "JOD": (3, "Jordanian Dinar"),
-    "JPY": (0, "Yen"), "KRW": (0, "Won"), "KWD": (3, "Kuwaiti Dinar"), "LYD": (3, "Libyan Dinar"),
-    "MXN": (2, "Mexican Peso"), "MYR": (2, "Malaysian Ringgit"), "NOK": (2, "Norwegian Krone"),
-    "NZD": (2, "New Zealand Dollar"), "OMR": (3, "Rial Omani"), "PHP": (2, "Philippine Peso"),
-    "PLN": (2, "Zloty"), "RON": (2, "Romanian Leu"), "SAR": (2, "Saudi Riyal"),
-    "SEK": (2, "Swedish Krona"), "SGD": (2, "Singapore Dollar"), "THB": (2, "Baht"),
-    "TND": (3, "Tunisian Dinar"), "TRY": (2, "Turkish Lira"), "TWD": (2, "New Taiwan Dollar"),
-    "UAH": (2, "Hryvnia"), "USD": (2, "US Dollar"), "VND": (0, "Dong"), "ZAR": (2, "Rand"),
-}
+
+
+# ISO 4217: code -> (minor units, English name) of every active currency that has minor units (the only
+# ones a price can be in); NOT_PRICEABLE: the active codes without minor units (XAU, XDR, XTS…). The data is
+# the pinned `iso4217` package's (ISO 4217 list one), written out once as meridian/iso4217_table.py so a cold
+# start parses no XML; tests/unit/layer/test_iso4217_table.py keeps the two equal.
+CURRENCIES: dict[str, tuple[int, str]] = dict(PRICED)
+NOT_PRICEABLE: dict[str, str] = dict(UNPRICED)
 
 
 class UnknownCurrency(ValueError):
@@ -70,11 +61,117 @@ def round_to_minor(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(currency), rounding=ROUNDING, context=_ROUNDING_CONTEXT)
 
 
-def shelf_price(base: Decimal, rate: Decimal, currency: str, *, tax_rate: Decimal = Decimal(0)) -> Decimal:
+def shelf_price(base: Decimal, rate: Decimal, currency: str, *, tax_rate: Decimal = Decimal(0),
+                rounding: RoundingRule | None = None) -> Decimal:
     """THE price a shopper sees for a net base-currency amount: converted at `rate`, with `tax_rate` added
-    where the market shows prices with tax, rounded once (the catalog, the cart and the order alike)."""
+    where the market shows prices with tax, rounded once (the catalog, the cart and the order alike): by the
+    currency's `rounding` rule when it has one (RateSnapshot.rounding(currency)), else to its minor units.
+    A fixed price per currency is not converted and never goes through here."""
     exact = _ROUNDING_CONTEXT.multiply(_ROUNDING_CONTEXT.multiply(base, rate), 1 + tax_rate)
+    if rounding is not None:
+        return rounding.apply(exact)
     return round_to_minor(exact, currency)
+
+
+# ---------------------------------------------------------------------------- per-currency rounding rules
+MAX_INCREMENT = Decimal(1_000_000)
+
+
+class InvalidRoundingRule(ValueError):
+    """A rounding rule that cannot be used for this currency; `field` names the part of the rule at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class RoundingRule:
+    """A shop's price-rounding rule for one currency, applied once to the exact converted price, after tax:
+
+      {"increment": "10", "mode": "nearest"}   half up to a multiple of the increment (JPY 1234.5 → 1230)
+      {"increment": "0.05", "mode": "up"}      up to the next multiple (CHF 12.31 → 12.35)
+      {"ending": "0.99"} (+ "increment", default 1)  up to the next amount k × increment + ending
+                                               (EUR 20.85 → 20.99, 21.00 → 21.99; JPY {"ending": "9",
+                                               "increment": "10"}: 1234 → 1239)
+
+    A positive price never becomes 0: "nearest" gives at least one increment, "up" and "ending" only go
+    up; 0 stays 0. There is no "down" (it would round small prices to zero). The result always fits the
+    currency's minor units (the increment and the ending must), is idempotent (a rounded price stays as
+    it is) and lies within one increment of the exact price.
+    """
+    currency: str
+    increment: Decimal
+    mode: str = "nearest"            # nearest | up | ending
+    ending: Decimal | None = None
+
+    MODES = ("nearest", "up")
+
+    @classmethod
+    def parse(cls, raw: object, currency: str) -> RoundingRule | None:
+        """The rule from its JSON form (None: no rule); InvalidRoundingRule naming the field otherwise."""
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise InvalidRoundingRule("rounding", "Must be an object such as {\"increment\": \"10\", "
+                                                  "\"mode\": \"nearest\"}, {\"ending\": \"0.99\"} or null.")
+        unknown = sorted(set(raw) - {"increment", "mode", "ending"})
+        if unknown:
+            raise InvalidRoundingRule(f"rounding.{unknown[0]}", "Unknown field.")
+        ending = raw.get("ending")
+        if ending is not None and raw.get("mode") not in (None, "ending"):
+            raise InvalidRoundingRule("rounding.mode", "An ending rule always rounds up; leave mode out.")
+        if ending is None and "increment" not in raw:
+            raise InvalidRoundingRule("rounding.increment", "Missing data for required field.")
+        units = minor_units(currency)
+        increment = cls._amount(raw.get("increment", "1"), "rounding.increment", currency, units)
+        if increment <= 0:
+            raise InvalidRoundingRule("rounding.increment", "Must be greater than 0.")
+        if increment > MAX_INCREMENT:
+            raise InvalidRoundingRule("rounding.increment", f"Must be at most {MAX_INCREMENT}.")
+        if ending is not None:
+            end = cls._amount(ending, "rounding.ending", currency, units)
+            if not 0 <= end < increment:
+                raise InvalidRoundingRule("rounding.ending", f"Must be at least 0 and below the increment "
+                                                             f"({format(increment, 'f')}).")
+            return cls(currency, increment, "ending", end)
+        mode = raw.get("mode", "nearest")
+        if mode not in cls.MODES:
+            raise InvalidRoundingRule("rounding.mode", f"Must be one of {', '.join(cls.MODES)} (a rule that may "
+                                                       f"round a positive price down to 0 is refused).")
+        return cls(currency, increment, mode)
+
+    @staticmethod
+    def _amount(raw: object, field: str, currency: str, units: int) -> Decimal:
+        if isinstance(raw, (bool, float)) or not isinstance(raw, (str, int)):
+            raise InvalidRoundingRule(field, "Must be a decimal string such as \"0.05\" or \"10\".")
+        try:
+            value = parse_amount(raw)
+        except ValueError as error:
+            raise InvalidRoundingRule(field, f"Not a usable amount ({error}).") from None
+        if not fits_minor_units(value, currency):
+            raise InvalidRoundingRule(field, f"{currency} has {units} decimal(s); "
+                                             f"{raw!s} is not a multiple of its minor unit.")
+        return value
+
+    def apply(self, exact: Decimal) -> Decimal:
+        """The rounded price of an exact (unrounded) positive amount; 0 stays 0."""
+        if exact <= 0:
+            return round_to_minor(exact, self.currency)
+        step = self.increment
+        steps = _ROUNDING_CONTEXT.divide(exact, step)
+        if self.mode == "nearest":
+            count = max(steps.to_integral_value(rounding=ROUND_HALF_UP), Decimal(1))
+            return round_to_minor(count * step, self.currency)
+        if self.mode == "up":
+            return round_to_minor(steps.to_integral_value(rounding=ROUND_CEILING) * step, self.currency)
+        base = _ROUNDING_CONTEXT.divide(exact - self.ending, step).to_integral_value(rounding=ROUND_CEILING)
+        return round_to_minor(max(base, Decimal(0)) * step + self.ending, self.currency)
+
+    def to_json(self) -> dict[str, str]:
+        if self.mode == "ending":
+            return {"ending": format(self.ending, "f"), "increment": format(self.increment, "f")}
+        return {"increment": format(self.increment, "f"), "mode": self.mode}
 
 
 def fits_minor_units(amount: Decimal, currency: str) -> bool:

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 
 from .clock import iso, parse_iso, utcnow
 from .config import seconds_env
-from .money import CURRENCIES, Money, UnknownCurrency, round_to_minor
+from .money import CURRENCIES, Money, RoundingRule, UnknownCurrency, round_to_minor
 
 RATE_DIGITS = 18        # significant digits kept in a cross rate
 WORK_PRECISION = 34     # digits used while computing
@@ -91,6 +91,9 @@ class RateSnapshot:
     source: str                      # "ecb", "frankfurter", "static", ...
     rates: Mapping[str, Decimal]     # units of currency per one unit of `base`
     confirmed_at: str | None = None  # last time the provider confirmed them (defaults to as_of)
+    sources: Mapping[str, str] | None = None     # code → the provider its rate came from (default: `source`)
+    sold: Mapping[str, Mapping] | None = None  # the shop's sold currencies {code: {minor_units, rounding}};
+    #                                                  None: not known (every quoted currency may be used)
     _cache: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -135,13 +138,37 @@ class RateSnapshot:
         self.require(base)
         return {code: self.rate(base, code) for code in self.currencies() if code != base}
 
+    def source_of(self, currency: str) -> str:
+        """The provider the rate of `currency` came from."""
+        return (self.sources or {}).get(currency) or self.source
+
+    def pair_source(self, from_ccy: str, to_ccy: str) -> str:
+        """Where a cross rate comes from: the provider of each leg that is not the snapshot's base
+        ("ecb", "exchangerate-api", or "ecb+exchangerate-api" when the legs come from both)."""
+        legs = {self.source_of(code) for code in (from_ccy, to_ccy) if code != self.base}
+        return "+".join(sorted(legs)) if legs else self.source_of(self.base)
+
+    # ---------------------------------------------------------------- the shop's sell currencies
+    def is_sold(self, currency: str) -> bool:
+        """Whether the shop sells in `currency` (always, when the snapshot does not say)."""
+        return self.sold is None or currency in self.sold
+
+    def rounding(self, currency: str) -> RoundingRule | None:
+        """The shop's rounding rule for prices in `currency` (None: plain rounding to minor units)."""
+        key = ("rounding", currency)
+        if key not in self._cache:
+            raw = ((self.sold or {}).get(currency) or {}).get("rounding")
+            self._cache[key] = RoundingRule.parse(raw, currency) if raw else None
+        return self._cache[key]
+
     # ---------------------------------------------------------------- conversion
     def convert(self, amount: Decimal, from_ccy: str, to_ccy: str, *, now: _dt.datetime | None = None,
                 max_age_: _dt.timedelta | None = None) -> Conversion:
         """Convert exactly, rounding once at the end to the target's minor units."""
         rate = self._cache.get((from_ccy, to_ccy)) or self.rate(from_ccy, to_ccy)
         money = Money(round_to_minor(_WORK.multiply(_decimal(amount), rate), to_ccy), to_ccy)
-        return Conversion(money, rate, self.as_of, self.source, self.is_stale(now, max_age_), self.snapshot_id)
+        return Conversion(money, rate, self.as_of, self.pair_source(from_ccy, to_ccy), self.is_stale(now, max_age_),
+                          self.snapshot_id)
 
     # ---------------------------------------------------------------- freshness
     def age(self, now: _dt.datetime | None = None) -> _dt.timedelta:
@@ -157,21 +184,27 @@ class RateSnapshot:
     def to_json(self, base: str | None = None, *, now: _dt.datetime | None = None) -> dict:
         """The GET /rates body: rates for `base` (default: the snapshot's own base)."""
         base = base or self.base
-        return {"base": base,
-                "rates": {code: rate_text(value) for code, value in self.rates_for(base).items()},
+        rates = {code: rate_text(value) for code, value in self.rates_for(base).items()}
+        body = {"base": base, "rates": rates,
+                "sources": {code: self.source_of(code) for code in [*rates, base]},
                 "as_of": self.as_of, "source": self.source, "stale": self.is_stale(now),
                 "snapshot_id": self.snapshot_id, "confirmed_at": self.confirmed_at or self.as_of}
+        if self.sold is not None:
+            body["currencies"] = {code: dict(value) for code, value in self.sold.items()}
+        return body
 
     @classmethod
     def from_json(cls, body: Mapping) -> RateSnapshot:
         return cls(snapshot_id=str(body.get("snapshot_id") or ""), base=body["base"], as_of=body["as_of"],
                    source=body.get("source") or "unknown",
                    rates={code: Decimal(str(value)) for code, value in body["rates"].items()},
-                   confirmed_at=body.get("confirmed_at"))
+                   confirmed_at=body.get("confirmed_at"), sources=body.get("sources"),
+                   sold=body.get("currencies"))
 
 
 def static_snapshot(rates: Mapping[str, str | Decimal], *, base: str = "EUR", source: str = "static",
-                    as_of: str | None = None, snapshot_id: str = "static") -> RateSnapshot:
+                    as_of: str | None = None, snapshot_id: str = "static",
+                    currencies: Mapping[str, Mapping] | None = None) -> RateSnapshot:
     """A snapshot from literal rates (tests, seeds)."""
     return RateSnapshot(snapshot_id=snapshot_id, base=base, as_of=as_of or iso(), source=source,
-                        rates={code: Decimal(str(value)) for code, value in rates.items()})
+                        rates={code: Decimal(str(value)) for code, value in rates.items()}, sold=currencies)

@@ -57,15 +57,19 @@ def preference(name: str, authorization: str | None) -> str | None:
 
 
 def currency(requested: str | None, authorization: str | None) -> str:
-    """The shopper's currency: the one asked for (upper case; 400 naming `currency` unless ISO 4217),
-    else their saved one, else the base currency."""
+    """The shopper's currency: the one asked for, else their saved one, else the base currency. The one
+    asked for or saved must be sold in this shop (fx.require_sold: ISO 4217 with minor units and active in
+    localization's settings, cached with the rates): 400 naming `currency` otherwise."""
+    from . import fx
+
     if requested is not None and requested.strip():
         try:
-            return currency_code(requested)
+            code = currency_code(requested)
         except UnknownCurrency as error:
             raise ValidationFailed({"currency": [str(error)]}) from None
+        return fx.require_sold(code)
     saved = preference("currency", authorization)
-    return saved if saved in CURRENCIES else BASE_CURRENCY
+    return fx.require_sold(saved) if saved in CURRENCIES else BASE_CURRENCY
 
 
 def locale(requested: str | None, accept_language: str | None, authorization: str | None) -> str:

@@ -46,6 +46,7 @@ def localization(load_function, fx_stub, monkeypatch):
     """The LocalizationFunction's app with FX_PROVIDER_URL pointing at the stub; returns a namespace."""
     app = load_function("LocalizationFunction")
     monkeypatch.setenv("FX_PROVIDER_URL", fx_stub.feed_url)
+    monkeypatch.setenv("FX_JSON_PROVIDER_URL", "")     # the ECB alone; test_currencies.py adds the JSON provider
     monkeypatch.setenv("FX_FETCH_TIMEOUT_SECONDS", "0.5")
     from localization import providers, refresh, repository
 
