@@ -89,4 +89,5 @@ def test_the_templates_roles_as_sam_expands_them(roles):
 
     parameter = "arn:aws:ssm:us-east-1:123456789012:parameter/meridian/api-base-url"
     assert _allowed(by_function, "ProductsFunction", "ssm:GetParameter", parameter)
-    assert not _allowed(by_function, "AuthEmailFunction", "ssm:GetParameter", parameter)
+    assert _allowed(by_function, "AuthEmailFunction", "ssm:GetParameter", parameter)      # the locale registry
+    assert not _allowed(by_function, "ReservationSweepFunction", "ssm:GetParameter", parameter)
