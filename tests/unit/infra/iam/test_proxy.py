@@ -115,7 +115,7 @@ def test_sqs_secrets_events_ssm(world):
         if not world["operator"]("ssm").get_parameters(Names=[name])["Parameters"]:
             world["operator"]("ssm").put_parameter(Name=name, Value="http://x", Type="String")
         assert as_function(world, "UsersFunction", "ssm").get_parameter(Name=name)["Parameter"]["Value"]
-        error = denied(as_function(world, "AuthEmailFunction", "ssm").get_parameter, Name=name)
+        error = denied(as_function(world, "ReservationSweepFunction", "ssm").get_parameter, Name=name)
         assert error.response["Error"]["Code"] == "AccessDeniedException"
 
 
