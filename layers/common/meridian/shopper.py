@@ -58,8 +58,9 @@ def preference(name: str, authorization: str | None) -> str | None:
 
 def currency(requested: str | None, authorization: str | None) -> str:
     """The shopper's currency: the one asked for, else their saved one, else the base currency. The one
-    asked for or saved must be sold in this shop (fx.require_sold: ISO 4217 with minor units and active in
-    localization's settings, cached with the rates): 400 naming `currency` otherwise."""
+    asked for must be sold in this shop (fx.require_sold: ISO 4217 with minor units and active in
+    localization's settings, cached with the rates): 400 naming `currency` otherwise. A saved one the shop
+    no longer sells is skipped (base currency), as a stale saved locale is: the shopper did not ask for it now."""
     from . import fx
 
     if requested is not None and requested.strip():
@@ -69,7 +70,12 @@ def currency(requested: str | None, authorization: str | None) -> str:
             raise ValidationFailed({"currency": [str(error)]}) from None
         return fx.require_sold(code)
     saved = preference("currency", authorization)
-    return fx.require_sold(saved) if saved in CURRENCIES else BASE_CURRENCY
+    if saved in CURRENCIES:
+        try:
+            return fx.require_sold(saved)
+        except fx.UnsupportedCurrency:
+            pass
+    return BASE_CURRENCY
 
 
 def locale(requested: str | None, accept_language: str | None, authorization: str | None) -> str:

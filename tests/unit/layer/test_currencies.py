@@ -173,8 +173,9 @@ def test_unknown_or_inactive_currency_is_400_naming_currency(shop, asked, reason
     assert list(errors) == ["currency"] and reason in errors["currency"][0]
 
 
-def test_a_saved_currency_no_longer_sold_is_400(shop, monkeypatch):
-    monkeypatch.setattr(shopper, "preference", lambda name, authorization: "GBP")
-    with pytest.raises(ValidationFailed) as refused:
-        shopper.currency(None, "Bearer x")
-    assert "'GBP' is not sold in this shop" in refused.value.extra["errors"]["currency"][0]
+def test_a_saved_currency_no_longer_sold_is_skipped_and_a_sold_one_is_used(shop, monkeypatch):
+    saved = {"currency": "GBP"}
+    monkeypatch.setattr(shopper, "preference", lambda name, authorization: saved[name])
+    assert shopper.currency(None, "Bearer x") == "USD"          # not sold any more: the base currency, no 400
+    saved["currency"] = "JPY"
+    assert shopper.currency(None, "Bearer x") == "JPY"
