@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import importlib
 import sys
-import time
 
 import boto3
-import botocore.exceptions
 import pytest
 from moto import mock_aws
 
@@ -67,20 +65,9 @@ def dynamodb_local(tmp_path_factory) -> str:
         process.stop()
 
 
-def _drop_tables(endpoint: str, attempts: int = 3) -> None:
-    """Empty DynamoDB Local between tests. Once, late in a CI run, its Jetty answered this ListTables with
-    431 (request header fields too large) though the request is small (cause not found): a fresh client
-    tries again before the test's setup fails."""
-    for attempt in range(attempts):
-        client = _dynamodb_local_client(endpoint)
-        try:
-            names = client.list_tables()["TableNames"]
-            break
-        except botocore.exceptions.ClientError as error:
-            if error.response["ResponseMetadata"].get("HTTPStatusCode") != 431 or attempt == attempts - 1:
-                raise
-            time.sleep(0.5)
-    for name in names:
+def _drop_tables(endpoint: str) -> None:
+    client = _dynamodb_local_client(endpoint)
+    for name in client.list_tables()["TableNames"]:
         client.delete_table(TableName=name)
 
 
