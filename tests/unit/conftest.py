@@ -34,6 +34,14 @@ def pytest_configure(config):
                                        "tests that race concurrent writers); the other AWS APIs stay moto")
 
 
+@pytest.fixture(autouse=True)
+def _execution_env(monkeypatch):
+    """Each Chalice app appends " aws-chalice/<version>" to AWS_EXECUTION_ENV, and the tests make hundreds: botocore
+    puts it in every User-Agent (exec-env/…), which outgrew DynamoDB Local's 8 KB header limit (431) late in a
+    run. Each test starts from Lambda's value and leaves the environment as it found it."""
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.11")
+
+
 def _dynamodb_local_client(endpoint: str):
     return boto3.session.Session(aws_access_key_id="unit", aws_secret_access_key="unit").client(
         "dynamodb", endpoint_url=endpoint, region_name="us-east-1")
