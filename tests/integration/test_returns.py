@@ -43,7 +43,8 @@ def test_return_and_refund_one_line_with_restock(stack, admin_headers):
     assert confirm(stack, order).status_code == 200
     paid = wait_for_status(stack, shopper["headers"], order["id"], "paid")
     assert paid["returns"] == []
-    mug_line, cup_line = paid["items"]
+    line_of = {line["product_id"]: line for line in paid["items"]}    # the order keeps its own line order
+    mug_line, cup_line = line_of[mug], line_of[cup]
     returns = url(stack, f"/api/v1/orders/{order['id']}/returns")
 
     # nothing shipped yet: nothing to return
