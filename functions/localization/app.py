@@ -15,6 +15,9 @@ app = ServiceApp("localization", schemas="localization.schemas")
 
 LOCALE_CODE = {"name": "code", "in": "path", "required": True,
                "schema": {"type": "string", "example": "fr-BE", "description": "A BCP 47 language tag."}}
+CURRENCY_CODE = {"name": "code", "in": "path", "required": True,
+                 "schema": {"type": "string", "pattern": "^[A-Za-z]{3}$", "example": "CHF",
+                            "description": "An ISO 4217 currency code with minor units."}}
 
 
 @app.route("/locales", methods=["GET"], responses={200: "LocaleListAnswer"})
@@ -42,7 +45,8 @@ def list_currencies():
     return views.currency_list(codes, settings, latest)
 
 
-@app.route("/currencies/{code}", methods=["PUT"], body="CurrencySettingSchema", responses={200: "CurrencyAnswer"})
+@app.route("/currencies/{code}", methods=["PUT"], body="CurrencySettingSchema", params=[CURRENCY_CODE],
+           responses={200: "CurrencyAnswer"})
 @require_role("admin")
 def set_currency(code):
     """Sell (active) or stop selling in a currency, with its price-rounding rule (audited)."""

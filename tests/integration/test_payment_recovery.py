@@ -19,6 +19,7 @@ from tests.integration.checkout_helpers import (
     new_product,
     sandbox_control,
     wait_for_status,
+    wait_until_settled,
 )
 
 
@@ -121,3 +122,5 @@ def test_zz_a_checkout_whose_payments_call_times_out_leaves_no_live_intent(stack
     intent = gateway_intent(stack, payment["intent_id"]["S"])
     assert intent["status"] == "canceled" and intent["metadata"]["payment_id"] == payment_id
     assert stack.invoke("OrdersReconciliationFunction", event)["orphan_intents_cancelled"] == 0   # nothing left
+    # orders takes the payment's payment.canceled for an order it never stored as done: no retries, no dead letter
+    wait_until_settled(stack)

@@ -5,7 +5,8 @@
     payment.failed    → a note: the order stays pending_payment (the intent stays open: another card may
                         still pay until the payment window ends); the decline code is `payment.last_error`
     payment.requires_action → a note: authentication required
-    payment.canceled  → cancelled, stock and codes released, its cart open again (the shopper starts over)
+    payment.canceled  → cancelled, stock and codes released, its cart open again (the shopper starts over);
+                        for an order never stored (an orphaned payment reconciliation abandoned) nothing to do
     payment.refunded  → the refunds it covers succeed; partially_refunded or refunded (refunds.settle)
 
 Every reaction is safe to repeat: moves are conditional (a repeat is refused and
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from meridian.errors import Conflict
+from meridian.errors import Conflict, NotFound
 from meridian.observability import count, logger
 
 from . import carts, emails, payments_api, products_api, refunds, repository, state_machine
@@ -105,7 +106,13 @@ def _refunded_amount(detail: dict) -> Decimal | None:
 
 
 def apply(detail_type: str, detail: dict) -> str:
-    order = repository.get(detail["order_id"])          # unknown order → NotFound → retried, then DLQ
+    try:
+        order = repository.get(detail["order_id"])
+    except NotFound:
+        if detail_type == "payment.canceled":           # an orphan reconciliation abandoned: no order to cancel
+            logger.info("payment canceled for an order never stored", extra={"order_id": detail["order_id"]})
+            return "ignored"
+        raise                                           # any other event for an unknown order: retried, then DLQ
     event_id = detail.get("gateway_event_id")
     if detail_type == "payment.succeeded":
         return mark_paid(order, actor="payments")

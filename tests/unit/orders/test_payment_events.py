@@ -113,6 +113,16 @@ def test_a_canceled_intent_cancels_the_pending_order_and_releases_stock(on_payme
     assert services.payments.cancels == []                               # already cancelled at the gateway
 
 
+def test_the_cancel_of_an_orphaned_payment_is_acknowledged_but_other_events_for_no_order_are_retried(
+        on_payment_event, order):
+    never_stored = {**order, "id": str(uuid.uuid4())}    # the checkout gave up before storing it
+    canceled = sqs_event(bus_event("payment.canceled", never_stored, reason="abandoned"))
+    assert on_payment_event(canceled, LambdaContext()) == {"batchItemFailures": []}
+    succeeded = sqs_event(bus_event("payment.succeeded", never_stored))
+    failures = on_payment_event(succeeded, LambdaContext())["batchItemFailures"]
+    assert failures == [{"itemIdentifier": succeeded["Records"][0]["messageId"]}]
+
+
 def test_refunded_moves_a_paid_order_to_partially_refunded_then_refunded(on_payment_event, order):
     on_payment_event(sqs_event(bus_event("payment.succeeded", order)), LambdaContext())
     part = {"amount": "3.00", "currency": order["total"]["currency"]}
