@@ -14,7 +14,10 @@ dropped after it.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import importlib
+import os
 import sys
 
 import boto3
@@ -23,7 +26,7 @@ from moto import mock_aws
 
 from infra.localaws.processes import ManagedProcess, free_ports, wait_until
 from infra.localaws.provision import provision
-from infra.localaws.template import LocalContext, Template
+from infra.localaws.template import LocalContext, Template, load_yaml
 
 API_BASE_URL = "http://services.test/Prod"   # the SSM parameter's value: the template's API URL, locally
 SERVICE_PACKAGES = ("auth", "users", "products", "orders", "payments", "localization", "admin", "webhooks")
@@ -79,10 +82,32 @@ def _drop_tables(endpoint: str) -> None:
         client.delete_table(TableName=name)
 
 
+_CLIENTS: dict[tuple, object] = {}
+
+
+def _reused(make, service: str):
+    """A client made once per worker for each service and endpoint (making one costs ~35 ms; provisioning and a
+    test's functions make dozens). moto intercepts every botocore client, whenever it was made, while a mock is
+    active; a DynamoDB Local test's endpoint is part of the key."""
+    key = (make, service, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"))
+    if key not in _CLIENTS:
+        _CLIENTS[key] = make(service)
+    return _CLIENTS[key]
+
+
+def _provisioning_client(service: str):
+    return boto3.client(service, region_name="us-east-1")
+
+
+@functools.cache
+def _template_document() -> dict:
+    return load_yaml()      # parsed once per worker (~0.2 s a parse); each test gets its own copy
+
+
 @pytest.fixture
 def template() -> Template:
-    return Template(context=LocalContext(stack_name="unit", aws_endpoint="https://sqs.us-east-1.amazonaws.com",
-                                         api_base_url=API_BASE_URL))
+    return Template(copy.deepcopy(_template_document()), context=LocalContext(
+        stack_name="unit", aws_endpoint="https://sqs.us-east-1.amazonaws.com", api_base_url=API_BASE_URL))
 
 
 @pytest.fixture
@@ -96,11 +121,12 @@ def aws(template, monkeypatch, request):
         # boto3 clients read it when they are made, the services' models when they are imported
         monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint)
     with mock_aws():
-        provision(template, lambda service: boto3.client(service, region_name="us-east-1"), roles=False)
+        provision(template, lambda service: _reused(_provisioning_client, service), roles=False)
         from meridian import aws as meridian_aws
         from meridian import locales, resilience, shopper
 
-        meridian_aws.client.cache_clear()
+        make = meridian_aws.client.__wrapped__         # functools.cache's function: a fresh client
+        monkeypatch.setattr(meridian_aws, "client", lambda service: _reused(make, service))
         meridian_aws.forget_secrets()
         meridian_aws.forget_parameters()
         monkeypatch.setenv("API_BASE_URL_PARAMETER", _base_url_parameter(template))
