@@ -202,6 +202,32 @@ def test_a_japanese_customer_pays_in_yen_without_decimals(stack, admin_headers):
     assert payment["amount"] == cart["total"] and payment["status"] == "succeeded"
 
 
+@pytest.mark.parametrize("currency", ["KWD", "BHD"])
+def test_three_decimal_dinars_with_shipping_and_a_code_are_charged_exactly_in_whole_ten_fils(stack, admin_headers,
+                                                                                             currency):
+    """Card gateways charge three-decimal currencies only in whole tens of fils (Stripe, and the sandbox): every
+    figure of the quote — converted prices, shipping, a 10 % discount, the VAT in them — is a multiple of 0.010,
+    written with three decimals, and the order is placed and paid for exactly its total."""
+    item = new_product(stack, admin_headers, price="13.37", stock=10)
+    code = new_code(stack, admin_headers)
+    customer = Shopper(stack, new_customer(stack)["headers"])
+    customer.new_cart(currency=currency, locale="de")
+    customer.add(item, 3)
+    customer.ship_to(DE, "de-standard")
+    cart = customer.cart("/promotions", "POST", json={"code": code}).json()
+    figures = [cart[name] for name in ("subtotal", "discount_total", "shipping_total", "tax_total", "total")]
+    figures += [tax["amount"] for tax in cart["taxes"]] + [line["line_total"] for line in cart["items"]]
+    assert money(cart["discount_total"]) > 0 and money(cart["shipping_total"]) > 0
+    for figure in figures:
+        assert figure["currency"] == currency and re.fullmatch(r"\d+\.\d\d0", figure["amount"]), figure
+    order = customer.order().json()
+    assert order["total"] == cart["total"]
+    assert confirm(stack, order).status_code == 200
+    wait_for_status(stack, admin_headers, order["id"], "paid")
+    payment = admin_get(stack, admin_headers, f"/api/v1/payments/{order['payment']['id']}")
+    assert payment["amount"] == cart["total"] and payment["status"] == "succeeded"
+
+
 def test_a_guest_cart_merges_into_the_customers_cart_at_login(stack, admin_headers):
     first = new_product(stack, admin_headers, price="5.00", stock=3)
     second = new_product(stack, admin_headers, price="7.00", stock=10)

@@ -68,7 +68,7 @@ def test_every_currency_the_ecb_lacks_comes_from_the_json_provider(stack):
     for code in ("KWD", "BHD", "SAR", "AED"):
         assert body["sources"][code] == "exchangerate-api" and Decimal(body["rates"][code]) > 0
     assert body["currencies"]["CHF"]["rounding"] == {"increment": "0.05", "mode": "nearest"}
-    assert body["currencies"]["KWD"] == {"minor_units": 3, "rounding": {"increment": "0.010", "mode": "nearest"}}
+    assert body["currencies"]["KWD"] == {"minor_units": 3, "rounding": None}
     sold = {c["code"]: c for c in stack.session().get(url(stack, f"{L}/currencies"), timeout=10).json()["items"]}
     assert {"USD", "EUR", "GBP", "JPY", "CHF", "KWD", "BHD", "KRW", "SAR", "AED"} <= set(sold)
     assert sold["KWD"]["rate_available"] and sold["KWD"]["rate_source"] == "exchangerate-api"
@@ -77,7 +77,7 @@ def test_every_currency_the_ecb_lacks_comes_from_the_json_provider(stack):
 @pytest.fixture(scope="module")
 def chargeable_dinars(stack, product):
     """Card gateways take three-decimal currencies only in whole 10 fils (Stripe: KWD 1.234 cannot be charged;
-    payments' wire_problem refuses it), so the seed rounds KWD and BHD prices to 0.010."""
+    payments' wire_problem refuses it), so every KWD and BHD amount is a multiple of 0.010 (meridian.money.step)."""
     for code in ("KWD", "BHD"):
         assert settles(stack, product, lambda amount: amount % Decimal("0.010") == 0, currency=code), code
 

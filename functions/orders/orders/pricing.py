@@ -2,7 +2,8 @@
 
 Catalog prices and shipping rates are net amounts in the base currency (USD). Everything the shopper
 sees is in the cart's currency, converted with ONE rate snapshot and rounded with ROUND_HALF_UP to
-the currency's minor units (money.round_to_minor), each figure rounded once:
+the currency's step (money.round_to_minor: its minor unit, 0.010 for KWD, BHD and the other three-decimal
+currencies, which card gateways charge only in whole tens of fils), each figure rounded once:
 
   1. Unit price    = the line's fixed price in the cart's currency when the products service has one (as it is:
                      never converted, never rounded; tax contained in it where the market shows prices with
@@ -17,7 +18,7 @@ the currency's minor units (money.round_to_minor), each figure rounded once:
   4. Discounts     = each code in the order applied: a percentage → round(subtotal × percent / 100);
                      a fixed amount (set per currency) → itself; never more than what is left of the subtotal.
   5. The discount is spread over the tax rates of the lines in proportion to their totals (largest
-     remainder, to the minor unit), so each rate's taxable amount is exact.
+     remainder, to the step), so each rate's taxable amount is exact.
   6. Tax, per distinct rate: taxable = lines at that rate − their share of the discount (+ shipping, taxed
      at the standard rate); where prices include tax: round(taxable × rate / (1 + rate)) (the tax contained),
      elsewhere round(taxable × rate) (added on top). One tax line per rate.
@@ -33,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from meridian.money import BASE_CURRENCY, RoundingRule, quantum, round_to_minor, shelf_price
+from meridian.money import BASE_CURRENCY, RoundingRule, round_to_minor, shelf_price, step
 from meridian.rates import RateSnapshot, rate_text
 
 from .models import AppliedPromotion, ChosenShippingMethod, FxSnapshot, OrderLine, TaxLineAttribute
@@ -155,11 +156,11 @@ def _discounts(terms: Sequence[DiscountTerms], subtotal: Decimal, shipping: Deci
 
 
 def _spread(total: Decimal, weights: dict[Decimal, Decimal], currency: str) -> dict[Decimal, Decimal]:
-    """Rule 5: `total` split over `weights` in proportion, to the minor unit, by largest remainder."""
+    """Rule 5: `total` split over `weights` in proportion, to the step, by largest remainder."""
     whole = sum(weights.values(), ZERO)
     if not total or not whole:
         return {key: ZERO for key in weights}
-    unit = quantum(currency)
+    unit = step(currency)
     exact = {key: total * weight / whole for key, weight in weights.items()}
     floors = {key: (value // unit) * unit for key, value in exact.items()}
     left = total - sum(floors.values(), ZERO)

@@ -31,7 +31,7 @@ from meridian import idempotency
 from meridian.audit import describe
 from meridian.clock import iso
 from meridian.errors import Conflict, DomainError, ValidationFailed
-from meridian.money import Money, fits_minor_units, minor_units
+from meridian.money import Money, fits_minor_units, precision_problem
 from meridian.observability import count, logger
 
 from . import emails, payments_api, repository
@@ -114,7 +114,7 @@ def _checked_amount(order: OrderModel, amount: Decimal | None) -> Decimal:
     amount = left if amount is None else Decimal(amount)
     currency = order.currency
     if not fits_minor_units(amount, currency):
-        raise ValidationFailed({"amount": [f"Has more decimals than {currency} allows ({minor_units(currency)})."]})
+        raise ValidationFailed({"amount": [precision_problem(currency)]})
     if amount <= 0 or amount > left:
         raise ValidationFailed({"amount": [f"Must be more than 0 and at most {format(left, 'f')} {currency} "
                                            "(the total less what was refunded or is pending)."]})

@@ -17,7 +17,7 @@ from meridian.fields import (
     StrictBoolean,
     Text,
 )
-from meridian.money import fits_minor_units, parse_amount
+from meridian.money import fits_minor_units, parse_amount, precision_problem
 
 from .shipping import RATE_TYPES
 from .state_machine import STATUSES
@@ -235,7 +235,7 @@ class PromotionSchema(Schema):
         for name in ("amounts", "minimum_subtotal"):
             for currency, amount in (data.get(name) or {}).items():
                 if not fits_minor_units(amount, currency):
-                    raise ValidationError(f"{amount} has more decimals than {currency} allows.", name)
+                    raise ValidationError(f"{amount}: {precision_problem(currency)}", name)
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             raise ValidationError("Must be after starts_at.", "ends_at")
 

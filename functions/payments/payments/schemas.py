@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 from meridian.fields import Answer, CurrencyCode, MinorUnitAmount, MoneySchema, StrictBoolean, Text
-from meridian.money import fits_minor_units, minor_units, parse_amount
+from meridian.money import fits_minor_units, parse_amount, precision_problem
 
 from .breakdown import BREAKDOWN_TOTALS
 
@@ -75,7 +75,7 @@ class BreakdownRequest(Schema):
 
 def _breakdown_minor_unit_errors(breakdown: dict, currency: str) -> dict:
     """{field: [message]} (nested as the breakdown is) for every amount finer than `currency`'s minor units."""
-    message = [f"Has more decimals than {currency} allows ({minor_units(currency)})."]
+    message = [precision_problem(currency)]
     errors: dict = {name: message for name in BREAKDOWN_TOTALS if not fits_minor_units(breakdown[name], currency)}
     for group, names in (("taxes", ("amount",)), ("lines", ("unit_price", "line_total"))):
         wrong = {index: {name: message for name in names if not fits_minor_units(item[name], currency)}

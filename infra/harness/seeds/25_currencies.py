@@ -3,17 +3,17 @@
 Through the admin API with the super admin's token, as an operator would: PUT
 /api/v1/localization/currencies/{code} {active: true, rounding} per currency. The markets of the seeded
 catalog and tax table (USD, EUR, GBP, JPY, AUD, CAD, BRL), the Gulf's three-decimal dinars and its
-riyal/dirham (KWD, BHD, SAR, AED), KRW and CHF. CHF is rounded to 0.05 (as Swiss cash prices are), KWD and BHD
-to 0.010 (card gateways charge three-decimal currencies only in whole 10 fils: Stripe refuses KWD 1.234); every
-other currency converts plainly (tests set rules through the API and put them back).
+riyal/dirham (KWD, BHD, SAR, AED), KRW and CHF. CHF is rounded to 0.05 (as Swiss cash prices are); every other
+currency converts plainly (tests set rules through the API and put them back). KWD and BHD need no rule: every
+amount in a three-decimal currency is a whole multiple of 0.010 already (meridian.money.step: card gateways
+charge them in no finer steps).
 Idempotent: PUT sets the same values again.
 """
 from __future__ import annotations
 
 FUNCTION = "LocalizationFunction"
 SOLD = ("USD", "EUR", "GBP", "JPY", "CHF", "KWD", "BHD", "KRW", "SAR", "AED", "AUD", "CAD", "BRL")
-TEN_FILS = {"increment": "0.010", "mode": "nearest"}
-ROUNDING = {"CHF": {"increment": "0.05", "mode": "nearest"}, "KWD": TEN_FILS, "BHD": TEN_FILS}
+ROUNDING = {"CHF": {"increment": "0.05", "mode": "nearest"}}
 
 
 def main(api=None) -> None:

@@ -16,8 +16,8 @@ from .money import (
     UnknownCurrency,
     currency_code,
     fits_minor_units,
-    minor_units,
     parse_amount,
+    precision_problem,
     round_to_minor,
 )
 from .validation import has_control_characters
@@ -134,7 +134,7 @@ class MinorUnitAmount(fields.Field):
         if self.currency is None:
             return amount
         if not fits_minor_units(amount, self.currency):
-            raise ValidationError(f"Has more decimals than {self.currency} allows ({minor_units(self.currency)}).")
+            raise ValidationError(precision_problem(self.currency))
         return round_to_minor(amount, self.currency)
 
     def _range_message(self) -> str:

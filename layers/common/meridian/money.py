@@ -1,8 +1,13 @@
 """Money as Decimal with ISO 4217 minor units.
 
 One rounding rule everywhere: amounts are rounded once, at the end of a computation,
-to the currency's minor units with ROUND_HALF_UP (half away from zero), the rule
+to the currency's step with ROUND_HALF_UP (half away from zero), the rule
 shoppers and most tax authorities expect. Never float.
+
+A currency's step is its minor unit, except for the three-decimal currencies (KWD, BHD, JOD, OMR,
+TND…): card gateways charge those only in whole tens of the minor unit (Stripe: the amount must end in
+0), so every amount in them — price, tax, shipping, discount, refund — is a multiple of 0.010, shown with
+its three decimals (1.230 KWD). An amount the shop computes is then always one the gateway charges.
 """
 from __future__ import annotations
 
@@ -46,31 +51,49 @@ def minor_units(currency: str) -> int:
 
 
 _QUANTA = {code: Decimal(1).scaleb(-units) for code, (units, _name) in CURRENCIES.items()}
+CHARGED_IN_TENS = 3       # minor units of the currencies card gateways charge only in whole tens of them
+_STEPS = {code: quantum * 10 if CURRENCIES[code][0] == CHARGED_IN_TENS else quantum
+          for code, quantum in _QUANTA.items()}
 _ROUNDING_CONTEXT = Context(prec=38, rounding=ROUNDING)
 
 
 def quantum(currency: str) -> Decimal:
+    """The minor unit (0.01 USD, 1 JPY, 0.001 KWD): the decimals an amount is written with."""
     try:
         return _QUANTA[currency]
     except KeyError:
         raise UnknownCurrency(currency) from None
 
 
+def step(currency: str) -> Decimal:
+    """The smallest amount the shop prices and charges in: the minor unit, 0.010 for three-decimal currencies."""
+    try:
+        return _STEPS[currency]
+    except KeyError:
+        raise UnknownCurrency(currency) from None
+
+
 def round_to_minor(amount: Decimal, currency: str) -> Decimal:
-    """THE rounding rule: to the currency's minor units, ROUND_HALF_UP, once, at the end."""
-    return amount.quantize(quantum(currency), rounding=ROUNDING, context=_ROUNDING_CONTEXT)
+    """THE rounding rule: to the currency's step, ROUND_HALF_UP, once, at the end; written with its minor units."""
+    unit, decimals = step(currency), quantum(currency)
+    if unit != decimals:
+        amount = _ROUNDING_CONTEXT.multiply(
+            _ROUNDING_CONTEXT.divide(amount, unit).to_integral_value(rounding=ROUNDING), unit)
+    return amount.quantize(decimals, rounding=ROUNDING, context=_ROUNDING_CONTEXT)
 
 
 def shelf_price(base: Decimal, rate: Decimal, currency: str, *, tax_rate: Decimal = Decimal(0),
                 rounding: RoundingRule | None = None) -> Decimal:
     """THE price a shopper sees for a net base-currency amount: converted at `rate`, with `tax_rate` added
     where the market shows prices with tax, rounded once (the catalog, the cart and the order alike): by the
-    currency's `rounding` rule when it has one (RateSnapshot.rounding(currency)), else to its minor units.
+    currency's `rounding` rule when it has one (RateSnapshot.rounding(currency)), else to its step; a positive
+    price is never rounded to 0 (one step at least: 0.01 USD is 0.004 BHD, sold at 0.010).
     A fixed price per currency is not converted and never goes through here."""
     exact = _ROUNDING_CONTEXT.multiply(_ROUNDING_CONTEXT.multiply(base, rate), 1 + tax_rate)
     if rounding is not None:
         return rounding.apply(exact)
-    return round_to_minor(exact, currency)
+    rounded = round_to_minor(exact, currency)
+    return rounded if rounded > 0 or exact <= 0 else round_to_minor(step(currency), currency)
 
 
 # ---------------------------------------------------------------------------- per-currency rounding rules
@@ -123,14 +146,13 @@ class RoundingRule:
             raise InvalidRoundingRule("rounding.mode", "An ending rule always rounds up; leave mode out.")
         if ending is None and "increment" not in raw:
             raise InvalidRoundingRule("rounding.increment", "Missing data for required field.")
-        units = minor_units(currency)
-        increment = cls._amount(raw.get("increment", "1"), "rounding.increment", currency, units)
+        increment = cls._amount(raw.get("increment", "1"), "rounding.increment", currency)
         if increment <= 0:
             raise InvalidRoundingRule("rounding.increment", "Must be greater than 0.")
         if increment > MAX_INCREMENT:
             raise InvalidRoundingRule("rounding.increment", f"Must be at most {MAX_INCREMENT}.")
         if ending is not None:
-            end = cls._amount(ending, "rounding.ending", currency, units)
+            end = cls._amount(ending, "rounding.ending", currency)
             if not 0 <= end < increment:
                 raise InvalidRoundingRule("rounding.ending", f"Must be at least 0 and below the increment "
                                                              f"({format(increment, 'f')}).")
@@ -142,7 +164,7 @@ class RoundingRule:
         return cls(currency, increment, mode)
 
     @staticmethod
-    def _amount(raw: object, field: str, currency: str, units: int) -> Decimal:
+    def _amount(raw: object, field: str, currency: str) -> Decimal:
         if isinstance(raw, (bool, float)) or not isinstance(raw, (str, int)):
             raise InvalidRoundingRule(field, "Must be a decimal string such as \"0.05\" or \"10\".")
         try:
@@ -150,8 +172,7 @@ class RoundingRule:
         except ValueError as error:
             raise InvalidRoundingRule(field, f"Not a usable amount ({error}).") from None
         if not fits_minor_units(value, currency):
-            raise InvalidRoundingRule(field, f"{currency} has {units} decimal(s); "
-                                             f"{raw!s} is not a multiple of its minor unit.")
+            raise InvalidRoundingRule(field, f"{raw!s}: {precision_problem(currency)}")
         return value
 
     def apply(self, exact: Decimal) -> Decimal:
@@ -175,9 +196,17 @@ class RoundingRule:
 
 
 def fits_minor_units(amount: Decimal, currency: str) -> bool:
-    """THE minor-unit check: `amount` is no finer than the currency's minor units (19.99 USD yes,
-    19.999 USD and 5.5 JPY no)."""
+    """THE minor-unit check: `amount` is a whole number of the currency's steps (19.99 USD and 1.230 KWD yes;
+    19.999 USD, 5.5 JPY and 1.235 KWD no)."""
     return round_to_minor(amount, currency) == amount
+
+
+def precision_problem(currency: str) -> str:
+    """What to tell about an amount that fails fits_minor_units, in one place."""
+    if step(currency) != quantum(currency):
+        return (f"{currency} amounts are whole multiples of {format(step(currency), 'f')} "
+                "(card gateways charge no finer).")
+    return f"Has more decimals than {currency} allows ({minor_units(currency)})."
 
 
 _PLAIN_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")

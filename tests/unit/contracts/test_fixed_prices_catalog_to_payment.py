@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meridian import fx, markets
 from meridian.clients import ServiceClient
-from meridian.money import minor_units
+from meridian.money import quantum, step
 
 from tests.lambda_testing import ApiClient, TokenFactory, serve_in_process
 
@@ -77,9 +77,9 @@ def shop(load_function, monkeypatch):
 
 
 def amount_in(currency: str):
-    """A positive amount within `currency`'s minor units, as a string."""
-    units = minor_units(currency)
-    return st.integers(1, 5_000_000).map(lambda minor: format(Decimal(minor).scaleb(-units), "f"))
+    """A positive amount in whole steps of `currency` (money.step: its minor unit, 0.010 for KWD), as a string."""
+    unit, decimals = step(currency), quantum(currency)
+    return st.integers(1, 5_000_000).map(lambda steps: format((steps * unit).quantize(decimals), "f"))
 
 
 def fixed_prices():

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from meridian import fx, money, shopper
 from meridian.errors import ValidationFailed
-from meridian.money import CURRENCIES, NOT_PRICEABLE, InvalidRoundingRule, RoundingRule, quantum
+from meridian.money import CURRENCIES, NOT_PRICEABLE, InvalidRoundingRule, RoundingRule
 from meridian.rates import RateSnapshot, static_snapshot
 
 D = Decimal
@@ -22,6 +22,20 @@ def test_every_active_iso_4217_currency_with_its_minor_units():
     assert {code: money.minor_units(code) for code in ("KWD", "BHD", "OMR", "JPY", "KRW", "USD", "CLF", "VND")} == {
         "KWD": 3, "BHD": 3, "OMR": 3, "JPY": 0, "KRW": 0, "USD": 2, "CLF": 4, "VND": 0}
     assert CURRENCIES["AED"][1] == "UAE Dirham" and CURRENCIES["SAR"][0] == 2
+
+
+def test_three_decimal_currencies_step_in_whole_ten_fils_written_with_three_decimals():
+    assert (money.step("KWD"), money.step("BHD"), money.step("USD"), money.step("JPY")) == (
+        D("0.010"), D("0.010"), D("0.01"), D("1"))
+    assert {code for code in CURRENCIES if money.step(code) != money.quantum(code)} == {
+        code for code, (units, _name) in CURRENCIES.items() if units == 3}
+    assert format(money.round_to_minor(D("1.2345"), "KWD"), "f") == "1.230"
+    assert format(money.round_to_minor(D("1.235"), "BHD"), "f") == "1.240"           # half up, to the step
+    assert format(money.round_to_minor(D("7"), "KWD"), "f") == "7.000"
+    assert money.fits_minor_units(D("1.230"), "KWD") and not money.fits_minor_units(D("1.235"), "KWD")
+    assert money.precision_problem("KWD") == ("KWD amounts are whole multiples of 0.010 "
+                                              "(card gateways charge no finer).")
+    assert money.precision_problem("USD") == "Has more decimals than USD allows (2)."
 
 
 def test_codes_without_minor_units_are_never_priceable():
@@ -89,7 +103,7 @@ SOLD = sorted(code for code in CURRENCIES if code in {"USD", "EUR", "JPY", "KRW"
 @st.composite
 def rules(draw):
     currency = draw(st.sampled_from(SOLD))
-    unit = quantum(currency)
+    unit = money.step(currency)           # the smallest amount: 0.010 for KWD, BHD, OMR
     increment = unit * draw(st.sampled_from([1, 2, 5, 10, 25, 50, 100, 1000]))
     kind = draw(st.sampled_from(["nearest", "up", "ending"]))
     if kind == "ending":
@@ -121,7 +135,8 @@ def test_a_rounded_price_fits_is_positive_idempotent_and_within_one_increment(ru
 def test_shelf_price_applies_the_rule_once_after_tax(rule, base, rate, tax):
     exact = base * rate * (1 + tax)
     assert money.shelf_price(base, rate, rule.currency, tax_rate=tax, rounding=rule) == rule.apply(exact)
-    assert money.shelf_price(base, rate, rule.currency, tax_rate=tax) == money.round_to_minor(exact, rule.currency)
+    plain, one_step = money.round_to_minor(exact, rule.currency), money.step(rule.currency)
+    assert money.shelf_price(base, rate, rule.currency, tax_rate=tax) == (plain if plain > 0 else one_step) > 0
 
 
 # ---------------------------------------------------------------------------- the snapshot carries them

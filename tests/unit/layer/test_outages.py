@@ -189,7 +189,7 @@ def test_a_database_that_refuses_connections_is_service_unavailable_fast_not_a_p
             thing("a").save(condition=thing.pk.does_not_exist())
         except PutError:                              # what domain code reads as "the condition failed"
             pytest.fail("an outage passed for a failed condition")
-    assert time.monotonic() - began < 3
+    assert time.monotonic() - began < 10                     # generous: it fails in milliseconds, a hang lasts minutes
     assert isinstance(raised.value.__cause__, EndpointConnectionError)
 
 

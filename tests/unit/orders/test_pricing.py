@@ -58,7 +58,9 @@ def test_half_up_at_the_minor_unit(pricing, taxes):
 
 def test_three_decimal_currency(pricing, taxes):
     quote = pricing.price([line(pricing, "19.99", 2)], currency="KWD", rate=Decimal("0.30712"), tax=taxes.NO_TAX)
-    assert quote.lines[0].unit_price == Decimal("6.139") and quote.total == Decimal("12.278")
+    # 19.99 × 0.30712 = 6.1393…: to the step of three-decimal currencies, whole 10 fils (money.step)
+    assert quote.lines[0].unit_price == Decimal("6.140") and quote.total == Decimal("12.280")
+    assert format(quote.total, "f") == "12.280"
 
 
 def test_unit_price_without_tax_matches_the_catalog_conversion(pricing, taxes):

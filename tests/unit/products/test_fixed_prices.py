@@ -35,9 +35,9 @@ def internal(products, path: str, body: dict):
 
 # ------------------------------------------------------------------------------------------- validation
 def test_create_stores_fixed_prices_per_currency_in_any_case(products):
-    created = create(products, prices={"jpy": "2500", "EUR": "21.90", "KWD": 7, "BHD": "1.125"})
+    created = create(products, prices={"jpy": "2500", "EUR": "21.90", "KWD": 7, "BHD": "1.120"})
     assert created.status == 201, created.json
-    assert created.json["prices"] == {"BHD": "1.125", "EUR": "21.90", "JPY": "2500", "KWD": "7.000"}
+    assert created.json["prices"] == {"BHD": "1.120", "EUR": "21.90", "JPY": "2500", "KWD": "7.000"}
     plain = products.pim.load(make_product(products))
     assert products.views.admin_view(plain)["prices"] == {}
 
@@ -46,6 +46,7 @@ def test_create_stores_fixed_prices_per_currency_in_any_case(products):
     ({"EUR": "19.999"}, "prices.EUR"),                 # more decimals than EUR has
     ({"JPY": "2500.5"}, "prices.JPY"),                 # JPY has none
     ({"KWD": "1.0001"}, "prices.KWD"),
+    ({"BHD": "1.125"}, "prices.BHD"),                  # three-decimal currencies: whole 10 fils (money.step)
     ({"EUR": "0"}, "prices.EUR"),                      # must be above 0
     ({"EUR": "-1"}, "prices.EUR"),
     ({"EUR": 21.9}, "prices.EUR"),                     # a JSON float
@@ -121,8 +122,8 @@ def test_a_fixed_price_is_not_taxed_again_where_the_market_shows_prices_with_tax
 
 
 def test_a_fixed_price_serves_a_currency_without_an_exchange_rate(products):
-    pid = create(products, prices={"BHD": "9.125"}).json["id"]
-    assert shown(products, pid, currency="BHD")["price"] == {"amount": "9.125", "currency": "BHD"}
+    pid = create(products, prices={"BHD": "9.120"}).json["id"]
+    assert shown(products, pid, currency="BHD")["price"] == {"amount": "9.120", "currency": "BHD"}
 
 
 def test_a_variants_fixed_price_wins_over_its_products(products):
