@@ -185,6 +185,16 @@ def test_a_us_customer_sees_sales_tax_added_on_top(stack, admin_headers):
     assert order["total"] == cart["total"] and order["tax_total"] == cart["tax_total"]
 
 
+def pays_the_total_shown(stack, admin_headers, customer: Shopper, cart: dict) -> None:
+    """The cart's order is placed for its total, paid with a good card, and the payment is that total."""
+    order = customer.order().json()
+    assert order["total"] == cart["total"]
+    assert confirm(stack, order).status_code == 200
+    wait_for_status(stack, admin_headers, order["id"], "paid")
+    payment = admin_get(stack, admin_headers, f"/api/v1/payments/{order['payment']['id']}")
+    assert payment["amount"] == cart["total"] and payment["status"] == "succeeded"
+
+
 def test_a_japanese_customer_pays_in_yen_without_decimals(stack, admin_headers):
     item = new_product(stack, admin_headers, price="24.99")
     customer = Shopper(stack, new_customer(stack)["headers"])
@@ -194,12 +204,7 @@ def test_a_japanese_customer_pays_in_yen_without_decimals(stack, admin_headers):
     for figure in ("subtotal", "shipping_total", "tax_total", "total"):
         assert re.fullmatch(r"\d+", cart[figure]["amount"]) and cart[figure]["currency"] == "JPY", cart[figure]
     assert cart["tax_included"] is True and cart["taxes"][0]["rate"] == "0.1"
-    order = customer.order().json()
-    assert order["total"] == cart["total"]
-    assert confirm(stack, order).status_code == 200
-    wait_for_status(stack, admin_headers, order["id"], "paid")
-    payment = admin_get(stack, admin_headers, f"/api/v1/payments/{order['payment']['id']}")
-    assert payment["amount"] == cart["total"] and payment["status"] == "succeeded"
+    pays_the_total_shown(stack, admin_headers, customer, cart)
 
 
 @pytest.mark.parametrize("currency", ["KWD", "BHD"])
@@ -220,12 +225,7 @@ def test_three_decimal_dinars_with_shipping_and_a_code_are_charged_exactly_in_wh
     assert money(cart["discount_total"]) > 0 and money(cart["shipping_total"]) > 0
     for figure in figures:
         assert figure["currency"] == currency and re.fullmatch(r"\d+\.\d\d0", figure["amount"]), figure
-    order = customer.order().json()
-    assert order["total"] == cart["total"]
-    assert confirm(stack, order).status_code == 200
-    wait_for_status(stack, admin_headers, order["id"], "paid")
-    payment = admin_get(stack, admin_headers, f"/api/v1/payments/{order['payment']['id']}")
-    assert payment["amount"] == cart["total"] and payment["status"] == "succeeded"
+    pays_the_total_shown(stack, admin_headers, customer, cart)
 
 
 def test_a_guest_cart_merges_into_the_customers_cart_at_login(stack, admin_headers):
