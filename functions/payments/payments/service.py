@@ -182,11 +182,13 @@ def refund(payment_id: str, amount: Decimal | None, *, idempotency_key: str | No
     try:
         result = gateway().refund(intent_id=payment.intent_id, amount=amount, currency=payment.currency,
                                   idempotency_key=key)
-    except Exception:
+    except Exception as error:
         try:  # the gateway never took it: put the payment back where it was
             _move(payment, previous)
         except Conflict:
             pass
+        if isinstance(error, GatewayRejected):   # e.g. a disputed charge, or an intent it does not see as paid
+            raise Conflict(f"The payment gateway refused the refund: {error}") from None
         raise
     count("RefundsRequested")
     logger.info("refund requested", extra={"payment_id": payment.id, "refund_id": result.id})

@@ -91,6 +91,18 @@ def test_admin_refunds_a_succeeded_payment(api, tokens, create_payment, sandbox)
     assert again.status == 409                                                          # one refund at a time
 
 
+def test_a_refund_the_gateway_refuses_is_409_and_leaves_the_payment_as_it_was(api, tokens, create_payment):
+    from payments import repository
+    from payments.models import PaymentModel
+
+    payment = create_payment()          # paid in our records, but the gateway's intent never succeeded
+    repository.get_payment(payment["id"]).update(actions=[PaymentModel.status.set("succeeded")])
+    response = api.post(f"/api/v1/payments/{payment['id']}/refund", json={}, headers=tokens.header(role="admin"))
+    assert response.status == 409, response.json
+    assert "refused the refund" in response.json["detail"]
+    assert repository.get_payment(payment["id"]).status == "succeeded"
+
+
 def test_a_replayed_refund_answers_the_first_result_and_moves_nothing(api, tokens, create_payment, sandbox):
     from payments import repository
     from payments.models import PaymentModel
